@@ -1,0 +1,74 @@
+/* cli.c - helpers shared by the subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_fail(const struct ss_error *err)
+{
+    fprintf(stderr, "slotstore: %s\n", err->msg);
+    switch (err->code) {
+    case SS_OK:
+        return SS_EXIT_OK;
+    case SS_ERR_INPUT:
+        return SS_EXIT_INPUT;
+    case SS_ERR_REFUSED:
+        return SS_EXIT_REFUSED;
+    case SS_ERR_CHECK:
+        return SS_EXIT_CHECK;
+    default:
+        return SS_EXIT_RUNTIME;
+    }
+}
+
+int cli_output_option(const char *arg, enum ss_output *out)
+{
+    if (strncmp(arg, "--output-as=", 12) != 0)
+        return 1;
+    if (strcmp(arg + 12, "text") == 0)
+        *out = SS_OUT_TEXT;
+    else if (strcmp(arg + 12, "xml") == 0)
+        *out = SS_OUT_XML;
+    else
+        return -1;
+    return 0;
+}
+
+int cli_write_atomic(const char *path, const char *data, size_t len)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (tmp == NULL)
+        return -1;
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int ok = done == len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (ok)
+        ok = fchmodat(AT_FDCWD, tmp, 0644, 0) == 0 && rename(tmp, path) == 0;
+    if (!ok) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}

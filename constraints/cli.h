@@ -1,0 +1,36 @@
+/* cli.h - shared pieces of the slotstore command line tool. */
+#ifndef SS_CLI_H
+#define SS_CLI_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "placement.h"
+
+enum ss_output { SS_OUT_TEXT, SS_OUT_XML };
+
+/* Exit codes (documented in slotstore(8)). */
+#define SS_EXIT_OK 0
+#define SS_EXIT_RUNTIME 1   /* cluster, I/O or child process failure */
+#define SS_EXIT_INPUT 2     /* bad usage, bad topology, impossible request */
+#define SS_EXIT_REFUSED 3   /* refused for safety (e.g. would move stores) */
+#define SS_EXIT_CHECK 4     /* a check found the cluster/plan not as required */
+
+/* Each subcommand: argv[0] is the subcommand name.  Returns an exit code. */
+int cmd_plan(int argc, char **argv);
+int cmd_cib(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+/* Print err on stderr as "slotstore: <msg>" and return the matching exit code. */
+int cli_fail(const struct ss_error *err);
+/* Parse --output-as=text|xml (returns 0 if arg was that option and was valid,
+ * 1 if arg is not that option, -1 if invalid). */
+int cli_output_option(const char *arg, enum ss_output *out);
+/* Write `data` to `path` atomically (temp file + rename). 0 or -1 (errno). */
+int cli_write_atomic(const char *path, const char *data, size_t len);
+
+/* svg.c: the machine x machine failover matrix and masters per machine. */
+int ss_svg_write(const struct ss_placement *p, const char *path, struct ss_error *err);
+
+#endif

@@ -1,0 +1,282 @@
+/* cmd_apply.c - `slotstore apply`: the placement into the live CIB, in one
+ * transaction, touching only what slotstore owns (see cib_xml.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <crm/cib.h>
+#include <crm/common/logging.h>
+#include <crm/common/results.h>
+#include <crm/common/xml.h>
+
+#include "cib_xml.h"
+#include "cli.h"
+
+static const char apply_usage[] =
+    "Usage: slotstore apply TOPOLOGY [--allow-moves] [--dry-run]\n"
+    "\n"
+    "Write the topology's stores into the cluster's CIB as one transaction (a replace of\n"
+    "the configuration section): slotstore's clones and its 'slotstore-' constraints are\n"
+    "replaced, everything else (other resources, operators' cli-* constraints, nodes,\n"
+    "options) is kept.  Stores already in the CIB keep their slots (the plan is made with\n"
+    "--from the live CIB); when the topology would still move slots or masters of existing\n"
+    "stores, apply refuses unless --allow-moves is given.\n"
+    "  --allow-moves   accept slot and master moves of existing stores\n"
+    "  --dry-run       print what would change, change nothing\n"
+    "With CIB_file=FILE in the environment, the file is changed instead of the cluster.\n"
+    "Exit codes: 0 applied (or nothing to do), 1 CIB error, 2 bad input, 3 refused.\n";
+
+struct apply_opts {
+    const char *topology;
+    int allow_moves;
+    int dry_run;
+};
+
+static int parse_opts(int argc, char **argv, struct apply_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(apply_usage, stdout);
+            return -1;
+        } else if (strcmp(argv[i], "--allow-moves") == 0) {
+            o->allow_moves = 1;
+        } else if (strcmp(argv[i], "--dry-run") == 0) {
+            o->dry_run = 1;
+        } else if (argv[i][0] == '-' || o->topology) {
+            fprintf(stderr, "slotstore: apply: unexpected argument '%s'; see slotstore apply --help\n",
+                    argv[i]);
+            return SS_EXIT_INPUT;
+        } else {
+            o->topology = argv[i];
+        }
+    }
+    if (o->topology == NULL) {
+        fprintf(stderr, "slotstore: apply: no topology file given; see slotstore apply --help\n");
+        return SS_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static xmlNodePtr first_child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name))
+            return c;
+    return NULL;
+}
+
+static xmlNodePtr ensure_child(xmlNodePtr n, const char *name)
+{
+    xmlNodePtr c = first_child(n, name);
+    return c ? c : xmlNewChild(n, NULL, (const xmlChar *)name, NULL);
+}
+
+/* Move every child of `from` to the end of `to`. */
+static void move_children(xmlNodePtr from, xmlNodePtr to)
+{
+    xmlNodePtr c = from->children;
+    while (c) {
+        xmlNodePtr next = c->next;
+        xmlUnlinkNode(c);
+        xmlAddChild(to, c);
+        c = next;
+    }
+}
+
+/* Report machines of the topology the CIB does not know as nodes. */
+static void warn_unknown_nodes(xmlNodePtr conf, const struct ss_topology *topo)
+{
+    xmlNodePtr nodes = first_child(conf, "nodes");
+    for (int i = 0; i < topo->nmachines; i++) {
+        int found = 0;
+        for (xmlNodePtr n = nodes ? nodes->children : NULL; n && !found; n = n->next) {
+            xmlChar *u = xmlGetProp(n, (const xmlChar *)"uname");
+            found = u && strcmp((const char *)u, topo->machines[i].name) == 0;
+            xmlFree(u);
+        }
+        if (!found)
+            fprintf(stderr, "slotstore: apply: warning: machine %s is not a node of this cluster "
+                            "(yet); its slots start when it joins\n",
+                    topo->machines[i].name);
+    }
+}
+
+static int describe_moves(const struct ss_placement *old, const struct ss_placement *p,
+                          const struct ss_moves *mv)
+{
+    fprintf(stderr, "slotstore: apply: the topology changes existing stores: %d slot moves, %d "
+                    "master moves:\n",
+            mv->slot_moves, mv->master_moves);
+    int shown = 0;
+    for (int s = 0; s < old->nstores && shown < 20; s++) {
+        const struct ss_store *a = &old->stores[s];
+        for (int t = 0; t < p->nstores; t++) {
+            const struct ss_store *b = &p->stores[t];
+            if (strcmp(a->name, b->name) != 0)
+                continue;
+            int same = 1;
+            for (int c = 0; c < p->copies; c++)
+                same &= a->machine[c] == b->machine[c];
+            if (!same) {
+                fprintf(stderr, "  %s:", a->name);
+                for (int c = 0; c < old->copies; c++)
+                    fprintf(stderr, " %s", a->machine[c] >= 0
+                                               ? old->topo->machines[a->machine[c]].name
+                                               : "(gone)");
+                fprintf(stderr, " ->");
+                for (int c = 0; c < p->copies; c++)
+                    fprintf(stderr, " %s", p->topo->machines[b->machine[c]].name);
+                fprintf(stderr, "\n");
+                shown++;
+            }
+        }
+    }
+    fprintf(stderr, "Nothing was changed.  Rerun with --allow-moves to accept these moves "
+                    "(slot moves need the slots' data copied; plan them with 'slotstore plan "
+                    "--from').\n");
+    return SS_EXIT_REFUSED;
+}
+
+/* Build the new configuration section from the current one. */
+static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_placement *p,
+                                    struct ss_error *err)
+{
+    xmlNodePtr conf = first_child(current_cib, "configuration");
+    if (conf == NULL) {
+        ss_error_set(err, SS_ERR_RUNTIME, "apply: the CIB has no configuration section");
+        return NULL;
+    }
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr cib = xmlNewNode(NULL, (const xmlChar *)"cib");
+    xmlDocSetRootElement(doc, cib);
+    xmlNodePtr copy = xmlDocCopyNode(conf, doc, 1);
+    xmlAddChild(cib, copy);
+    ss_cib_strip_owned(doc);
+    xmlNodePtr res, con;
+    if (ss_cib_owned_sections(p, &res, &con, err) != 0) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    move_children(res, ensure_child(copy, "resources"));
+    move_children(con, ensure_child(copy, "constraints"));
+    xmlFreeNode(res);
+    xmlFreeNode(con);
+    /* The stores need an opt-in cluster; set it unless the operator already chose. */
+    xmlNodePtr crm_config = ensure_child(copy, "crm_config");
+    int has_symmetric = 0;
+    for (xmlNodePtr set = crm_config->children; set; set = set->next)
+        for (xmlNodePtr nv = set->children; nv; nv = nv->next) {
+            xmlChar *name = xmlGetProp(nv, (const xmlChar *)"name");
+            xmlChar *value = xmlGetProp(nv, (const xmlChar *)"value");
+            if (name && strcmp((const char *)name, "symmetric-cluster") == 0) {
+                has_symmetric = 1;
+                if (value && strcmp((const char *)value, "false") != 0)
+                    fprintf(stderr, "slotstore: apply: warning: symmetric-cluster is %s; stores "
+                                    "rely on resource-discovery=exclusive location constraints "
+                                    "and should run in an opt-in cluster (false)\n",
+                            (const char *)value);
+            }
+            xmlFree(name);
+            xmlFree(value);
+        }
+    if (!has_symmetric) {
+        xmlNodePtr set = xmlNewChild(crm_config, NULL, (const xmlChar *)"cluster_property_set", NULL);
+        xmlNewProp(set, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options");
+        xmlNodePtr nv = xmlNewChild(set, NULL, (const xmlChar *)"nvpair", NULL);
+        xmlNewProp(nv, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options-symmetric-cluster");
+        xmlNewProp(nv, (const xmlChar *)"name", (const xmlChar *)"symmetric-cluster");
+        xmlNewProp(nv, (const xmlChar *)"value", (const xmlChar *)"false");
+    }
+    xmlUnlinkNode(copy);
+    xmlFreeDoc(doc);
+    return copy;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+    struct apply_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? SS_EXIT_OK : rc;
+    struct ss_error err = {0};
+    struct ss_topology *topo = NULL;
+    if (ss_topology_load(o.topology, &topo, &err) != 0)
+        return cli_fail(&err);
+
+    /* also loads Pacemaker's schemas, which the CIB file backend validates against */
+    crm_log_cli_init("slotstore");
+    cib_t *cib = cib_new();
+    xmlNode *current = NULL;
+    struct ss_placement *old = NULL, *p = NULL;
+    struct ss_moves mv = {0};
+    xmlNodePtr conf = NULL;
+    int exit_code = SS_EXIT_OK;
+    int crc = cib ? cib->cmds->signon(cib, "slotstore", cib_command) : -ENOMEM;
+    if (crc == pcmk_ok)
+        crc = cib->cmds->query(cib, NULL, &current, cib_sync_call | cib_scope_local);
+    if (crc != pcmk_ok) {
+        ss_error_set(&err, SS_ERR_RUNTIME,
+                     "apply: cannot read the CIB: %s; is the cluster running (or CIB_file set)?",
+                     pcmk_strerror(crc));
+        exit_code = cli_fail(&err);
+        goto out;
+    }
+    char **unknown = NULL;
+    rc = ss_cib_read_placement(current->doc, topo, &old, &unknown, &err);
+    if (unknown) {
+        for (int i = 0; unknown[i]; i++) {
+            fprintf(stderr, "slotstore: apply: stores in the CIB use machine %s, which the "
+                            "topology no longer lists; their slots there will move\n",
+                    unknown[i]);
+            free(unknown[i]);
+        }
+        free(unknown);
+    }
+    if (rc == 0)
+        rc = old->nstores ? ss_plan_from(topo, old, &p, &mv, &err) : ss_plan(topo, &p, &err);
+    if (rc != 0) {
+        exit_code = cli_fail(&err);
+        goto out;
+    }
+    if ((mv.slot_moves > 0 || mv.master_moves > 0) && !o.allow_moves) {
+        exit_code = describe_moves(old, p, &mv);
+        goto out;
+    }
+    conf = new_configuration(current, p, &err);
+    if (conf == NULL) {
+        exit_code = cli_fail(&err);
+        goto out;
+    }
+    warn_unknown_nodes(conf, topo);
+    if (o.dry_run) {
+        printf("dry run: would write %d stores (%d new, %d slot moves, %d master moves); nothing "
+               "changed\n",
+               p->nstores, old->nstores ? mv.new_stores : p->nstores, mv.slot_moves,
+               mv.master_moves);
+        goto out;
+    }
+    crc = cib->cmds->replace(cib, "configuration", conf, cib_sync_call);
+    if (crc != pcmk_ok) {
+        ss_error_set(&err, SS_ERR_RUNTIME,
+                     "apply: the CIB refused the new configuration: %s; nothing was changed",
+                     pcmk_strerror(crc));
+        exit_code = cli_fail(&err);
+        goto out;
+    }
+    printf("applied %d stores (%d new, %d slot moves, %d master moves)\n", p->nstores,
+           old->nstores ? mv.new_stores : p->nstores, mv.slot_moves, mv.master_moves);
+out:
+    if (conf)
+        xmlFreeNode(conf);
+    if (current)
+        free_xml(current);
+    if (cib) {
+        cib->cmds->signoff(cib);
+        cib_delete(cib);
+    }
+    ss_placement_free(p);
+    ss_placement_free(old);
+    ss_topology_free(topo);
+    return exit_code;
+}

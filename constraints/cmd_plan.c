@@ -1,0 +1,285 @@
+/* cmd_plan.c - `slotstore plan`: print a placement and its balance report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlwriter.h>
+
+#include "balance.h"
+#include "cib_xml.h"
+#include "cli.h"
+#include "config.h"
+#include "placement_int.h"
+
+static const char plan_usage[] =
+    "Usage: slotstore plan TOPOLOGY [--from CIB] [--svg FILE] [--pairs] [--no-stores]\n"
+    "                      [--output-as=text|xml]\n"
+    "\n"
+    "Print the placement of the topology's stores: masters and replicas per machine,\n"
+    "every store's slots in failover order (master first), and the balance report:\n"
+    "masters per machine against the fair share, and for every single machine failure\n"
+    "(and every double failure with --pairs, default up to 64 machines) the busiest\n"
+    "survivor against the water-filling lower bound and the stores lost.\n"
+    "\n"
+    "  --from CIB     plan a changed topology keeping the stores of CIB (a file, e.g.\n"
+    "                from 'cibadmin -Q') where they are; print slot and master moves\n"
+    "                with their lower bounds\n"
+    "  --svg FILE     also draw the machine x machine failover matrix to FILE\n"
+    "  --pairs        analyse every double failure\n"
+    "  --no-stores    leave out the per-store list\n";
+
+struct plan_opts {
+    const char *topology;
+    const char *from;
+    const char *svg;
+    int pairs;
+    int no_stores;
+    enum ss_output output;
+};
+
+static int parse_opts(int argc, char **argv, struct plan_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->pairs = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = cli_output_option(a, &o->output);
+        if (r < 0) {
+            fprintf(stderr, "slotstore: plan: bad %s; use --output-as=text or xml\n", a);
+            return SS_EXIT_INPUT;
+        }
+        if (r == 0)
+            continue;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(plan_usage, stdout);
+            return -1;
+        } else if (strcmp(a, "--from") == 0 && i + 1 < argc) {
+            o->from = argv[++i];
+        } else if (strcmp(a, "--svg") == 0 && i + 1 < argc) {
+            o->svg = argv[++i];
+        } else if (strcmp(a, "--pairs") == 0) {
+            o->pairs = 1;
+        } else if (strcmp(a, "--no-stores") == 0) {
+            o->no_stores = 1;
+        } else if (a[0] == '-' || o->topology) {
+            fprintf(stderr, "slotstore: plan: unexpected argument '%s'; see slotstore plan --help\n",
+                    a);
+            return SS_EXIT_INPUT;
+        } else {
+            o->topology = a;
+        }
+    }
+    if (o->topology == NULL) {
+        fprintf(stderr, "slotstore: plan: no topology file given; see slotstore plan --help\n");
+        return SS_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static const char *mname(const struct ss_placement *p, int m)
+{
+    return m >= 0 ? p->topo->machines[m].name : "?";
+}
+
+static void print_failure(const struct ss_placement *p, const char *label,
+                          const struct ss_failure_result *r)
+{
+    char failed[300];
+    if (r->failed[1] >= 0)
+        snprintf(failed, sizeof(failed), "%s+%s", mname(p, r->failed[0]), mname(p, r->failed[1]));
+    else
+        snprintf(failed, sizeof(failed), "%s", mname(p, r->failed[0]));
+    printf("  %-15s %-20s busiest survivor %s with %d masters (bound %d), %d stores lost, "
+           "masters spread over %d survivors\n",
+           label, failed, mname(p, r->busiest), r->busiest_masters, r->lower_bound,
+           r->stores_lost, r->receivers);
+}
+
+static void print_text(const struct ss_placement *p, const struct ss_balance *b,
+                       const struct plan_opts *o, const struct ss_moves *mv)
+{
+    const struct ss_topology *t = p->topo;
+    printf("Placement of %s: %d machines, %d stores of %d slots (replicas %d)\n\n", t->path,
+           t->nmachines, p->nstores, p->copies, p->copies - 1);
+    printf("%-16s %-10s %6s %6s %8s %7s %9s\n", "MACHINE", "ZONE", "SLOTS", "USED", "MASTERS",
+           "FAIR", "REPLICAS");
+    for (int i = 0; i < t->nmachines; i++)
+        printf("%-16s %-10s %6d %6d %8d %7.2f %9d\n", t->machines[i].name,
+               t->machines[i].zone ? t->machines[i].zone : "-", t->machines[i].slots,
+               b->masters[i] + b->replicas[i], b->masters[i], b->fair[i], b->replicas[i]);
+    if (!o->no_stores) {
+        printf("\n%-16s %s\n", "STORE", "SLOTS (failover order, master first)");
+        for (int s = 0; s < p->nstores; s++) {
+            const struct ss_store *st = &p->stores[s];
+            printf("%-16s", st->name);
+            for (int c = 0; c < p->copies; c++)
+                printf(" %s:%d", mname(p, st->machine[c]), st->slot[c]);
+            printf("%s\n", st->fixed ? "  (fixed)" : "");
+        }
+    }
+    printf("\nBalance\n");
+    int lo = 1 << 30, hi = 0;
+    for (int i = 0; i < t->nmachines; i++) {
+        lo = b->masters[i] < lo ? b->masters[i] : lo;
+        hi = b->masters[i] > hi ? b->masters[i] : hi;
+    }
+    printf("  masters per machine: %d..%d\n", lo, hi);
+    print_failure(p, "worst single:", &b->worst_single);
+    if (b->doubles_computed)
+        print_failure(p, "worst double:", &b->worst_double);
+    printf("  most stores on one machine pair: %d\n", b->max_pair);
+    if (mv)
+        printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d)\n  master moves: %d "
+               "(lower bound %d)\n  new stores: %d\n",
+               mv->slot_moves, mv->slot_moves_bound, mv->master_moves, mv->master_moves_bound,
+               mv->new_stores);
+}
+
+static void xml_failure(xmlTextWriterPtr w, const struct ss_placement *p, const char *tag,
+                        const struct ss_failure_result *r)
+{
+    xmlTextWriterStartElement(w, BAD_CAST tag);
+    xmlTextWriterWriteAttribute(w, BAD_CAST "failed", BAD_CAST mname(p, r->failed[0]));
+    if (r->failed[1] >= 0)
+        xmlTextWriterWriteAttribute(w, BAD_CAST "failed2", BAD_CAST mname(p, r->failed[1]));
+    xmlTextWriterWriteAttribute(w, BAD_CAST "busiest", BAD_CAST mname(p, r->busiest));
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "busiest-masters", "%d", r->busiest_masters);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "bound", "%d", r->lower_bound);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "stores-lost", "%d", r->stores_lost);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "receivers", "%d", r->receivers);
+    xmlTextWriterEndElement(w);
+}
+
+static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
+                      const struct plan_opts *o, const struct ss_moves *mv)
+{
+    const struct ss_topology *t = p->topo;
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST PACKAGE_VERSION);
+    xmlTextWriterWriteAttribute(w, BAD_CAST "request", BAD_CAST "plan");
+    xmlTextWriterStartElement(w, BAD_CAST "plan");
+    xmlTextWriterWriteAttribute(w, BAD_CAST "topology", BAD_CAST t->path);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "machines", "%d", t->nmachines);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "stores", "%d", p->nstores);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "copies", "%d", p->copies);
+    xmlTextWriterStartElement(w, BAD_CAST "machines");
+    for (int i = 0; i < t->nmachines; i++) {
+        xmlTextWriterStartElement(w, BAD_CAST "machine");
+        xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST t->machines[i].name);
+        if (t->machines[i].zone)
+            xmlTextWriterWriteAttribute(w, BAD_CAST "zone", BAD_CAST t->machines[i].zone);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slots", "%d", t->machines[i].slots);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "masters", "%d", b->masters[i]);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "replicas", "%d", b->replicas[i]);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "fair", "%.3f", b->fair[i]);
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndElement(w);
+    if (!o->no_stores) {
+        xmlTextWriterStartElement(w, BAD_CAST "stores");
+        for (int s = 0; s < p->nstores; s++) {
+            const struct ss_store *st = &p->stores[s];
+            xmlTextWriterStartElement(w, BAD_CAST "store");
+            xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST st->name);
+            if (st->fixed)
+                xmlTextWriterWriteAttribute(w, BAD_CAST "fixed", BAD_CAST "true");
+            for (int c = 0; c < p->copies; c++) {
+                xmlTextWriterStartElement(w, BAD_CAST "slot");
+                xmlTextWriterWriteAttribute(w, BAD_CAST "machine",
+                                            BAD_CAST mname(p, st->machine[c]));
+                xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot", "%d", st->slot[c]);
+                xmlTextWriterWriteFormatAttribute(w, BAD_CAST "position", "%d", c);
+                xmlTextWriterEndElement(w);
+            }
+            xmlTextWriterEndElement(w);
+        }
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterStartElement(w, BAD_CAST "balance");
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-pair", "%d", b->max_pair);
+    for (int f = 0; f < b->nsingle; f++)
+        xml_failure(w, p, "single-failure", &b->single[f]);
+    xml_failure(w, p, "worst-single", &b->worst_single);
+    if (b->doubles_computed)
+        xml_failure(w, p, "worst-double", &b->worst_double);
+    xmlTextWriterEndElement(w);
+    if (mv) {
+        xmlTextWriterStartElement(w, BAD_CAST "moves");
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot-moves", "%d", mv->slot_moves);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot-moves-bound", "%d",
+                                          mv->slot_moves_bound);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "master-moves", "%d", mv->master_moves);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "master-moves-bound", "%d",
+                                          mv->master_moves_bound);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "new-stores", "%d", mv->new_stores);
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndElement(w);
+    xmlTextWriterEndElement(w);
+    xmlTextWriterEndDocument(w);
+    xmlFreeTextWriter(w);
+    fputs((const char *)xmlBufferContent(buf), stdout);
+    xmlBufferFree(buf);
+}
+
+/* Load the placement of a CIB file (for --from). */
+static int load_from(const char *path, const struct ss_topology *topo, struct ss_placement **old,
+                     struct ss_error *err)
+{
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    if (doc == NULL)
+        return ss_error_set(err, SS_ERR_INPUT, "%s: cannot read the CIB (not a file or not XML); "
+                                               "save one with 'cibadmin -Q > FILE'",
+                            path);
+    char **unknown = NULL;
+    int rc = ss_cib_read_placement(doc, topo, old, &unknown, err);
+    if (unknown)
+        for (int i = 0; unknown[i]; i++)
+            free(unknown[i]);
+    free(unknown);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    struct plan_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? SS_EXIT_OK : rc;
+    struct ss_error err = {0};
+    struct ss_topology *topo = NULL;
+    struct ss_placement *p = NULL, *old = NULL;
+    struct ss_moves moves = {0};
+    if (ss_topology_load(o.topology, &topo, &err) != 0)
+        return cli_fail(&err);
+    if (o.from)
+        rc = load_from(o.from, topo, &old, &err);
+    if (rc == 0)
+        rc = o.from ? ss_plan_from(topo, old, &p, &moves, &err) : ss_plan(topo, &p, &err);
+    if (rc != 0) {
+        ss_placement_free(old);
+        ss_topology_free(topo);
+        return cli_fail(&err);
+    }
+    int doubles = o.pairs == 1 || (o.pairs < 0 && topo->nmachines <= 64);
+    struct ss_balance *b = ss_balance_compute(p, doubles);
+    if (o.svg && ss_svg_write(p, o.svg, &err) != 0)
+        rc = cli_fail(&err);
+    if (rc == 0) {
+        if (o.output == SS_OUT_XML)
+            print_xml(p, b, &o, o.from ? &moves : NULL);
+        else
+            print_text(p, b, &o, o.from ? &moves : NULL);
+    }
+    ss_balance_free(b);
+    ss_placement_free(p);
+    ss_placement_free(old);
+    ss_topology_free(topo);
+    return rc;
+}

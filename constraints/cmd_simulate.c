@@ -1,0 +1,1763 @@
+/* cmd_simulate.c - `slotstore simulate`: what Pacemaker really does with the stores.
+ *
+ * The plan claims where every store's master runs and where it goes when
+ * machines fail.  This command asks Pacemaker's own scheduler instead, by
+ * running crm_simulate on private copies of the CIB (never the live one):
+ *
+ *  1. The copy gets every node online, quorum, a stand-in fence device when
+ *     fencing is enabled without one (without a device a failed node stays
+ *     UNCLEAN and nothing is recovered), and every slot marked in sync: the
+ *     transient attribute master-<primitive> = 1000 on each allowed machine,
+ *     which is what the agent publishes through crm_attribute --promotion.
+ *     The status section is rebuilt from scratch: the live history, fail
+ *     counts and transient attributes are not part of the question.
+ *  2. A cold start until Pacemaker schedules nothing: the steady state.
+ *  3. From the steady state, one simulation per failed machine (per pair of
+ *     machines with --pairs), read from crm_simulate's revised status.
+ *
+ * crm_simulate copies the whole CIB for every action it executes, so a cold
+ * start costs (actions x CIB size): 320 stores in one run take about a minute.
+ * The cold start therefore runs in batches of SIM_BATCH stores (each batch's
+ * copy holds only its own stores), the resulting histories are merged into one
+ * status section and the complete CIB is then run until its transition is
+ * empty.  Every master in the reported steady state is therefore one that
+ * Pacemaker chose and keeps with all stores present.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xmlwriter.h>
+#include <libxml/xpath.h>
+
+#include "cli.h"
+#include "config.h"
+#include "placement_int.h"
+
+extern char **environ;
+
+#define SIM_BATCH 25          /* stores per cold-start batch (measured sweet spot 20..40) */
+#define SIM_MAX_PAR 2         /* crm_simulate runs at a time */
+#define SIM_SETTLE_RUNS 5     /* transitions allowed before the state must be steady */
+#define SIM_IN_SYNC "1000"    /* promotion score of a slot in sync (agent's ladder) */
+#define SIM_FENCE_ID "slotstore-simulate-fence"
+#define SIM_MAX_ARGS 16
+#define SIM_ERR_SHOWN 65536   /* bytes of a child's stderr shown on failure */
+
+static const char simulate_usage[] =
+    "Usage: slotstore simulate [--cib FILE] [--pairs] [--output-as=text|xml]\n"
+    "\n"
+    "Run Pacemaker's scheduler (crm_simulate) on private copies of the CIB with every\n"
+    "machine up and every slot in sync, and report what Pacemaker does: the masters per\n"
+    "machine in the steady state, and for every machine failure the busiest survivor\n"
+    "against the water-filling lower bound, the stores left without a master and the\n"
+    "stores promoted somewhere other than their planned failover target (the first\n"
+    "surviving machine of their 'slots' parameter).\n"
+    "\n"
+    "  --cib FILE    read the CIB from FILE (default: the live CIB, 'cibadmin --query\n"
+    "                --local', which honours CIB_file)\n"
+    "  --pairs       also simulate every failure of two machines\n"
+    "\n"
+    "Quorum is assumed throughout (crm_simulate does not model votes).  A stand-in\n"
+    "fence device is added to the copy when fencing is enabled without one.\n"
+    "Exit codes: 0 Pacemaker does what the plan says, 4 it does not, 2 bad input,\n"
+    "1 crm_simulate or cibadmin failed.\n";
+
+/* ---- model ------------------------------------------------------------- */
+
+struct sim_machine {
+    char *name;           /* uname */
+    char *id;             /* node id (node_state id) */
+    int copies;           /* stores allowed here (slotstore-loc constraints) */
+    int masters;          /* steady-state masters */
+    int planned;          /* stores whose `slots` start here */
+};
+
+struct sim_store {
+    char *name;           /* clone id */
+    char *prim;           /* primitive id, normally <name>-cyrus */
+    int *allowed;         /* machines of its slotstore-loc constraints */
+    int nallowed;
+    int *order;           /* `slots` order: machine index, -1 = not a node */
+    int norder;
+    int batch;            /* cold-start batch */
+    int steady;           /* steady-state master, -1 none */
+};
+
+enum sim_problem { SIM_OFF_PLAN, SIM_NO_MASTER, SIM_LOST };
+
+struct sim_issue {
+    int store;
+    enum sim_problem kind;
+    int got;              /* machine promoted, -1 none */
+    int want;             /* planned machine, -1 none */
+};
+
+/* What Pacemaker did after one failure (or in the steady state, nfailed = 0). */
+struct sim_failure {
+    int failed[2];
+    int nfailed;
+    int busiest, busiest_masters, bound, receivers;
+    int no_master;        /* stores without a master, lost ones included */
+    int lost;             /* stores with no surviving copy */
+    int off_plan;
+    int transitions;      /* crm_simulate runs until nothing was scheduled */
+    int unsettled;        /* still scheduling after SIM_SETTLE_RUNS */
+    int multi;            /* stores promoted on more than one machine */
+    struct sim_issue *issues;
+    int nissues;
+};
+
+struct sim {
+    const char *cib_path;
+    char *dir;                    /* private temp dir */
+    int nmachines;
+    struct sim_machine *m;
+    int nstores;
+    struct sim_store *s;
+    GHashTable *machine_ix;       /* uname -> index + 1 */
+    GHashTable *store_ix;         /* clone id -> index + 1 */
+    GHashTable *prim_ix;          /* primitive id -> index + 1 */
+    char **notes;
+    int nnotes;
+    int nbatches;
+    int par;                      /* crm_simulate runs at a time */
+    int tty;                      /* progress on stderr */
+    char *steady_path;            /* CIB copy in the steady state */
+    struct sim_failure steady;
+    struct sim_failure *fail;
+    int nsingle, nfail;
+};
+
+struct sim_opts {
+    const char *cib;
+    int pairs;
+    enum ss_output output;
+};
+
+static volatile sig_atomic_t sim_signal;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) {
+        fputs("slotstore: out of memory\n", stderr);
+        abort();
+    }
+    va_end(ap);
+    return s;
+}
+
+/* Print "slotstore: simulate: <what> (<where>); <how to fix>" and return code. */
+static int sim_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sim_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("slotstore: simulate: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static void add_note(struct sim *sim, char *note)
+{
+    sim->notes = realloc(sim->notes, sizeof(char *) * (size_t)(sim->nnotes + 1));
+    if (sim->notes == NULL)
+        abort();
+    sim->notes[sim->nnotes++] = note;
+}
+
+static void int_push(int **v, int *n, int x)
+{
+    *v = realloc(*v, sizeof(int) * (size_t)(*n + 1));
+    if (*v == NULL)
+        abort();
+    (*v)[(*n)++] = x;
+}
+
+/* Attribute as a malloc'd C string (NULL when absent). */
+static char *prop(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, BAD_CAST name);
+    if (v == NULL)
+        return NULL;
+    char *s = ss_xstrdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+static int prop_is(xmlNodePtr n, const char *name, const char *value)
+{
+    xmlChar *v = xmlGetProp(n, BAD_CAST name);
+    int same = v != NULL && strcmp((const char *)v, value) == 0;
+    xmlFree(v);
+    return same;
+}
+
+static int lookup(GHashTable *h, const char *key)
+{
+    return key ? GPOINTER_TO_INT(g_hash_table_lookup(h, key)) - 1 : -1;
+}
+
+static xmlNodePtr child_element(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0)
+            return c;
+    return NULL;
+}
+
+static xmlXPathObjectPtr xpath(xmlDocPtr doc, const char *expr)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathObjectPtr obj = ctx ? xmlXPathEvalExpression(BAD_CAST expr, ctx) : NULL;
+    xmlXPathFreeContext(ctx);
+    return obj;
+}
+
+static int xpath_count(xmlXPathObjectPtr obj)
+{
+    return obj && obj->nodesetval ? obj->nodesetval->nodeNr : 0;
+}
+
+static const char *mname(const struct sim *sim, int m)
+{
+    return m >= 0 ? sim->m[m].name : "-";
+}
+
+static int is_failed(const struct sim_failure *f, int m)
+{
+    for (int i = 0; i < f->nfailed; i++)
+        if (f->failed[i] == m)
+            return 1;
+    return 0;
+}
+
+static void failure_label(const struct sim *sim, const struct sim_failure *f, char *buf,
+                          size_t len)
+{
+    if (f->nfailed == 2)
+        snprintf(buf, len, "%s+%s", mname(sim, f->failed[0]), mname(sim, f->failed[1]));
+    else
+        snprintf(buf, len, "%s", mname(sim, f->failed[0]));
+}
+
+static void progress(const struct sim *sim, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void progress(const struct sim *sim, const char *fmt, ...)
+{
+    if (!sim->tty)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("\r\033[K", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+}
+
+static void progress_done(const struct sim *sim)
+{
+    if (sim->tty)
+        fputs("\r\033[K", stderr);
+}
+
+/* ---- temp dir ---------------------------------------------------------- */
+
+static int make_dir(struct sim *sim)
+{
+    const char *tmp = getenv("TMPDIR");
+    sim->dir = xasprintf("%s/slotstore-simulate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(sim->dir) == NULL) {
+        int e = errno;
+        sim_error(SS_EXIT_RUNTIME, "cannot create a private directory (%s: %s); set TMPDIR to a "
+                                   "writable directory", sim->dir, strerror(e));
+        free(sim->dir);
+        sim->dir = NULL;
+        return SS_EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+/* Everything in the directory is ours (mkdtemp made it private). */
+static void remove_dir(struct sim *sim)
+{
+    if (sim->dir == NULL)
+        return;
+    DIR *d = opendir(sim->dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *p = xasprintf("%s/%s", sim->dir, e->d_name);
+            unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(sim->dir);
+    free(sim->dir);
+    sim->dir = NULL;
+}
+
+static char *dir_file(const struct sim *sim, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *dir_file(const struct sim *sim, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *name = NULL;
+    if (vasprintf(&name, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    char *p = xasprintf("%s/%s", sim->dir, name);
+    free(name);
+    return p;
+}
+
+/* ---- child processes --------------------------------------------------- */
+
+/* One crm_simulate (or cibadmin) run: argv and the files it writes. */
+struct sim_run {
+    char *argv[SIM_MAX_ARGS + 1];
+    int argc;
+    char *out;        /* its stdout (NULL: /dev/null) */
+    char *err;        /* its stderr */
+    char *what;       /* for messages: "the cold start, batch 2/8" */
+    pid_t pid;
+    int task;         /* caller's index */
+};
+
+static void run_arg(struct sim_run *r, const char *a)
+{
+    if (r->argc >= SIM_MAX_ARGS)
+        abort();
+    r->argv[r->argc++] = ss_xstrdup(a);
+    r->argv[r->argc] = NULL;
+}
+
+static void run_clear(struct sim_run *r)
+{
+    for (int i = 0; i < r->argc; i++)
+        free(r->argv[i]);
+    free(r->out);
+    free(r->err);
+    free(r->what);
+    memset(r, 0, sizeof(*r));
+}
+
+/* crm_simulate -x in -S -O out --output-as=xml --output-to res [-f M ...] */
+static void simulate_run(const struct sim *sim, struct sim_run *r, const char *in, const char *out,
+                         const char *res, const struct sim_failure *f)
+{
+    memset(r, 0, sizeof(*r));
+    const char *base[] = {"crm_simulate", "--xml-file", in, "--simulate", "--save-output", out,
+                          "--output-as=xml", "--output-to", res};
+    for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+        run_arg(r, base[i]);
+    for (int i = 0; f && i < f->nfailed; i++) {
+        run_arg(r, "--node-fail");
+        run_arg(r, sim->m[f->failed[i]].name);
+    }
+    r->err = xasprintf("%s.err", res);
+}
+
+static int spawn(struct sim_run *r)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, r->out ? r->out : "/dev/null",
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, r->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = posix_spawnp(&r->pid, r->argv[0], &fa, NULL, r->argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e != 0) {
+        r->pid = 0;
+        return sim_error(SS_EXIT_RUNTIME, "cannot run %s (%s); install Pacemaker's command line "
+                                          "tools (pacemaker-cli-utils)", r->argv[0], strerror(e));
+    }
+    return 0;
+}
+
+static void show_stderr(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char buf[4096];
+    size_t n, shown = 0;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && shown < SIM_ERR_SHOWN) {
+        fwrite(buf, 1, n, stderr);
+        shown += n;
+    }
+    fclose(f);
+}
+
+/* Report a finished child; 0 when it exited 0. */
+static int child_status(const struct sim_run *r, int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFEXITED(status))
+        sim_error(SS_EXIT_RUNTIME, "%s failed with exit code %d (%s); its messages follow",
+                  r->argv[0], WEXITSTATUS(status), r->what ? r->what : "");
+    else
+        sim_error(SS_EXIT_RUNTIME, "%s was killed by signal %d (%s); its messages follow",
+                  r->argv[0], WTERMSIG(status), r->what ? r->what : "");
+    show_stderr(r->err);
+    return SS_EXIT_RUNTIME;
+}
+
+/* Stop the children we started (by pid) after an error or a signal. */
+static void stop_children(struct sim_run **running, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (running[i] && running[i]->pid > 0)
+            kill(running[i]->pid, SIGTERM);
+    for (int i = 0; i < n; i++)
+        if (running[i] && running[i]->pid > 0) {
+            while (waitpid(running[i]->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            running[i]->pid = 0;
+        }
+}
+
+static int interrupted(void)
+{
+    return sim_error(SS_EXIT_RUNTIME, "interrupted by signal %d (while simulating); nothing was "
+                                      "changed, run it again", (int)sim_signal);
+}
+
+/* Run one child to its end (waits for this pid only, so it is safe while a
+ * pool of other children is running). */
+static int run_wait(struct sim_run *r)
+{
+    int rc = spawn(r);
+    if (rc != 0)
+        return rc;
+    int status;
+    while (waitpid(r->pid, &status, 0) < 0) {
+        if (errno != EINTR || sim_signal) {
+            struct sim_run *one[1] = {r};
+            stop_children(one, 1);
+            return interrupted();
+        }
+    }
+    r->pid = 0;
+    return child_status(r, status);
+}
+
+/* A batch of independent runs, SIM_MAX_PAR at a time. */
+struct sim_pool {
+    int ntasks;
+    int (*prepare)(struct sim *sim, void *ctx, int task, struct sim_run *r);
+    int (*finish)(struct sim *sim, void *ctx, int task, struct sim_run *r);
+    void *ctx;
+    const char *label;    /* progress: "<label> i/n" */
+};
+
+static int pool_reap(struct sim *sim, const struct sim_pool *pool, struct sim_run **running,
+                     int *nrunning, int *done)
+{
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+        if (errno == EINTR && !sim_signal)
+            return 0;
+        stop_children(running, *nrunning);
+        return sim_signal ? interrupted()
+                          : sim_error(SS_EXIT_RUNTIME, "waitpid failed (%s); run it again",
+                                      strerror(errno));
+    }
+    for (int i = 0; i < *nrunning; i++) {
+        struct sim_run *r = running[i];
+        if (r->pid != pid)
+            continue;
+        r->pid = 0;
+        running[i] = running[--*nrunning];
+        int rc = child_status(r, status);
+        if (rc == 0)
+            rc = pool->finish(sim, pool->ctx, r->task, r);
+        run_clear(r);
+        free(r);
+        if (rc != 0) {
+            stop_children(running, *nrunning);
+            return rc;
+        }
+        progress(sim, "%s %d/%d", pool->label, ++*done, pool->ntasks);
+        return 0;
+    }
+    return 0; /* not one of ours: nothing else of this process forks, ignore */
+}
+
+static int pool_run(struct sim *sim, const struct sim_pool *pool)
+{
+    struct sim_run *running[SIM_MAX_PAR] = {0};
+    int nrunning = 0, next = 0, done = 0, rc = 0;
+    progress(sim, "%s 0/%d", pool->label, pool->ntasks);
+    while (rc == 0 && (next < pool->ntasks || nrunning > 0)) {
+        while (rc == 0 && nrunning < sim->par && next < pool->ntasks) {
+            struct sim_run *r = ss_xcalloc(1, sizeof(*r));
+            rc = pool->prepare(sim, pool->ctx, next, r);
+            r->task = next++;
+            if (rc == 0)
+                rc = spawn(r);
+            if (rc == 0) {
+                running[nrunning++] = r;
+            } else {
+                run_clear(r);
+                free(r);
+                stop_children(running, nrunning);
+            }
+        }
+        if (rc == 0 && nrunning > 0)
+            rc = pool_reap(sim, pool, running, &nrunning, &done);
+    }
+    for (int i = 0; i < nrunning; i++) {
+        run_clear(running[i]);
+        free(running[i]);
+    }
+    progress_done(sim);
+    return rc;
+}
+
+/* ---- reading the CIB --------------------------------------------------- */
+
+static int fetch_live_cib(struct sim *sim, char **path)
+{
+    struct sim_run r = {0};
+    run_arg(&r, "cibadmin");
+    run_arg(&r, "--query");
+    run_arg(&r, "--local");
+    r.out = dir_file(sim, "live.xml");
+    r.err = dir_file(sim, "cibadmin.err");
+    r.what = xasprintf("reading the live CIB; pass --cib FILE when no cluster runs here");
+    int rc = run_wait(&r);
+    if (rc == 0)
+        *path = ss_xstrdup(r.out);
+    run_clear(&r);
+    return rc;
+}
+
+static int load_cib(const char *path, xmlDocPtr *doc)
+{
+    if (access(path, R_OK) != 0) {
+        int e = errno;
+        return sim_error(SS_EXIT_INPUT, "cannot read the CIB (%s: %s); check the path given to "
+                                        "--cib, or save one with 'cibadmin -Q > FILE'",
+                         path, strerror(e));
+    }
+    *doc = xmlReadFile(path, NULL,
+                       XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR |
+                           XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+    xmlNodePtr root = *doc ? xmlDocGetRootElement(*doc) : NULL;
+    if (root == NULL || xmlStrcmp(root->name, BAD_CAST "cib") != 0) {
+        const xmlError *e = xmlGetLastError();
+        sim_error(SS_EXIT_INPUT, "not a CIB (%s:%d: %s); give a file saved with 'cibadmin -Q'",
+                  path, e ? e->line : 0,
+                  e && e->message ? g_strstrip(e->message) : "the root element is not <cib>");
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+        return SS_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int member_node(xmlNodePtr n)
+{
+    xmlChar *type = xmlGetProp(n, BAD_CAST "type");
+    int member = type == NULL || xmlStrcmp(type, BAD_CAST "member") == 0 ||
+                 xmlStrcmp(type, BAD_CAST "normal") == 0;
+    xmlFree(type);
+    return member;
+}
+
+static void read_nodes(xmlDocPtr doc, struct sim *sim)
+{
+    xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/nodes/node");
+    int n = xpath_count(obj);
+    sim->m = ss_xcalloc((size_t)(n > 0 ? n : 1), sizeof(*sim->m));
+    for (int i = 0; i < n; i++) {
+        xmlNodePtr node = obj->nodesetval->nodeTab[i];
+        char *uname = prop(node, "uname");
+        if (uname == NULL || !member_node(node) || lookup(sim->machine_ix, uname) >= 0) {
+            add_note(sim, xasprintf("node %s is not a cluster member node (or a duplicate): "
+                                    "left out", uname ? uname : "without uname"));
+            free(uname);
+            continue;
+        }
+        struct sim_machine *m = &sim->m[sim->nmachines];
+        m->name = uname;
+        m->id = prop(node, "id");
+        if (m->id == NULL)
+            m->id = ss_xstrdup(uname);
+        g_hash_table_insert(sim->machine_ix, m->name, GINT_TO_POINTER(++sim->nmachines));
+    }
+    xmlXPathFreeObject(obj);
+}
+
+/* The primitive of a store clone and its `slots` parameter. */
+static xmlNodePtr store_primitive(xmlNodePtr clone)
+{
+    for (xmlNodePtr c = clone->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "primitive") == 0 &&
+            prop_is(c, "class", "ocf") && prop_is(c, "provider", "slotstore") &&
+            prop_is(c, "type", "cyrus"))
+            return c;
+    return NULL;
+}
+
+static char *slots_value(xmlNodePtr prim)
+{
+    for (xmlNodePtr ia = prim->children; ia; ia = ia->next) {
+        if (ia->type != XML_ELEMENT_NODE || xmlStrcmp(ia->name, BAD_CAST "instance_attributes"))
+            continue;
+        for (xmlNodePtr nv = ia->children; nv; nv = nv->next)
+            if (nv->type == XML_ELEMENT_NODE && prop_is(nv, "name", "slots"))
+                return prop(nv, "value");
+    }
+    return NULL;
+}
+
+/* "imap01:3@addr imap07:12@addr" -> machine indexes in failover order. */
+static void parse_slots(struct sim *sim, struct sim_store *st, const char *value)
+{
+    char *copy = ss_xstrdup(value), *save = NULL;
+    for (char *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+        tok[strcspn(tok, ":@")] = '\0';
+        int m = lookup(sim->machine_ix, tok);
+        if (m < 0)
+            add_note(sim, xasprintf("store %s: its slots name %s, which is not a node of the "
+                                    "CIB", st->name, tok));
+        int_push(&st->order, &st->norder, m);
+    }
+    free(copy);
+}
+
+static void read_stores(xmlDocPtr doc, struct sim *sim)
+{
+    xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/resources/clone[primitive[@class='ocf'"
+                                       " and @provider='slotstore' and @type='cyrus']]");
+    int n = xpath_count(obj);
+    sim->s = ss_xcalloc((size_t)(n > 0 ? n : 1), sizeof(*sim->s));
+    for (int i = 0; i < n; i++) {
+        xmlNodePtr clone = obj->nodesetval->nodeTab[i];
+        xmlNodePtr p = store_primitive(clone);
+        struct sim_store *st = &sim->s[sim->nstores];
+        st->name = prop(clone, "id");
+        st->prim = prop(p, "id");
+        if (st->name == NULL || st->prim == NULL) {
+            free(st->name);
+            free(st->prim);
+            memset(st, 0, sizeof(*st));
+            continue;
+        }
+        st->steady = -1;
+        st->batch = sim->nstores / SIM_BATCH;
+        char *slots = slots_value(p);
+        if (slots)
+            parse_slots(sim, st, slots);
+        else
+            add_note(sim, xasprintf("store %s has no 'slots' parameter: no planned order",
+                                    st->name));
+        free(slots);
+        sim->nstores++;
+        g_hash_table_insert(sim->store_ix, st->name, GINT_TO_POINTER(sim->nstores));
+        g_hash_table_insert(sim->prim_ix, st->prim, GINT_TO_POINTER(sim->nstores));
+    }
+    sim->nbatches = (sim->nstores + SIM_BATCH - 1) / SIM_BATCH;
+    xmlXPathFreeObject(obj);
+}
+
+static void add_allowed(struct sim *sim, struct sim_store *st, int m)
+{
+    for (int i = 0; i < st->nallowed; i++)
+        if (st->allowed[i] == m)
+            return;
+    int_push(&st->allowed, &st->nallowed, m);
+    sim->m[m].copies++;
+}
+
+static void read_locations(xmlDocPtr doc, struct sim *sim)
+{
+    xmlXPathObjectPtr obj =
+        xpath(doc, "/cib/configuration/constraints/rsc_location[starts-with(@id,'slotstore-loc-')]");
+    for (int i = 0; i < xpath_count(obj); i++) {
+        xmlNodePtr c = obj->nodesetval->nodeTab[i];
+        char *rsc = prop(c, "rsc"), *node = prop(c, "node");
+        int s = lookup(sim->store_ix, rsc), m = lookup(sim->machine_ix, node);
+        if (s >= 0 && m >= 0)
+            add_allowed(sim, &sim->s[s], m);
+        else if (s >= 0)
+            add_note(sim, xasprintf("store %s: a slotstore-loc constraint names %s, which is "
+                                    "not a node of the CIB", rsc, node ? node : "no node"));
+        free(rsc);
+        free(node);
+    }
+    xmlXPathFreeObject(obj);
+}
+
+/* Notes about stores whose plan and constraints disagree (they explain an
+ * off-plan result before anyone looks at Pacemaker). */
+static void check_plan(struct sim *sim)
+{
+    for (int s = 0; s < sim->nstores; s++) {
+        struct sim_store *st = &sim->s[s];
+        if (st->nallowed == 0)
+            add_note(sim, xasprintf("store %s has no slotstore-loc constraint on any node",
+                                    st->name));
+        for (int i = 0; i < st->norder; i++) {
+            int ok = st->order[i] < 0;
+            for (int j = 0; j < st->nallowed && !ok; j++)
+                ok = st->allowed[j] == st->order[i];
+            if (!ok)
+                add_note(sim, xasprintf("store %s: its slots name %s but no slotstore-loc "
+                                        "constraint allows it there", st->name,
+                                        mname(sim, st->order[i])));
+        }
+        if (st->norder > 0 && st->order[0] >= 0)
+            sim->m[st->order[0]].planned++;
+    }
+}
+
+static int read_model(xmlDocPtr doc, struct sim *sim)
+{
+    read_nodes(doc, sim);
+    read_stores(doc, sim);
+    if (sim->nstores == 0)
+        return sim_error(SS_EXIT_INPUT, "no slotstore stores in the CIB (%s: no clone holds an "
+                                        "ocf:slotstore:cyrus primitive); load them with "
+                                        "'slotstore apply' or give another --cib",
+                         sim->cib_path);
+    if (sim->nmachines == 0)
+        return sim_error(SS_EXIT_INPUT, "no nodes in the CIB (%s: configuration/nodes is "
+                                        "empty); give a CIB of the cluster", sim->cib_path);
+    read_locations(doc, sim);
+    check_plan(sim);
+    return 0;
+}
+
+/* ---- preparing the copy ------------------------------------------------ */
+
+static int stonith_enabled(xmlDocPtr doc)
+{
+    xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/crm_config/cluster_property_set/"
+                                       "nvpair[@name='stonith-enabled']");
+    int enabled = 1; /* Pacemaker's default */
+    if (xpath_count(obj) > 0) {
+        char *v = prop(obj->nodesetval->nodeTab[0], "value");
+        const char *off[] = {"false", "no", "off", "n", "0"};
+        for (size_t i = 0; v && i < sizeof(off) / sizeof(off[0]); i++)
+            if (strcasecmp(v, off[i]) == 0)
+                enabled = 0;
+        free(v);
+    }
+    xmlXPathFreeObject(obj);
+    return enabled;
+}
+
+static int has_fence_device(xmlDocPtr doc)
+{
+    xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/resources//primitive[@class='stonith']");
+    int n = xpath_count(obj);
+    xmlXPathFreeObject(obj);
+    return n > 0;
+}
+
+/* Without any fence device a failed node stays UNCLEAN and Pacemaker
+ * recovers nothing; the stand-in lets the simulation show the recovery a
+ * real device would allow.  It stays stopped (no location allows it), which
+ * is enough for the scheduler to fence. */
+static void add_fence_device(xmlDocPtr doc, struct sim *sim)
+{
+    xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/resources");
+    if (xpath_count(obj) == 0) {
+        xmlXPathFreeObject(obj);
+        return;
+    }
+    xmlNodePtr res = obj->nodesetval->nodeTab[0];
+    xmlXPathFreeObject(obj);
+    GString *hosts = g_string_new(NULL);
+    for (int m = 0; m < sim->nmachines; m++)
+        g_string_append_printf(hosts, "%s%s", m ? " " : "", sim->m[m].name);
+    xmlNodePtr p = xmlNewChild(res, NULL, BAD_CAST "primitive", NULL);
+    xmlNewProp(p, BAD_CAST "id", BAD_CAST SIM_FENCE_ID);
+    xmlNewProp(p, BAD_CAST "class", BAD_CAST "stonith");
+    xmlNewProp(p, BAD_CAST "type", BAD_CAST "fence_dummy");
+    xmlNodePtr ia = xmlNewChild(p, NULL, BAD_CAST "instance_attributes", NULL);
+    xmlNewProp(ia, BAD_CAST "id", BAD_CAST SIM_FENCE_ID "-params");
+    xmlNodePtr nv = xmlNewChild(ia, NULL, BAD_CAST "nvpair", NULL);
+    xmlNewProp(nv, BAD_CAST "id", BAD_CAST SIM_FENCE_ID "-hosts");
+    xmlNewProp(nv, BAD_CAST "name", BAD_CAST "pcmk_host_list");
+    xmlNewProp(nv, BAD_CAST "value", BAD_CAST hosts->str);
+    g_string_free(hosts, TRUE);
+    add_note(sim, xasprintf("stonith-enabled is true but the CIB has no fence device: a stand-in "
+                            "fence device (stonith:fence_dummy) was added to the copy"));
+}
+
+static xmlNodePtr new_node_state(xmlNodePtr status, const struct sim_machine *m)
+{
+    xmlNodePtr ns = xmlNewChild(status, NULL, BAD_CAST "node_state", NULL);
+    xmlNewProp(ns, BAD_CAST "id", BAD_CAST m->id);
+    xmlNewProp(ns, BAD_CAST "uname", BAD_CAST m->name);
+    xmlNewProp(ns, BAD_CAST "in_ccm", BAD_CAST "true");
+    xmlNewProp(ns, BAD_CAST "crmd", BAD_CAST "online");
+    xmlNewProp(ns, BAD_CAST "join", BAD_CAST "member");
+    xmlNewProp(ns, BAD_CAST "expected", BAD_CAST "member");
+    xmlNodePtr ta = xmlNewChild(ns, NULL, BAD_CAST "transient_attributes", NULL);
+    xmlNewProp(ta, BAD_CAST "id", BAD_CAST m->id);
+    xmlNodePtr ia = xmlNewChild(ta, NULL, BAD_CAST "instance_attributes", NULL);
+    char *id = xasprintf("status-%s", m->id);
+    xmlNewProp(ia, BAD_CAST "id", BAD_CAST id);
+    free(id);
+    return ia;
+}
+
+/* Every node online and every slot in sync, nothing else: the question is
+ * what Pacemaker does with the configuration, not with today's accidents. */
+static void rebuild_status(xmlDocPtr doc, const struct sim *sim)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr old = child_element(root, "status");
+    if (old) {
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    xmlNodePtr status = xmlNewChild(root, NULL, BAD_CAST "status", NULL);
+    xmlNodePtr *attrs = ss_xcalloc((size_t)sim->nmachines, sizeof(xmlNodePtr));
+    for (int m = 0; m < sim->nmachines; m++)
+        attrs[m] = new_node_state(status, &sim->m[m]);
+    for (int s = 0; s < sim->nstores; s++) {
+        const struct sim_store *st = &sim->s[s];
+        for (int i = 0; i < st->nallowed; i++) {
+            const struct sim_machine *m = &sim->m[st->allowed[i]];
+            xmlNodePtr nv = xmlNewChild(attrs[st->allowed[i]], NULL, BAD_CAST "nvpair", NULL);
+            char *id = xasprintf("status-%s-master-%s", m->id, st->prim);
+            char *name = xasprintf("master-%s", st->prim);
+            xmlNewProp(nv, BAD_CAST "id", BAD_CAST id);
+            xmlNewProp(nv, BAD_CAST "name", BAD_CAST name);
+            xmlNewProp(nv, BAD_CAST "value", BAD_CAST SIM_IN_SYNC);
+            free(id);
+            free(name);
+        }
+    }
+    free(attrs);
+}
+
+static void prepare_base(xmlDocPtr doc, struct sim *sim)
+{
+    /* crm_simulate takes quorum from this attribute; a real cluster with
+     * every node up has it. */
+    xmlSetProp(xmlDocGetRootElement(doc), BAD_CAST "have-quorum", BAD_CAST "1");
+    if (stonith_enabled(doc) && !has_fence_device(doc))
+        add_fence_device(doc, sim);
+    rebuild_status(doc, sim);
+}
+
+static int save_doc(xmlDocPtr doc, const char *path)
+{
+    if (xmlSaveFormatFileEnc(path, doc, "UTF-8", 0) < 0)
+        return sim_error(SS_EXIT_RUNTIME, "cannot write the CIB copy (%s); check free space in "
+                                          "TMPDIR", path);
+    return 0;
+}
+
+/* ---- cold start in batches --------------------------------------------- */
+
+/* Does this constraint name a store of another batch? */
+static int refers_elsewhere(xmlNodePtr n, const struct sim *sim, int batch)
+{
+    static const char *const rsc_attrs[] = {"rsc", "with-rsc", "first", "then", NULL};
+    static const char *const ref_attrs[] = {"id", NULL};
+    int is_ref = xmlStrcmp(n->name, BAD_CAST "resource_ref") == 0;
+    for (const char *const *a = is_ref ? ref_attrs : rsc_attrs; *a; a++) {
+        char *v = prop(n, *a);
+        int s = lookup(sim->store_ix, v);
+        free(v);
+        if (s >= 0 && sim->s[s].batch != batch)
+            return 1;
+    }
+    for (xmlNodePtr c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && refers_elsewhere(c, sim, batch))
+            return 1;
+    return 0;
+}
+
+static void remove_children_if(xmlNodePtr parent, const struct sim *sim, int batch, int clones)
+{
+    xmlNodePtr next;
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = next) {
+        next = c->next;
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        int drop;
+        if (clones) {
+            char *id = prop(c, "id");
+            int s = lookup(sim->store_ix, id);
+            free(id);
+            drop = s >= 0 && sim->s[s].batch != batch;
+        } else {
+            drop = refers_elsewhere(c, sim, batch);
+        }
+        if (drop) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+}
+
+static int write_batch(struct sim *sim, xmlDocPtr base, int batch, const char *path)
+{
+    if (sim->nbatches == 1)
+        return save_doc(base, path);
+    xmlDocPtr doc = xmlCopyDoc(base, 1);
+    xmlNodePtr conf = child_element(xmlDocGetRootElement(doc), "configuration");
+    remove_children_if(child_element(conf, "resources"), sim, batch, 1);
+    remove_children_if(child_element(conf, "constraints"), sim, batch, 0);
+    int rc = save_doc(doc, path);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+struct cold_ctx {
+    xmlDocPtr base;
+    xmlNodePtr *lrm;      /* per machine: lrm_resources of the merged copy */
+    xmlDocPtr merged;
+};
+
+static int cold_prepare(struct sim *sim, void *ctx, int batch, struct sim_run *r)
+{
+    const struct cold_ctx *cold = ctx;
+    char *in = dir_file(sim, "batch-%d.xml", batch);
+    char *out = dir_file(sim, "batch-%d.out.xml", batch);
+    char *res = dir_file(sim, "batch-%d.res.xml", batch);
+    int rc = write_batch(sim, cold->base, batch, in);
+    simulate_run(sim, r, in, out, res, NULL);
+    r->what = xasprintf("cold start of batch %d/%d; check the CIB with crm_verify -x", batch + 1,
+                        sim->nbatches);
+    free(in);
+    free(out);
+    free(res);
+    return rc;
+}
+
+/* Copy one node's histories of this batch's stores (and, from batch 0, of
+ * every resource that is not a store) into the merged copy. */
+static void merge_node(struct sim *sim, struct cold_ctx *cold, xmlNodePtr ns, int batch)
+{
+    char *uname = prop(ns, "uname");
+    int m = lookup(sim->machine_ix, uname);
+    free(uname);
+    xmlNodePtr lrs = child_element(child_element(ns, "lrm"), "lrm_resources");
+    if (m < 0 || lrs == NULL)
+        return;
+    for (xmlNodePtr lr = lrs->children; lr; lr = lr->next) {
+        if (lr->type != XML_ELEMENT_NODE)
+            continue;
+        char *id = prop(lr, "id");
+        int s = lookup(sim->prim_ix, id);
+        free(id);
+        if (s >= 0 ? sim->s[s].batch == batch : batch == 0)
+            xmlAddChild(cold->lrm[m], xmlDocCopyNode(lr, cold->merged, 1));
+    }
+}
+
+static int cold_finish(struct sim *sim, void *ctx, int batch, struct sim_run *r)
+{
+    (void)r;
+    char *in = dir_file(sim, "batch-%d.xml", batch);
+    char *out = dir_file(sim, "batch-%d.out.xml", batch);
+    char *res = dir_file(sim, "batch-%d.res.xml", batch);
+    char *err = xasprintf("%s.err", res);
+    xmlDocPtr doc = xmlReadFile(out, NULL, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOBLANKS);
+    int rc = 0;
+    xmlNodePtr status = doc ? child_element(xmlDocGetRootElement(doc), "status") : NULL;
+    if (status == NULL)
+        rc = sim_error(SS_EXIT_RUNTIME, "crm_simulate wrote no usable CIB (%s); run it by hand: "
+                                        "crm_simulate -x %s -S", out, in);
+    for (xmlNodePtr ns = status ? status->children : NULL; ns; ns = ns->next)
+        if (ns->type == XML_ELEMENT_NODE && xmlStrcmp(ns->name, BAD_CAST "node_state") == 0)
+            merge_node(sim, ctx, ns, batch);
+    xmlFreeDoc(doc);
+    unlink(in);
+    unlink(out);
+    unlink(res);
+    unlink(err);
+    free(in);
+    free(out);
+    free(res);
+    free(err);
+    return rc;
+}
+
+/* The merged copy: the base with an lrm section per node for the histories. */
+static void merged_init(struct sim *sim, struct cold_ctx *cold)
+{
+    cold->merged = xmlCopyDoc(cold->base, 1);
+    cold->lrm = ss_xcalloc((size_t)sim->nmachines, sizeof(xmlNodePtr));
+    xmlNodePtr status = child_element(xmlDocGetRootElement(cold->merged), "status");
+    int m = 0;
+    for (xmlNodePtr ns = status->children; ns && m < sim->nmachines; ns = ns->next) {
+        if (ns->type != XML_ELEMENT_NODE)
+            continue;
+        xmlNodePtr lrm = xmlNewChild(ns, NULL, BAD_CAST "lrm", NULL);
+        xmlNewProp(lrm, BAD_CAST "id", BAD_CAST sim->m[m].id);
+        cold->lrm[m++] = xmlNewChild(lrm, NULL, BAD_CAST "lrm_resources", NULL);
+    }
+}
+
+static int cold_start(struct sim *sim, xmlDocPtr base, char **merged_path)
+{
+    struct cold_ctx ctx = {.base = base};
+    merged_init(sim, &ctx);
+    struct sim_pool pool = {sim->nbatches, cold_prepare, cold_finish, &ctx, "cold start, batch"};
+    int rc = pool_run(sim, &pool);
+    if (rc == 0) {
+        *merged_path = dir_file(sim, "merged.xml");
+        rc = save_doc(ctx.merged, *merged_path);
+    }
+    xmlFreeDoc(ctx.merged);
+    free(ctx.lrm);
+    return rc;
+}
+
+/* ---- reading crm_simulate's result ------------------------------------- */
+
+struct sim_outcome {
+    int *promoted;        /* per store: machine, -1 none */
+    int actions;          /* entries of the transition that was run */
+    int multi;            /* stores promoted on more than one machine */
+};
+
+/* Inside <revised_cluster_status>: clone (depth 3) > resource (4) > node (5). */
+struct outcome_reader {
+    int in_revised, in_transition;
+    int store;
+    int promoted;
+};
+
+static void outcome_element(const struct sim *sim, xmlTextReaderPtr rd, struct outcome_reader *st,
+                            struct sim_outcome *o)
+{
+    int depth = xmlTextReaderDepth(rd);
+    const char *name = (const char *)xmlTextReaderConstName(rd);
+    if (depth == 1) {
+        st->in_revised = strcmp(name, "revised_cluster_status") == 0;
+        st->in_transition = strcmp(name, "transition") == 0;
+        return;
+    }
+    if (st->in_transition && depth == 2) {
+        o->actions++;
+        return;
+    }
+    if (!st->in_revised || depth < 3 || depth > 5)
+        return;
+    const char *attr = depth == 4 ? "role" : depth == 3 ? "id" : "name";
+    char *v = (char *)xmlTextReaderGetAttribute(rd, BAD_CAST attr);
+    if (depth == 3 && strcmp(name, "clone") == 0) {
+        st->store = lookup(sim->store_ix, v);
+    } else if (depth == 4) {
+        /* "Master" is how Pacemaker before 2.1 named the role */
+        st->promoted = v && (strcmp(v, "Promoted") == 0 || strcmp(v, "Master") == 0);
+    } else if (depth == 5 && st->store >= 0 && st->promoted && strcmp(name, "node") == 0) {
+        int m = lookup(sim->machine_ix, v);
+        if (o->promoted[st->store] >= 0 && m != o->promoted[st->store])
+            o->multi++;
+        else
+            o->promoted[st->store] = m;
+    }
+    xmlFree(v);
+}
+
+static int read_outcome(const struct sim *sim, const char *path, struct sim_outcome *o)
+{
+    o->promoted = ss_xcalloc((size_t)sim->nstores, sizeof(int));
+    for (int s = 0; s < sim->nstores; s++)
+        o->promoted[s] = -1;
+    o->actions = o->multi = 0;
+    xmlTextReaderPtr rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
+    struct outcome_reader st = {0, 0, -1, 0};
+    int ret = rd ? 1 : -1, revised = 0;
+    while (rd && (ret = xmlTextReaderRead(rd)) == 1)
+        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT) {
+            outcome_element(sim, rd, &st, o);
+            revised |= st.in_revised;
+        }
+    xmlFreeTextReader(rd);
+    if (ret != 0 || !revised) {
+        free(o->promoted);
+        o->promoted = NULL;
+        return sim_error(SS_EXIT_RUNTIME, "cannot read crm_simulate's result (%s); is crm_simulate "
+                                          "Pacemaker 2.1 or later?", path);
+    }
+    return 0;
+}
+
+/* Run crm_simulate from `in` until its transition is empty (at most `max`
+ * runs); leaves the last result in *o and the last saved CIB in `out`. */
+static int settle(struct sim *sim, const char *in, const char *out, int max,
+                  struct sim_outcome *o, int *runs, const char *what)
+{
+    char *res = xasprintf("%s.res", out), *cur = ss_xstrdup(in);
+    int rc = 0;
+    *runs = 0;
+    o->promoted = NULL;
+    while (rc == 0 && *runs < max) {
+        struct sim_run r;
+        simulate_run(sim, &r, cur, out, res, NULL);
+        r.what = xasprintf("%s, transition %d", what, *runs + 1);
+        rc = run_wait(&r);
+        run_clear(&r);
+        free(o->promoted);
+        o->promoted = NULL;
+        if (rc == 0)
+            rc = read_outcome(sim, res, o);
+        ++*runs;
+        if (rc != 0 || o->actions == 0)
+            break;
+        /* crm_simulate cannot read and write the same file: alternate */
+        char *next = xasprintf("%s.%d", out, *runs % 2);
+        if (rename(out, next) != 0)
+            rc = sim_error(SS_EXIT_RUNTIME, "cannot rename %s (%s)", out, strerror(errno));
+        free(cur);
+        cur = next;
+    }
+    if (strcmp(cur, in) != 0)
+        unlink(cur);
+    unlink(res);
+    char *err = xasprintf("%s.err", res);
+    unlink(err);
+    free(err);
+    free(res);
+    free(cur);
+    return rc;
+}
+
+/* ---- analysis ---------------------------------------------------------- */
+
+static void add_issue(struct sim_failure *f, int store, enum sim_problem kind, int got, int want)
+{
+    f->issues = realloc(f->issues, sizeof(*f->issues) * (size_t)(f->nissues + 1));
+    if (f->issues == NULL)
+        abort();
+    f->issues[f->nissues++] = (struct sim_issue){store, kind, got, want};
+}
+
+/* The plan's target after the failure: the first surviving machine of `slots`. */
+static int planned_target(const struct sim_store *st, const struct sim_failure *f)
+{
+    for (int i = 0; i < st->norder; i++)
+        if (st->order[i] >= 0 && !is_failed(f, st->order[i]))
+            return st->order[i];
+    return -1;
+}
+
+static int copy_survives(const struct sim_store *st, const struct sim_failure *f)
+{
+    for (int i = 0; i < st->nallowed; i++)
+        if (!is_failed(f, st->allowed[i]))
+            return 1;
+    return 0;
+}
+
+/* Water-filling lower bound for the busiest survivor, from the steady-state
+ * masters: no placement can do better, whatever Pacemaker does. */
+static int failure_bound(const struct sim *sim, const struct sim_failure *f, long moving)
+{
+    int M = sim->nmachines, top = 0;
+    int *masters = ss_xcalloc((size_t)M, sizeof(int));
+    int *room = ss_xcalloc((size_t)M, sizeof(int));
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    for (int b = 0; b < M; b++) {
+        masters[b] = sim->m[b].masters;
+        room[b] = sim->m[b].copies > masters[b] ? sim->m[b].copies - masters[b] : 0;
+        recv[b] = !is_failed(f, b);
+        if (recv[b] && masters[b] > top)
+            top = masters[b];
+    }
+    int level = ss_waterfill(M, masters, room, recv, moving);
+    free(masters);
+    free(room);
+    free(recv);
+    return level < 0 ? -1 : level > top ? level : top;
+}
+
+static void count_load(const struct sim *sim, struct sim_failure *f, const int *load)
+{
+    f->busiest = -1;
+    f->busiest_masters = 0;
+    f->receivers = 0;
+    for (int b = 0; b < sim->nmachines; b++) {
+        if (is_failed(f, b))
+            continue;
+        if (f->nfailed > 0 && load[b] > sim->m[b].masters)
+            f->receivers++;
+        if (f->busiest < 0 || load[b] > f->busiest_masters) {
+            f->busiest = b;
+            f->busiest_masters = load[b];
+        }
+    }
+}
+
+/* Compare what Pacemaker promoted with the plan; fills f. */
+static void analyse(const struct sim *sim, const struct sim_outcome *o, struct sim_failure *f)
+{
+    int *load = ss_xcalloc((size_t)sim->nmachines, sizeof(int));
+    long moving = 0;
+    f->no_master = f->lost = f->off_plan = 0;
+    f->multi = o->multi;
+    for (int s = 0; s < sim->nstores; s++) {
+        const struct sim_store *st = &sim->s[s];
+        int got = o->promoted[s], want = planned_target(st, f);
+        int survives = copy_survives(st, f);
+        if (got >= 0 && is_failed(f, got))
+            got = -1; /* a master on a dead machine serves nobody */
+        if (got >= 0) {
+            load[got]++;
+            if (got != want) {
+                f->off_plan++;
+                add_issue(f, s, SIM_OFF_PLAN, got, want);
+            }
+        } else {
+            f->no_master++;
+            f->lost += !survives;
+            add_issue(f, s, survives ? SIM_NO_MASTER : SIM_LOST, -1, want);
+        }
+        if (f->nfailed > 0 && st->steady >= 0 && is_failed(f, st->steady) && survives)
+            moving++;
+    }
+    count_load(sim, f, load);
+    f->bound = f->nfailed > 0 ? failure_bound(sim, f, moving) : -1;
+    free(load);
+}
+
+/* Does this result break the plan (so the exit code is 4)? */
+static int broken(const struct sim_failure *f)
+{
+    return f->off_plan > 0 || f->no_master > f->lost || f->unsettled || f->multi > 0;
+}
+
+/* ---- steady state and failures ----------------------------------------- */
+
+static int steady_state(struct sim *sim, const char *merged)
+{
+    struct sim_outcome o;
+    int runs = 0;
+    sim->steady_path = dir_file(sim, "steady.xml");
+    progress(sim, "settling the steady state");
+    int rc = settle(sim, merged, sim->steady_path, SIM_SETTLE_RUNS, &o, &runs,
+                    "steady state of the complete CIB");
+    progress_done(sim);
+    unlink(merged);
+    if (rc != 0)
+        return rc;
+    sim->steady.transitions = runs;
+    sim->steady.unsettled = o.actions > 0;
+    for (int s = 0; s < sim->nstores; s++) {
+        sim->s[s].steady = o.promoted[s];
+        if (o.promoted[s] >= 0)
+            sim->m[o.promoted[s]].masters++;
+    }
+    analyse(sim, &o, &sim->steady);
+    free(o.promoted);
+    return 0;
+}
+
+static void list_failures(struct sim *sim, int pairs)
+{
+    int M = sim->nmachines;
+    int n = M + (pairs ? M * (M - 1) / 2 : 0);
+    sim->fail = ss_xcalloc((size_t)(n > 0 ? n : 1), sizeof(*sim->fail));
+    for (int a = 0; a < M; a++)
+        sim->fail[sim->nfail++] = (struct sim_failure){.failed = {a, -1}, .nfailed = 1};
+    sim->nsingle = sim->nfail;
+    for (int a = 0; pairs && a < M; a++)
+        for (int b = a + 1; b < M; b++)
+            sim->fail[sim->nfail++] = (struct sim_failure){.failed = {a, b}, .nfailed = 2};
+}
+
+static int fail_prepare(struct sim *sim, void *ctx, int i, struct sim_run *r)
+{
+    (void)ctx;
+    char *out = dir_file(sim, "fail-%d.xml", i);
+    char *res = dir_file(sim, "fail-%d.res", i);
+    char label[256];
+    failure_label(sim, &sim->fail[i], label, sizeof(label));
+    simulate_run(sim, r, sim->steady_path, out, res, &sim->fail[i]);
+    r->what = xasprintf("failure of %s", label);
+    free(out);
+    free(res);
+    return 0;
+}
+
+/* Read one failure's result.  A result that breaks the plan is only
+ * reported once Pacemaker has nothing more to do: run more transitions. */
+static int fail_finish(struct sim *sim, void *ctx, int i, struct sim_run *r)
+{
+    (void)ctx;
+    struct sim_failure *f = &sim->fail[i];
+    struct sim_outcome o = {0};
+    char *res = dir_file(sim, "fail-%d.res", i), *out = dir_file(sim, "fail-%d.xml", i);
+    int rc = read_outcome(sim, res, &o);
+    f->transitions = 1;
+    if (rc == 0) {
+        analyse(sim, &o, f);
+        if (broken(f)) {
+            int runs = 0;
+            char *again = dir_file(sim, "fail-%d-again.xml", i);
+            free(o.promoted);
+            rc = settle(sim, out, again, SIM_SETTLE_RUNS - 1, &o, &runs, r->what);
+            f->transitions += runs;
+            f->unsettled = rc == 0 && o.actions > 0;
+            f->nissues = 0;
+            if (rc == 0)
+                analyse(sim, &o, f);
+            unlink(again);
+            free(again);
+        }
+    }
+    free(o.promoted);
+    unlink(res);
+    unlink(r->err);
+    unlink(out);
+    free(res);
+    free(out);
+    return rc;
+}
+
+static int simulate_failures(struct sim *sim, int pairs)
+{
+    list_failures(sim, pairs);
+    struct sim_pool pool = {sim->nfail, fail_prepare, fail_finish, NULL, "simulating failure"};
+    return pool_run(sim, &pool);
+}
+
+/* ---- text output ------------------------------------------------------- */
+
+static const char *problem_text(enum sim_problem k)
+{
+    return k == SIM_OFF_PLAN ? "promoted off plan" : k == SIM_NO_MASTER ? "has no master"
+                                                                        : "lost every copy";
+}
+
+static void text_issues(const struct sim *sim, const struct sim_failure *f, const char *label)
+{
+    for (int i = 0; i < f->nissues; i++) {
+        const struct sim_issue *is = &f->issues[i];
+        printf("    %s: store %s %s", label, sim->s[is->store].name, problem_text(is->kind));
+        if (is->kind == SIM_OFF_PLAN)
+            printf(": promoted on %s, planned %s", mname(sim, is->got), mname(sim, is->want));
+        else if (is->kind == SIM_NO_MASTER)
+            printf(" (planned %s, a copy survives)", mname(sim, is->want));
+        putchar('\n');
+    }
+    if (f->unsettled)
+        printf("    %s: Pacemaker still scheduled actions after %d transitions\n", label,
+               f->transitions);
+    if (f->multi)
+        printf("    %s: %d stores promoted on more than one machine\n", label, f->multi);
+}
+
+static void text_steady(const struct sim *sim)
+{
+    printf("Steady state (every machine up, every slot in sync; %d transitions):\n",
+           sim->steady.transitions);
+    printf("  %-16s %8s %8s %7s\n", "MACHINE", "MASTERS", "PLANNED", "COPIES");
+    for (int m = 0; m < sim->nmachines; m++)
+        printf("  %-16s %8d %8d %7d\n", sim->m[m].name, sim->m[m].masters, sim->m[m].planned,
+               sim->m[m].copies);
+    printf("  stores whose master is not the planned one: %d\n", sim->steady.off_plan);
+    printf("  stores without a master: %d\n", sim->steady.no_master);
+    text_issues(sim, &sim->steady, "steady");
+}
+
+static void text_failures(const struct sim *sim, int from, int to, const char *title)
+{
+    printf("\n%s:\n  %-24s %-16s %7s %5s %9s %8s %9s\n", title, "FAILED", "BUSIEST", "MASTERS",
+           "BOUND", "NO-MASTER", "OFF-PLAN", "RECEIVERS");
+    for (int i = from; i < to; i++) {
+        const struct sim_failure *f = &sim->fail[i];
+        char label[256], bound[16];
+        failure_label(sim, f, label, sizeof(label));
+        snprintf(bound, sizeof(bound), f->bound < 0 ? "-" : "%d", f->bound);
+        printf("  %-24s %-16s %7d %5s %9d %8d %9d\n", label, mname(sim, f->busiest),
+               f->busiest_masters, bound, f->no_master, f->off_plan, f->receivers);
+    }
+    for (int i = from; i < to; i++) {
+        char label[256];
+        failure_label(sim, &sim->fail[i], label, sizeof(label));
+        text_issues(sim, &sim->fail[i], label);
+    }
+}
+
+/* The failure with the busiest survivor (ties: the larger excess over the bound). */
+static const struct sim_failure *worst(const struct sim *sim, int from, int to)
+{
+    const struct sim_failure *w = NULL;
+    for (int i = from; i < to; i++) {
+        const struct sim_failure *f = &sim->fail[i];
+        if (w == NULL || f->busiest_masters > w->busiest_masters ||
+            (f->busiest_masters == w->busiest_masters &&
+             f->busiest_masters - f->bound > w->busiest_masters - w->bound))
+            w = f;
+    }
+    return w;
+}
+
+static void text_worst(const struct sim *sim, const struct sim_failure *w, const char *kind)
+{
+    char label[256];
+    if (w == NULL)
+        return;
+    failure_label(sim, w, label, sizeof(label));
+    printf("  worst %s failure: %d masters on %s after %s fails (bound %d)%s\n", kind,
+           w->busiest_masters, mname(sim, w->busiest), label, w->bound,
+           w->busiest_masters > w->bound ? " - above the bound" : "");
+}
+
+struct sim_totals {
+    int no_master, with_copy, off_plan, broken;
+};
+
+static struct sim_totals totals(const struct sim *sim)
+{
+    struct sim_totals t = {0, 0, sim->steady.off_plan, broken(&sim->steady)};
+    t.no_master = sim->steady.no_master;
+    t.with_copy = sim->steady.no_master - sim->steady.lost;
+    for (int i = 0; i < sim->nfail; i++) {
+        const struct sim_failure *f = &sim->fail[i];
+        t.no_master += f->no_master;
+        t.with_copy += f->no_master - f->lost;
+        t.off_plan += f->off_plan;
+        t.broken += broken(f);
+    }
+    return t;
+}
+
+static void print_text(const struct sim *sim)
+{
+    printf("Simulated with crm_simulate from %s: %d machines, %d stores\n", sim->cib_path,
+           sim->nmachines, sim->nstores);
+    for (int i = 0; i < sim->nnotes; i++)
+        printf("Note: %s\n", sim->notes[i]);
+    putchar('\n');
+    text_steady(sim);
+    text_failures(sim, 0, sim->nsingle, "Single machine failures");
+    if (sim->nfail > sim->nsingle)
+        text_failures(sim, sim->nsingle, sim->nfail, "Double machine failures");
+    struct sim_totals t = totals(sim);
+    printf("\nSummary:\n");
+    text_worst(sim, worst(sim, 0, sim->nsingle), "single");
+    text_worst(sim, worst(sim, sim->nsingle, sim->nfail), "double");
+    printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
+           t.no_master, t.with_copy);
+    printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
+    if (t.broken == 0)
+        printf("  result: Pacemaker does what the plan says\n");
+    else
+        printf("  result: Pacemaker does NOT do what the plan says (%d of %d simulations "
+               "differ)\n", t.broken, sim->nfail + 1);
+}
+
+/* ---- XML output -------------------------------------------------------- */
+
+static void xml_int(xmlTextWriterPtr w, const char *name, int v)
+{
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
+}
+
+static void xml_str(xmlTextWriterPtr w, const char *name, const char *v)
+{
+    xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
+}
+
+static void xml_issues(xmlTextWriterPtr w, const struct sim *sim, const struct sim_failure *f)
+{
+    static const char *kind[] = {"off-plan", "no-master", "lost"};
+    for (int i = 0; i < f->nissues; i++) {
+        const struct sim_issue *is = &f->issues[i];
+        xmlTextWriterStartElement(w, BAD_CAST "store");
+        xml_str(w, "name", sim->s[is->store].name);
+        xml_str(w, "problem", kind[is->kind]);
+        if (is->got >= 0)
+            xml_str(w, "promoted", mname(sim, is->got));
+        if (is->want >= 0)
+            xml_str(w, "planned", mname(sim, is->want));
+        xmlTextWriterEndElement(w);
+    }
+}
+
+static void xml_result_attrs(xmlTextWriterPtr w, const struct sim_failure *f)
+{
+    xml_int(w, "without-master", f->no_master);
+    xml_int(w, "lost", f->lost);
+    xml_int(w, "off-plan", f->off_plan);
+    xml_int(w, "transitions", f->transitions);
+    xml_str(w, "settled", f->unsettled ? "false" : "true");
+    if (f->multi)
+        xml_int(w, "multi-promoted", f->multi);
+}
+
+static void xml_failure(xmlTextWriterPtr w, const struct sim *sim, const struct sim_failure *f,
+                        const char *tag)
+{
+    xmlTextWriterStartElement(w, BAD_CAST tag);
+    xml_str(w, "failed", mname(sim, f->failed[0]));
+    if (f->nfailed == 2)
+        xml_str(w, "failed2", mname(sim, f->failed[1]));
+    xml_str(w, "busiest", mname(sim, f->busiest));
+    xml_int(w, "busiest-masters", f->busiest_masters);
+    xml_int(w, "bound", f->bound);
+    xml_int(w, "receivers", f->receivers);
+    xml_result_attrs(w, f);
+    if (strcmp(tag, "failure") == 0)
+        xml_issues(w, sim, f);
+    xmlTextWriterEndElement(w);
+}
+
+static void xml_steady(xmlTextWriterPtr w, const struct sim *sim)
+{
+    xmlTextWriterStartElement(w, BAD_CAST "steady-state");
+    xml_result_attrs(w, &sim->steady);
+    for (int m = 0; m < sim->nmachines; m++) {
+        xmlTextWriterStartElement(w, BAD_CAST "machine");
+        xml_str(w, "name", sim->m[m].name);
+        xml_int(w, "masters", sim->m[m].masters);
+        xml_int(w, "planned", sim->m[m].planned);
+        xml_int(w, "copies", sim->m[m].copies);
+        xmlTextWriterEndElement(w);
+    }
+    xml_issues(w, sim, &sim->steady);
+    xmlTextWriterEndElement(w);
+}
+
+static void xml_failures(xmlTextWriterPtr w, const struct sim *sim, int from, int to,
+                         const char *kind)
+{
+    xmlTextWriterStartElement(w, BAD_CAST "failures");
+    xml_str(w, "kind", kind);
+    xml_int(w, "count", to - from);
+    for (int i = from; i < to; i++)
+        xml_failure(w, sim, &sim->fail[i], "failure");
+    const struct sim_failure *wf = worst(sim, from, to);
+    if (wf)
+        xml_failure(w, sim, wf, "worst");
+    xmlTextWriterEndElement(w);
+}
+
+static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
+{
+    struct sim_totals t = totals(sim);
+    xmlTextWriterStartElement(w, BAD_CAST "simulate");
+    xml_str(w, "cib", sim->cib_path);
+    xml_int(w, "machines", sim->nmachines);
+    xml_int(w, "stores", sim->nstores);
+    xml_str(w, "result", t.broken ? "differs" : "as-planned");
+    for (int i = 0; i < sim->nnotes; i++)
+        xmlTextWriterWriteElement(w, BAD_CAST "note", BAD_CAST sim->notes[i]);
+    xml_steady(w, sim);
+    xml_failures(w, sim, 0, sim->nsingle, "single");
+    if (sim->nfail > sim->nsingle)
+        xml_failures(w, sim, sim->nsingle, sim->nfail, "double");
+    xmlTextWriterStartElement(w, BAD_CAST "summary");
+    xml_int(w, "without-master", t.no_master);
+    xml_int(w, "without-master-with-copy", t.with_copy);
+    xml_int(w, "off-plan", t.off_plan);
+    xml_int(w, "differing-simulations", t.broken);
+    xmlTextWriterEndElement(w);
+    xmlTextWriterEndElement(w);
+}
+
+static void print_xml(const struct sim *sim)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
+    xml_str(w, "version", PACKAGE_VERSION);
+    xml_str(w, "request", "simulate");
+    xml_body(w, sim);
+    xmlTextWriterEndElement(w);
+    xmlTextWriterEndDocument(w);
+    xmlFreeTextWriter(w);
+    fputs((const char *)xmlBufferContent(buf), stdout);
+    xmlBufferFree(buf);
+}
+
+/* ---- command ----------------------------------------------------------- */
+
+static int parse_opts(int argc, char **argv, struct sim_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char *joined = NULL;
+        if (strcmp(a, "--output-as") == 0 && i + 1 < argc)
+            a = joined = xasprintf("--output-as=%s", argv[++i]);
+        int r = cli_output_option(a, &o->output);
+        free(joined);
+        if (r < 0)
+            return sim_error(SS_EXIT_INPUT, "bad output format (%s); use --output-as=text or "
+                                            "--output-as=xml", argv[i]);
+        if (r == 0)
+            continue;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(simulate_usage, stdout);
+            return -1;
+        } else if (strcmp(a, "--cib") == 0 && i + 1 < argc) {
+            o->cib = argv[++i];
+        } else if (strncmp(a, "--cib=", 6) == 0) {
+            o->cib = a + 6;
+        } else if (strcmp(a, "--pairs") == 0) {
+            o->pairs = 1;
+        } else {
+            return sim_error(SS_EXIT_INPUT, "unexpected argument (%s); see slotstore simulate "
+                                            "--help", a);
+        }
+    }
+    return 0;
+}
+
+static void sim_free(struct sim *sim)
+{
+    for (int m = 0; m < sim->nmachines; m++) {
+        free(sim->m[m].name);
+        free(sim->m[m].id);
+    }
+    for (int s = 0; s < sim->nstores; s++) {
+        free(sim->s[s].name);
+        free(sim->s[s].prim);
+        free(sim->s[s].allowed);
+        free(sim->s[s].order);
+    }
+    for (int i = 0; i < sim->nnotes; i++)
+        free(sim->notes[i]);
+    for (int i = 0; i < sim->nfail; i++)
+        free(sim->fail[i].issues);
+    free(sim->steady.issues);
+    free(sim->fail);
+    free(sim->notes);
+    free(sim->m);
+    free(sim->s);
+    free(sim->steady_path);
+    if (sim->machine_ix)
+        g_hash_table_destroy(sim->machine_ix);
+    if (sim->store_ix)
+        g_hash_table_destroy(sim->store_ix);
+    if (sim->prim_ix)
+        g_hash_table_destroy(sim->prim_ix);
+}
+
+static void on_signal(int sig)
+{
+    sim_signal = sig;
+}
+
+/* No SA_RESTART: waitpid must return so the children can be stopped and
+ * the private directory removed. */
+static void catch_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sim_signal = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+    sigaction(SIGHUP, &sa, &old[2]);
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+    sigaction(SIGHUP, &old[2], NULL);
+}
+
+/* Load, prepare, cold start: everything up to the merged copy. */
+static int prepare(struct sim *sim, const struct sim_opts *o, char **merged)
+{
+    char *live = NULL;
+    int rc = o->cib ? 0 : fetch_live_cib(sim, &live);
+    if (rc != 0)
+        return rc;
+    sim->cib_path = o->cib ? o->cib : "the live CIB";
+    xmlDocPtr doc = NULL;
+    rc = load_cib(o->cib ? o->cib : live, &doc);
+    free(live);
+    if (rc == 0)
+        rc = read_model(doc, sim);
+    if (rc == 0) {
+        prepare_base(doc, sim);
+        rc = cold_start(sim, doc, merged);
+    }
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+static int simulate(struct sim *sim, const struct sim_opts *o)
+{
+    char *merged = NULL;
+    int rc = make_dir(sim);
+    if (rc == 0)
+        rc = prepare(sim, o, &merged);
+    if (rc == 0)
+        rc = steady_state(sim, merged);
+    free(merged);
+    if (rc == 0)
+        rc = simulate_failures(sim, o->pairs);
+    remove_dir(sim);
+    if (rc != 0)
+        return rc;
+    if (o->output == SS_OUT_XML)
+        print_xml(sim);
+    else
+        print_text(sim);
+    return totals(sim).broken ? SS_EXIT_CHECK : SS_EXIT_OK;
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+    struct sim_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? SS_EXIT_OK : rc;
+    struct sim sim;
+    memset(&sim, 0, sizeof(sim));
+    sim.machine_ix = g_hash_table_new(g_str_hash, g_str_equal);
+    sim.store_ix = g_hash_table_new(g_str_hash, g_str_equal);
+    sim.prim_ix = g_hash_table_new(g_str_hash, g_str_equal);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    sim.par = cpus >= SIM_MAX_PAR ? SIM_MAX_PAR : 1;
+    sim.tty = isatty(STDERR_FILENO);
+    struct sigaction old[3];
+    catch_signals(old);
+    rc = simulate(&sim, &o);
+    restore_signals(old);
+    sim_free(&sim);
+    return rc;
+}

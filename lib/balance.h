@@ -1,0 +1,47 @@
+/* balance.h - what a placement does when machines fail.
+ *
+ * Pure counting on a placement, used for the report of `slotstore plan`
+ * and the SVG.  (The tests use their own independent checker.)
+ */
+#ifndef SS_BALANCE_H
+#define SS_BALANCE_H
+
+#include "placement.h"
+
+struct ss_failure_result {
+    int failed[2];       /* failed machine indexes, failed[1] = -1 for single */
+    int busiest;         /* machine index of the busiest survivor */
+    int busiest_masters; /* its master count after failover */
+    int lower_bound;     /* water-filling bound for the busiest survivor */
+    int stores_lost;     /* stores with every copy on failed machines */
+    int receivers;       /* survivors that received at least one master */
+};
+
+struct ss_balance {
+    int nmachines;
+    int *masters;        /* per machine, planned */
+    int *replicas;       /* per machine */
+    double *fair;        /* per machine fair share of masters */
+    int *failover;       /* nmachines x nmachines: [a*n+b] = a's masters that go to b first */
+    struct ss_failure_result *single;   /* one per machine */
+    int nsingle;
+    struct ss_failure_result worst_single;
+    struct ss_failure_result worst_double;  /* only when computed */
+    int doubles_computed;
+    int max_pair;        /* most stores sharing one machine pair */
+};
+
+/* Compute the balance report; `doubles` adds every double failure (O(M^2 * stores)). */
+struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles);
+void ss_balance_free(struct ss_balance *b);
+
+/* Masters per machine after the machines in `failed` (indexes, count n) are
+ * gone: each store's master goes to its first surviving copy.  `load` has
+ * nmachines entries; returns the number of stores left without any copy. */
+int ss_balance_after_failure(const struct ss_placement *p, const int *failed, int n, int *load);
+
+/* Water-filling lower bound for the busiest survivor. */
+int ss_balance_lower_bound(const struct ss_placement *p, const int *masters, const int *failed,
+                           int n, int moving);
+
+#endif

@@ -1,0 +1,59 @@
+/* cib_xml.h - a placement as Pacemaker configuration, and back.
+ *
+ * What slotstore owns in a CIB (and nothing else is ever touched):
+ *  - clones whose primitive is ocf:slotstore:cyrus (clone id = store name,
+ *    primitive id = <store>-cyrus),
+ *  - constraints and property sets whose id starts with "slotstore-".
+ *
+ * Each store gets:
+ *  - rsc_location slotstore-loc-<store>-<machine>, node based, score 100,
+ *    resource-discovery="exclusive": the store runs (and is probed) only there;
+ *  - rsc_location slotstore-pref-<store>-<machine>, role="Promoted",
+ *    score SS_PREF_STEP * (copies - position): distinct, in failover order.
+ *
+ * The promotion-score ladder of ocf:slotstore:cyrus is a multiple of 1000
+ * for slots in sync and -INFINITY for stale ones, so these preferences (at
+ * most 30) only break ties between equally fresh slots and can never lift a
+ * slot that has not published (-1) above one in sync (see README.md).
+ */
+#ifndef SS_CIB_XML_H
+#define SS_CIB_XML_H
+
+#include <libxml/tree.h>
+
+#include "placement.h"
+
+#define SS_ID_PREFIX "slotstore-"
+#define SS_AGENT_CLASS "ocf"
+#define SS_AGENT_PROVIDER "slotstore"
+#define SS_AGENT_TYPE "cyrus"
+#define SS_PREF_STEP 10
+#define SS_LOCATION_SCORE 100
+#define SS_CRM_FEATURE_SET "3.16.1"
+#define SS_VALIDATE_WITH "pacemaker-3.9"
+
+/* A complete CIB document: nodes, cluster options, stores, constraints and an
+ * empty status section.  Caller frees with xmlFreeDoc. */
+int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_error *err);
+
+/* The <resources> children and <constraints> children slotstore owns, as
+ * two fresh nodes (<resources>, <constraints>) the caller frees. */
+int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
+                          xmlNodePtr *constraints, struct ss_error *err);
+
+/* Remove every element slotstore owns from a CIB document's configuration
+ * (resources and constraints); returns how many elements were removed. */
+int ss_cib_strip_owned(xmlDocPtr cib);
+
+/* Read the stores slotstore owns from a CIB document.  Machines are looked
+ * up in `topo` by name; unknown machines are added to *unknown (strings
+ * owned by the caller, NULL-terminated array) and stored as index -1.
+ * The placement keeps the failover order given by the stores' `slots`
+ * parameter. */
+int ss_cib_read_placement(xmlDocPtr cib, const struct ss_topology *topo,
+                          struct ss_placement **out, char ***unknown, struct ss_error *err);
+
+/* Is this element one slotstore owns? */
+int ss_cib_is_owned(xmlNodePtr node);
+
+#endif

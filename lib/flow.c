@@ -1,0 +1,178 @@
+/* flow.c - Dinic's maximum flow on an adjacency-array graph. */
+#include "flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct edge {
+    int to;
+    int cap;      /* residual capacity */
+    int next;     /* next edge out of the same node, -1 ends */
+};
+
+struct ss_flow {
+    int nodes;
+    int nedges, capedges;
+    struct edge *e;
+    int *head;
+    int *level;
+    int *iter;
+    int *queue;
+    int *orig;    /* original capacity per forward edge (indexed by edge id / 2) */
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (p == NULL) {
+        fprintf(stderr, "slotstore: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+struct ss_flow *ss_flow_new(int nodes)
+{
+    struct ss_flow *f = xcalloc(1, sizeof(*f));
+    f->nodes = nodes;
+    f->head = xcalloc((size_t)nodes, sizeof(int));
+    memset(f->head, -1, sizeof(int) * (size_t)nodes);
+    f->level = xcalloc((size_t)nodes, sizeof(int));
+    f->iter = xcalloc((size_t)nodes, sizeof(int));
+    f->queue = xcalloc((size_t)nodes, sizeof(int));
+    return f;
+}
+
+void ss_flow_free(struct ss_flow *f)
+{
+    if (f == NULL)
+        return;
+    free(f->e);
+    free(f->orig);
+    free(f->head);
+    free(f->level);
+    free(f->iter);
+    free(f->queue);
+    free(f);
+}
+
+static void push_edge(struct ss_flow *f, int u, int v, int cap)
+{
+    if (f->nedges == f->capedges) {
+        f->capedges = f->capedges ? f->capedges * 2 : 64;
+        struct edge *e = realloc(f->e, sizeof(*e) * (size_t)f->capedges);
+        int *o = realloc(f->orig, sizeof(int) * (size_t)(f->capedges / 2 + 1));
+        if (e == NULL || o == NULL) {
+            fprintf(stderr, "slotstore: out of memory\n");
+            abort();
+        }
+        f->e = e;
+        f->orig = o;
+    }
+    f->e[f->nedges] = (struct edge){.to = v, .cap = cap, .next = f->head[u]};
+    f->head[u] = f->nedges++;
+}
+
+int ss_flow_add_edge(struct ss_flow *f, int u, int v, int cap)
+{
+    int id = f->nedges;
+    push_edge(f, u, v, cap);
+    push_edge(f, v, u, 0);
+    f->orig[id / 2] = cap;
+    return id;
+}
+
+void ss_flow_preset(struct ss_flow *f, int edge, int flow)
+{
+    f->e[edge].cap -= flow;
+    f->e[edge ^ 1].cap += flow;
+}
+
+static int bfs(struct ss_flow *f, int s, int t)
+{
+    memset(f->level, -1, sizeof(int) * (size_t)f->nodes);
+    int qh = 0, qt = 0;
+    f->queue[qt++] = s;
+    f->level[s] = 0;
+    while (qh < qt) {
+        int u = f->queue[qh++];
+        for (int i = f->head[u]; i >= 0; i = f->e[i].next) {
+            if (f->e[i].cap > 0 && f->level[f->e[i].to] < 0) {
+                f->level[f->e[i].to] = f->level[u] + 1;
+                f->queue[qt++] = f->e[i].to;
+            }
+        }
+    }
+    return f->level[t] >= 0;
+}
+
+/* Iterative blocking-flow DFS (no recursion: networks can be deep). */
+static long augment(struct ss_flow *f, int s, int t)
+{
+    long total = 0;
+    int *path = xcalloc((size_t)f->nodes, sizeof(int)); /* edge ids along the path */
+    for (;;) {
+        int depth = 0, u = s;
+        while (u != t) {
+            int i;
+            for (i = f->iter[u]; i >= 0; i = f->e[i].next)
+                if (f->e[i].cap > 0 && f->level[f->e[i].to] == f->level[u] + 1)
+                    break;
+            f->iter[u] = i;
+            if (i < 0) {
+                if (depth == 0)
+                    goto done;
+                f->level[u] = -1;  /* dead end: retreat */
+                depth--;
+                u = f->e[path[depth] ^ 1].to;
+                continue;
+            }
+            path[depth++] = i;
+            u = f->e[i].to;
+        }
+        int push = f->e[path[0]].cap;
+        for (int d = 1; d < depth; d++)
+            if (f->e[path[d]].cap < push)
+                push = f->e[path[d]].cap;
+        for (int d = 0; d < depth; d++) {
+            f->e[path[d]].cap -= push;
+            f->e[path[d] ^ 1].cap += push;
+        }
+        total += push;
+    }
+done:
+    free(path);
+    return total;
+}
+
+long ss_flow_run(struct ss_flow *f, int s, int t)
+{
+    long total = 0;
+    while (bfs(f, s, t)) {
+        for (int u = 0; u < f->nodes; u++)
+            f->iter[u] = f->head[u];
+        total += augment(f, s, t);
+    }
+    return total;
+}
+
+int ss_flow_edge_flow(const struct ss_flow *f, int edge)
+{
+    return f->orig[edge / 2] - f->e[edge].cap;
+}
+
+void ss_flow_set_cap(struct ss_flow *f, int edge, int cap)
+{
+    int used = ss_flow_edge_flow(f, edge);
+    if (cap < used)
+        cap = used;
+    f->e[edge].cap = cap - used;
+    f->orig[edge / 2] = cap;
+}
+
+int ss_flow_source_side(const struct ss_flow *f, int node)
+{
+    /* the last BFS of ss_flow_run found no path: its levels mark the source side */
+    return f->level[node] >= 0;
+}

@@ -1,0 +1,911 @@
+/* placement.c - the planner: topology -> balanced stores.
+ *
+ * The plan is built in layers, each solved as an integral flow whose edge
+ * capacities encode the balance goals, raised step by step so the flow
+ * spreads evenly before it concentrates:
+ *   0. counts: stores S, copies per machine n_i, masters m_i (fair share),
+ *      first-failover copies r1_i (and second-failover r2_i for 3 slots);
+ *   1. F[a][b] = stores mastered on a whose first failover is b; the cap
+ *      m_b + F[a][b] <= L_a is the water-filling level of a's failure, and
+ *      for 2-slot stores F[a][b] + F[b][a] is kept at the even pair share;
+ *   2. (3 slots) the third copy of every {a,b} pair's stores, spread so that
+ *      a double failure of a and b lands on machines with the most room.
+ * The helpers here are shared with placement_from.c through placement_int.h.
+ */
+#include "placement.h"
+#include "placement_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "flow.h"
+
+void *ss_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL) {
+        fprintf(stderr, "slotstore: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+char *ss_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ss_xcalloc(n, 1);
+    memcpy(d, s, n);
+    return d;
+}
+
+struct ss_placement *ss_placement_new(const struct ss_topology *topo, int copies, int nstores)
+{
+    struct ss_placement *p = ss_xcalloc(1, sizeof(*p));
+    p->topo = topo;
+    p->copies = copies;
+    p->nstores = nstores;
+    p->stores = ss_xcalloc((size_t)nstores, sizeof(*p->stores));
+    return p;
+}
+
+void ss_placement_free(struct ss_placement *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->nstores; i++)
+        free(p->stores[i].name);
+    free(p->stores);
+    free(p);
+}
+
+/* ---- counting helpers ---------------------------------------------------- */
+
+int ss_apportion(int n, const double *weight, const int *cap, long total, int *out)
+{
+    long room = 0;
+    for (int i = 0; i < n; i++)
+        room += cap ? cap[i] : total;
+    if (room < total)
+        return -1;
+    double lo = 0, hi = 1;
+    double wsum = 0;
+    for (int i = 0; i < n; i++)
+        wsum += weight[i];
+    if (wsum <= 0)
+        wsum = 1;
+    hi = (double)total / wsum * 2 + 1;
+    for (;;) { /* make hi large enough */
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += cap ? fmin(cap[i], hi * weight[i]) : hi * weight[i];
+        if (s >= total || hi > 1e15)
+            break;
+        hi *= 2;
+    }
+    for (int it = 0; it < 200; it++) {
+        double mid = (lo + hi) / 2, s = 0;
+        for (int i = 0; i < n; i++)
+            s += cap ? fmin(cap[i], mid * weight[i]) : mid * weight[i];
+        if (s >= total)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    double *frac = ss_xcalloc((size_t)n, sizeof(double));
+    long given = 0;
+    for (int i = 0; i < n; i++) {
+        double share = cap ? fmin(cap[i], hi * weight[i]) : hi * weight[i];
+        out[i] = (int)floor(share + 1e-9);
+        if (cap && out[i] > cap[i])
+            out[i] = cap[i];
+        frac[i] = share - out[i];
+        given += out[i];
+    }
+    /* Hand out the remainder by largest fraction; then anywhere with room. */
+    while (given > total) {
+        int best = -1;
+        for (int i = 0; i < n; i++)
+            if (out[i] > 0 && (best < 0 || frac[i] < frac[best]))
+                best = i;
+        out[best]--;
+        frac[best] += 1;
+        given--;
+    }
+    while (given < total) {
+        int best = -1;
+        for (int i = 0; i < n; i++)
+            if ((!cap || out[i] < cap[i]) && (best < 0 || frac[i] > frac[best]))
+                best = i;
+        if (best < 0)
+            break;
+        out[best]++;
+        frac[best] -= 1;
+        given++;
+    }
+    free(frac);
+    return given == total ? 0 : -1;
+}
+
+/* Smallest level L with sum over receivers of min(cap_b, max(0, L - m_b)) >= moving. */
+int ss_waterfill(int n, const int *m, const int *cap, const unsigned char *receiver, long moving)
+{
+    long room = 0;
+    int maxm = 0;
+    for (int b = 0; b < n; b++) {
+        if (!receiver[b])
+            continue;
+        room += cap[b];
+        if (m[b] > maxm)
+            maxm = m[b];
+    }
+    if (room < moving)
+        return -1;
+    int lo = 0, hi = maxm + (int)moving;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        long got = 0;
+        for (int b = 0; b < n && got < moving; b++)
+            if (receiver[b] && mid > m[b])
+                got += (mid - m[b] < cap[b]) ? mid - m[b] : cap[b];
+        if (got >= moving)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* May a store have copies on both a and b?  With k <= zones every copy is in
+ * its own zone; with more copies than zones two may share one. */
+int ss_pair_allowed(const struct ss_topology *t, int a, int b)
+{
+    if (a == b)
+        return 0;
+    if (t->nzones == 0)
+        return 1;
+    if (ss_topology_copies(t) <= t->nzones)
+        return t->machines[a].zone_id != t->machines[b].zone_id;
+    return 1;
+}
+
+/* May c complete a 3-copy store on a and b under the zone rule? */
+int ss_triple_allowed(const struct ss_topology *t, int a, int b, int c)
+{
+    if (c == a || c == b)
+        return 0;
+    if (t->nzones == 0)
+        return 1;
+    int za = t->machines[a].zone_id, zb = t->machines[b].zone_id, zc = t->machines[c].zone_id;
+    if (t->nzones >= 3)
+        return za != zb && zc != za && zc != zb;
+    /* two zones: the store must touch both */
+    return !(za == zb && zb == zc);
+}
+
+/* ---- store count ---------------------------------------------------------- */
+
+/* Could S stores of k copies fit, one copy per machine, zones honoured? */
+static int stores_fit(const struct ss_topology *t, long S)
+{
+    int k = ss_topology_copies(t);
+    if (t->nmachines < k)
+        return S == 0;
+    if (t->nzones == 0) {
+        long total = 0;
+        for (int i = 0; i < t->nmachines; i++)
+            total += t->machines[i].slots < S ? t->machines[i].slots : S;
+        return total >= k * S;
+    }
+    int zmin = k < t->nzones ? k : t->nzones;
+    long per_zone_max = (long)(k - zmin + 1) * S;
+    long total = 0;
+    for (int z = 0; z < t->nzones; z++) {
+        long cz = 0;
+        for (int i = 0; i < t->nmachines; i++)
+            if (t->machines[i].zone_id == z)
+                cz += t->machines[i].slots < S ? t->machines[i].slots : S;
+        total += cz < per_zone_max ? cz : per_zone_max;
+    }
+    return total >= k * S;
+}
+
+int ss_max_stores(const struct ss_topology *t)
+{
+    long lo = 0, hi = ss_topology_total_slots(t) / ss_topology_copies(t);
+    while (lo < hi) {
+        long mid = (lo + hi + 1) / 2;
+        if (stores_fit(t, mid))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return (int)lo;
+}
+
+static int explain_impossible(const struct ss_topology *t, int want, struct ss_error *err)
+{
+    int k = ss_topology_copies(t);
+    if (t->nmachines < k)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: stores of %d slots need %d machines, the topology has %d; add "
+                            "machines or lower 'replicas'",
+                            t->path, k, k, t->nmachines);
+    int max = ss_max_stores(t);
+    if (max == 0)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: not even one store of %d slots fits: slots on distinct machines "
+                            "%s are missing",
+                            t->path, k, t->nzones ? "in distinct zones" : "");
+    return ss_error_set(err, SS_ERR_INPUT,
+                        "%s: %d stores of %d slots do not fit: each store needs its slots on %s, "
+                        "and the machines hold at most %d such stores; lower 'stores' or add "
+                        "slots%s",
+                        t->path, want, k, t->nzones ? "distinct machines spanning zones"
+                                                    : "distinct machines",
+                        max, t->nzones ? " in the smaller zones" : "");
+}
+
+/* ---- the planner ---------------------------------------------------------- */
+
+struct planner {
+    const struct ss_topology *t;
+    struct ss_error *err;
+    int M, k, S;
+    int *n, *m, *r1, *r2;        /* targets per machine (fixed stores included) */
+    int *fn, *fm, *fr1, *fr2;    /* what the fixed stores already take */
+    int *F;                      /* M*M first failover counts (free stores only) */
+    int *ffix;                   /* M*M first failover counts of fixed stores */
+    int *L;                      /* single failure level per machine */
+};
+
+static void planner_free(struct planner *p)
+{
+    free(p->n);
+    free(p->m);
+    free(p->r1);
+    free(p->r2);
+    free(p->fn);
+    free(p->fm);
+    free(p->fr1);
+    free(p->fr2);
+    free(p->F);
+    free(p->ffix);
+    free(p->L);
+}
+
+static int plan_counts(struct planner *p)
+{
+    const struct ss_topology *t = p->t;
+    int S = t->stores ? t->stores : ss_max_stores(t);
+    if (S <= 0 || !stores_fit(t, S))
+        return explain_impossible(t, t->stores ? t->stores : 1, p->err);
+    if (t->nfixed > S)
+        return ss_error_set(p->err, SS_ERR_INPUT,
+                            "%s: %d fixed stores but only %d stores in total; raise 'stores'",
+                            t->path, t->nfixed, S);
+    p->S = S;
+    return ss_plan_targets(t, S, p->n, p->m, p->r1, p->r2, p->err);
+}
+
+int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
+                    struct ss_error *err)
+{
+    int M = t->nmachines, k = ss_topology_copies(t);
+    struct planner pp = {.t = t, .err = err, .M = M, .k = k, .S = S, .n = n, .m = m, .r1 = r1,
+                         .r2 = r2};
+    struct planner *p = &pp;
+    double *w = ss_xcalloc((size_t)M, sizeof(double));
+    int *cap = ss_xcalloc((size_t)M, sizeof(int));
+    for (int i = 0; i < M; i++) {
+        w[i] = t->machines[i].slots;
+        cap[i] = t->machines[i].slots < S ? t->machines[i].slots : S;
+    }
+    /* copies per machine: proportional to slots; with zones first per zone */
+    int rc = 0;
+    if (t->nzones == 0) {
+        rc = ss_apportion(M, w, cap, (long)k * S, p->n);
+    } else {
+        int Z = t->nzones, zmin = k < Z ? k : Z;
+        double *zw = ss_xcalloc((size_t)Z, sizeof(double));
+        int *zcap = ss_xcalloc((size_t)Z, sizeof(int));
+        int *zn = ss_xcalloc((size_t)Z, sizeof(int));
+        for (int i = 0; i < M; i++) {
+            zw[t->machines[i].zone_id] += w[i];
+            zcap[t->machines[i].zone_id] += cap[i];
+        }
+        for (int z = 0; z < Z; z++)
+            if (zcap[z] > (k - zmin + 1) * S)
+                zcap[z] = (k - zmin + 1) * S;
+        rc = ss_apportion(Z, zw, zcap, (long)k * S, zn);
+        for (int z = 0; z < Z && rc == 0; z++) {
+            int cnt = 0;
+            for (int i = 0; i < M; i++)
+                cnt += t->machines[i].zone_id == z;
+            double *sw = ss_xcalloc((size_t)cnt, sizeof(double));
+            int *sc = ss_xcalloc((size_t)cnt, sizeof(int));
+            int *so = ss_xcalloc((size_t)cnt, sizeof(int));
+            int j = 0;
+            for (int i = 0; i < M; i++)
+                if (t->machines[i].zone_id == z) {
+                    sw[j] = w[i];
+                    sc[j++] = cap[i];
+                }
+            rc = ss_apportion(cnt, sw, sc, zn[z], so);
+            j = 0;
+            for (int i = 0; i < M; i++)
+                if (t->machines[i].zone_id == z)
+                    p->n[i] = so[j++];
+            free(sw);
+            free(sc);
+            free(so);
+        }
+        free(zw);
+        free(zcap);
+        free(zn);
+    }
+    if (rc == 0) /* masters: the fair share S * slots_i / sum(slots) */
+        rc = ss_apportion(M, w, p->n, S, p->m);
+    if (rc == 0) {
+        int *rep = ss_xcalloc((size_t)M, sizeof(int));
+        double *rw = ss_xcalloc((size_t)M, sizeof(double));
+        for (int i = 0; i < M; i++) {
+            rep[i] = p->n[i] - p->m[i];
+            rw[i] = rep[i];
+        }
+        if (k == 2) {
+            memcpy(p->r1, rep, sizeof(int) * (size_t)M);
+        } else {
+            rc = ss_apportion(M, rw, rep, S, p->r1);
+            for (int i = 0; i < M; i++)
+                p->r2[i] = rep[i] - p->r1[i];
+        }
+        free(rep);
+        free(rw);
+    }
+    free(w);
+    free(cap);
+    if (rc != 0)
+        return explain_impossible(t, S, p->err);
+    return 0;
+}
+
+/* Account for fixed stores: they are placed as written and the planner
+ * balances the rest around them. */
+static int plan_fixed(struct planner *p)
+{
+    const struct ss_topology *t = p->t;
+    for (int f = 0; f < t->nfixed; f++) {
+        const struct ss_fixed_store *fs = &t->fixed[f];
+        int a = fs->machine[0], b = fs->machine[1];
+        p->fm[a]++;
+        p->fr1[b]++;
+        if (p->k == 3)
+            p->fr2[fs->machine[2]]++;
+        for (int c = 0; c < fs->ncopies; c++)
+            p->fn[fs->machine[c]]++;
+        p->ffix[a * p->M + b]++;
+    }
+    for (int i = 0; i < p->M; i++) {
+        const char *what = NULL;
+        if (p->fm[i] > p->m[i])
+            what = "masters";
+        else if (p->fn[i] - p->fm[i] > p->n[i] - p->m[i])
+            what = "failover copies";
+        if (what)
+            return ss_error_set(p->err, SS_ERR_INPUT,
+                                "%s: the fixed stores put more %s on %s than its balanced share "
+                                "(%d masters, %d copies); fix fewer stores there or move them",
+                                t->path, what, t->machines[i].name, p->m[i], p->n[i]);
+    }
+    return 0;
+}
+
+/* Upper bound of stores sharing one machine pair (2-slot stores). */
+int ss_pair_cap(const struct ss_topology *t, const int *n, int S)
+{
+    int M = t->nmachines;
+    long pairs = 0;
+    int cap = 0;
+    for (int a = 0; a < M; a++) {
+        int partners = 0;
+        for (int b = 0; b < M; b++)
+            if (ss_pair_allowed(t, a, b)) {
+                partners++;
+                if (b > a)
+                    pairs++;
+            }
+        if (partners > 0) {
+            int c = (n[a] + partners - 1) / partners;
+            if (c > cap)
+                cap = c;
+        }
+    }
+    if (pairs > 0) {
+        int c = (int)((S + pairs - 1) / pairs);
+        if (c > cap)
+            cap = c;
+    }
+    return cap;
+}
+
+/* Near-regular tournament: does a get the larger half of an odd pair cap? */
+static int tournament_wins(int a, int b, int M)
+{
+    int d = ((b - a) % M + M) % M;
+    if (2 * d == M)
+        return a < b;
+    return 2 * d < M;
+}
+
+/* Layer 1: F[a][b] by progressive-capacity flow. */
+static int plan_first_failover(struct planner *p)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, k = p->k;
+    int src = 0, sink = 2 * M + 1;
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    int *capU = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *dir = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *edge = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *base = ss_xcalloc((size_t)M, sizeof(int));
+    int pcap = k == 2 ? ss_pair_cap(t, p->n, p->S) : 1 << 29;
+    long need = 0;
+    int rc = 0;
+    /* 2 slots: every replica is a first failover.  3 slots: the flow decides
+     * which replicas are first failovers; the rest become second ones. */
+    int *colcap = ss_xcalloc((size_t)M, sizeof(int));
+    for (int b = 0; b < M; b++)
+        colcap[b] = k == 2 ? p->r1[b] : p->n[b] - p->m[b];
+
+    for (int a = 0; a < M; a++) {
+        int partners = 0;
+        for (int b = 0; b < M; b++) {
+            recv[b] = (unsigned char)ss_pair_allowed(t, a, b);
+            partners += recv[b];
+        }
+        p->L[a] = ss_waterfill(M, p->m, colcap, recv, p->m[a]);
+        if (p->L[a] < 0)
+            p->L[a] = 1 << 20; /* not even spreading works: leave it to relaxation */
+        base[a] = partners ? (p->m[a] - p->fm[a]) / partners : 0;
+        need += p->m[a] - p->fm[a];
+    }
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++) {
+            edge[a * M + b] = -1;
+            if (!ss_pair_allowed(t, a, b))
+                continue;
+            /* the pair share, split between the two directions */
+            int half = pcap / 2 + ((pcap & 1) && tournament_wins(a, b, M));
+            dir[a * M + b] = half - p->ffix[a * M + b];
+        }
+
+    struct ss_flow *fl = ss_flow_new(2 * M + 2);
+    for (int a = 0; a < M; a++) {
+        ss_flow_add_edge(fl, src, 1 + a, p->m[a] - p->fm[a]);
+        ss_flow_add_edge(fl, 1 + M + a, sink,
+                         colcap[a] - p->fr1[a] - (k == 3 ? p->fr2[a] : 0));
+    }
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            if (ss_pair_allowed(t, a, b))
+                edge[a * M + b] = ss_flow_add_edge(fl, 1 + a, 1 + M + b, 0);
+
+    int use_dir = k == 2;
+    long flow = 0;
+    for (int round = 0; round < 4 * (p->S + M) && flow < need; round++) {
+        /* final caps for this relaxation state */
+        for (int a = 0; a < M; a++)
+            for (int b = 0; b < M; b++) {
+                if (edge[a * M + b] < 0)
+                    continue;
+                int u = p->L[a] - p->m[b] - p->ffix[a * M + b];
+                if (use_dir && dir[a * M + b] < u)
+                    u = dir[a * M + b];
+                if (u > p->m[a] - p->fm[a]) /* a row never needs more */
+                    u = p->m[a] - p->fm[a];
+                capU[a * M + b] = u < 0 ? 0 : u;
+            }
+        /* raise caps one step at a time: even spreading first */
+        for (int step = 0; flow < need; step++) {
+            int pending = 0;
+            for (int a = 0; a < M; a++)
+                for (int b = 0; b < M; b++) {
+                    int e = edge[a * M + b];
+                    if (e < 0)
+                        continue;
+                    int c = base[a] + step;
+                    if (c >= capU[a * M + b])
+                        c = capU[a * M + b];
+                    else
+                        pending = 1;
+                    if (c > ss_flow_edge_flow(fl, e))
+                        ss_flow_set_cap(fl, e, c);
+                }
+            flow += ss_flow_run(fl, src, sink);
+            if (!pending)
+                break;
+        }
+        if (flow >= need)
+            break;
+        /* relax the rows on the source side of the minimum cut: only their
+         * levels limit the flow, every other row keeps its bound */
+        int relaxed = 0;
+        for (int a = 0; a < M; a++)
+            if (ss_flow_source_side(fl, 1 + a) && p->L[a] < (1 << 20)) {
+                p->L[a]++;
+                relaxed = 1;
+            }
+        if (!relaxed || round > 2 * M) {
+            if (use_dir) {
+                use_dir = 0; /* give up the pair split before giving up */
+                continue;
+            }
+            if (!relaxed)
+                break;
+        }
+    }
+    if (flow < need) {
+        rc = ss_error_set(p->err, SS_ERR_INPUT,
+                          "%s: cannot place every master's failover copy (%ld of %ld): the zones "
+                          "or fixed stores leave too few slots in other zones; balance the "
+                          "zones' slots",
+                          t->path, flow, need);
+    } else {
+        for (int a = 0; a < M; a++)
+            for (int b = 0; b < M; b++)
+                p->F[a * M + b] =
+                    edge[a * M + b] >= 0 ? ss_flow_edge_flow(fl, edge[a * M + b]) : 0;
+    }
+    if (rc == 0 && k == 3)
+        for (int b = 0; b < M; b++) {
+            p->r1[b] = 0;
+            for (int a = 0; a < M; a++)
+                p->r1[b] += p->F[a * M + b] + p->ffix[a * M + b];
+            p->r2[b] = p->n[b] - p->m[b] - p->r1[b];
+        }
+    ss_flow_free(fl);
+    free(colcap);
+    free(recv);
+    free(capU);
+    free(dir);
+    free(edge);
+    free(base);
+    return rc;
+}
+
+/* For 2-slot stores: move failover copies between pairs until no machine pair
+ * holds more stores than its share (a 4-cycle exchange keeps every count). */
+static void repair_pairs(struct planner *p)
+{
+    int M = p->M;
+    if (p->k != 2)
+        return;
+    int pcap = ss_pair_cap(p->t, p->n, p->S);
+    int *F = p->F;
+#define PAIR(a, b) (F[(a) * M + (b)] + F[(b) * M + (a)] + p->ffix[(a) * M + (b)] + p->ffix[(b) * M + (a)])
+#define LOADOK(a, b, add) (p->m[b] + F[(a) * M + (b)] + p->ffix[(a) * M + (b)] + (add) <= p->L[a])
+    long budget = 200L * M * M + 100000;
+    for (int a = 0; a < M && budget > 0; a++)
+        for (int b = 0; b < M && budget > 0; b++) {
+            while (F[a * M + b] > 0 && PAIR(a, b) > pcap && budget > 0) {
+                int done = 0;
+                for (int c = 0; c < M && !done; c++) {
+                    if (c == a || c == b || !ss_pair_allowed(p->t, c, b) || !LOADOK(c, b, 1) ||
+                        PAIR(c, b) + 1 > pcap)
+                        continue;
+                    for (int d = 0; d < M && !done; d++, budget--) {
+                        if (d == a || d == b || d == c || F[c * M + d] == 0 ||
+                            !ss_pair_allowed(p->t, a, d) || !LOADOK(a, d, 1) ||
+                            PAIR(a, d) + 1 > pcap)
+                            continue;
+                        F[a * M + b]--;
+                        F[a * M + d]++;
+                        F[c * M + d]--;
+                        F[c * M + b]++;
+                        done = 1;
+                    }
+                }
+                if (!done)
+                    break;
+            }
+        }
+#undef PAIR
+#undef LOADOK
+}
+
+struct pair_node {
+    int a, b;          /* a < b */
+    int supply;        /* F[a][b] + F[b][a] */
+    int first_edge, nedges;
+};
+
+/* Layer 2 (3-slot stores): choose the third copy of each {a,b} pair's stores.
+ * out_third[(a*M+b)] lists machine choices; returned as a per-pair array of
+ * (machine,count) via the flow edges, consumed by materialize(). */
+struct third_plan {
+    int npairs;
+    struct pair_node *pairs;
+    int *pair_of;      /* M*M -> pair index or -1 */
+    int *edge_c;       /* per flow edge slot: machine c */
+    int *edge_id;      /* per flow edge slot: flow edge id */
+    int nslots;
+    struct ss_flow *fl;
+};
+
+static void third_free(struct third_plan *tp)
+{
+    free(tp->pairs);
+    free(tp->pair_of);
+    free(tp->edge_c);
+    free(tp->edge_id);
+    ss_flow_free(tp->fl);
+}
+
+static unsigned hash3(unsigned a, unsigned b, unsigned c)
+{
+    unsigned h = a * 2654435761u ^ (b + 0x9e3779b9u) * 40503u ^ c * 2246822519u;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    return h;
+}
+
+static int plan_third(struct planner *p, struct third_plan *tp)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M;
+    memset(tp, 0, sizeof(*tp));
+    tp->pair_of = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int i = 0; i < M * M; i++)
+        tp->pair_of[i] = -1;
+    for (int a = 0; a < M; a++)
+        for (int b = a + 1; b < M; b++)
+            if (p->F[a * M + b] + p->F[b * M + a] > 0)
+                tp->npairs++;
+    tp->pairs = ss_xcalloc((size_t)tp->npairs, sizeof(*tp->pairs));
+    int np = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = a + 1; b < M; b++)
+            if (p->F[a * M + b] + p->F[b * M + a] > 0) {
+                tp->pairs[np] = (struct pair_node){a, b, p->F[a * M + b] + p->F[b * M + a], 0, 0};
+                tp->pair_of[a * M + b] = tp->pair_of[b * M + a] = np++;
+            }
+    /* candidates per pair: every machine on small clusters, a hashed sample on large ones */
+    int limit = M <= 96 ? M : 0;
+    long slots = 0;
+    for (int i = 0; i < np; i++) {
+        int want = limit ? limit : 24 + 6 * tp->pairs[i].supply;
+        slots += want < M ? want : M;
+    }
+    tp->edge_c = ss_xcalloc((size_t)slots, sizeof(int));
+    tp->edge_id = ss_xcalloc((size_t)slots, sizeof(int));
+    int src = 0, sink = np + M + 1;
+    tp->fl = ss_flow_new(np + M + 2);
+    for (int c = 0; c < M; c++)
+        ss_flow_add_edge(tp->fl, 1 + np + c, sink, p->r2[c] - p->fr2[c]);
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    int *room = ss_xcalloc((size_t)M, sizeof(int));
+    int *lb = ss_xcalloc((size_t)np, sizeof(int));
+    for (int c = 0; c < M; c++)
+        room[c] = p->n[c] - p->m[c];
+    long need = 0;
+    int e = 0;
+    for (int i = 0; i < np; i++) {
+        struct pair_node *pn = &tp->pairs[i];
+        ss_flow_add_edge(tp->fl, src, 1 + i, pn->supply);
+        need += pn->supply;
+        for (int c = 0; c < M; c++)
+            recv[c] = c != pn->a && c != pn->b;
+        lb[i] = ss_waterfill(M, p->m, room, recv, p->m[pn->a] + p->m[pn->b]);
+        pn->first_edge = e;
+        int want = limit ? limit : 24 + 6 * pn->supply;
+        if (want > M)
+            want = M;
+        int start = limit ? 0 : (int)(hash3((unsigned)pn->a, (unsigned)pn->b, 7) % (unsigned)M);
+        for (int j = 0; j < M && pn->nedges < want; j++) {
+            int c = (start + j) % M;
+            if (!ss_triple_allowed(t, pn->a, pn->b, c))
+                continue;
+            tp->edge_c[e] = c;
+            tp->edge_id[e] = ss_flow_add_edge(tp->fl, 1 + i, 1 + np + c, 0);
+            e++;
+            pn->nedges++;
+        }
+    }
+    tp->nslots = e;
+    /* pass 0: up to the double-failure bound; pass 1: within one; then anything */
+    long flow = 0;
+    for (int pass = 0; pass < 4 && flow < need; pass++) {
+        for (int i = 0; i < np; i++) {
+            struct pair_node *pn = &tp->pairs[i];
+            for (int j = 0; j < pn->nedges; j++) {
+                int c = tp->edge_c[pn->first_edge + j];
+                int used = p->m[c] + p->F[pn->a * M + c] + p->F[pn->b * M + c] +
+                           p->ffix[pn->a * M + c] + p->ffix[pn->b * M + c];
+                int cap = pass >= 2 ? pn->supply : lb[i] + pass - used;
+                if (pass == 0 || pass == 1) {
+                    /* spread: never more than half the pair's stores on one machine early */
+                    int spread = (pn->supply + 1) / 2 + pass;
+                    if (cap > spread)
+                        cap = spread;
+                }
+                if (cap < 0)
+                    cap = 0;
+                ss_flow_set_cap(tp->fl, tp->edge_id[pn->first_edge + j], cap);
+            }
+        }
+        flow += ss_flow_run(tp->fl, src, sink);
+    }
+    free(recv);
+    free(room);
+    free(lb);
+    if (flow < need)
+        return ss_error_set(p->err, SS_ERR_INPUT,
+                            "%s: cannot place every store's third slot (%ld of %ld) under the zone "
+                            "rule; add slots in the zone with fewer slots",
+                            t->path, flow, need);
+    return 0;
+}
+
+/* Give every copy a slot number: fixed ones as written, the rest lowest free. */
+int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err)
+{
+    int M = t->nmachines;
+    int total = 0;
+    for (int i = 0; i < M; i++)
+        total += t->machines[i].slots;
+    unsigned char *used = ss_xcalloc((size_t)total + 1, 1);
+    int *off = ss_xcalloc((size_t)M + 1, sizeof(int));
+    int *next = ss_xcalloc((size_t)M, sizeof(int));
+    for (int i = 0; i < M; i++)
+        off[i + 1] = off[i] + t->machines[i].slots;
+    int rc = 0;
+    for (int s = 0; s < pl->nstores && rc == 0; s++)
+        for (int c = 0; c < pl->copies; c++) {
+            struct ss_store *st = &pl->stores[s];
+            int m = st->machine[c], sl = st->slot[c];
+            if (m < 0 || sl == 0)
+                continue;
+            if (sl > t->machines[m].slots || used[off[m] + sl - 1]) {
+                rc = ss_error_set(err, SS_ERR_INPUT,
+                                  "store %s: slot %d of %s is %s; pick another slot number",
+                                  st->name, sl, t->machines[m].name,
+                                  sl > t->machines[m].slots ? "beyond its slot count" : "taken twice");
+                break;
+            }
+            used[off[m] + sl - 1] = 1;
+        }
+    for (int s = 0; s < pl->nstores && rc == 0; s++)
+        for (int c = 0; c < pl->copies; c++) {
+            struct ss_store *st = &pl->stores[s];
+            int m = st->machine[c];
+            if (m < 0 || st->slot[c] != 0)
+                continue;
+            while (next[m] < t->machines[m].slots && used[off[m] + next[m]])
+                next[m]++;
+            if (next[m] >= t->machines[m].slots) {
+                rc = ss_error_set(err, SS_ERR_INPUT, "machine %s has more copies than slots",
+                                  t->machines[m].name);
+                break;
+            }
+            used[off[m] + next[m]] = 1;
+            st->slot[c] = ++next[m];
+        }
+    free(used);
+    free(off);
+    free(next);
+    return rc;
+}
+
+int ss_name_width(int nstores)
+{
+    int w = 3;
+    for (int v = nstores; v >= 1000; v /= 10)
+        w++;
+    return w;
+}
+
+/* Store names: <prefix>NNN, skipping names in `taken` (fixed or existing stores). */
+char *ss_next_store_name(const struct ss_topology *t, GHashTable *taken, int *counter, int width)
+{
+    char buf[128];
+    for (;;) {
+        snprintf(buf, sizeof(buf), "%s%0*d", t->store_prefix, width, ++*counter);
+        if (taken == NULL || !g_hash_table_contains(taken, buf))
+            return ss_xstrdup(buf);
+    }
+}
+
+static struct ss_placement *materialize(struct planner *p, struct third_plan *tp)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, k = p->k;
+    struct ss_placement *pl = ss_placement_new(t, k, p->S);
+    int s = 0;
+    for (int f = 0; f < t->nfixed; f++, s++) {
+        pl->stores[s].name = ss_xstrdup(t->fixed[f].name);
+        pl->stores[s].fixed = 1;
+        for (int c = 0; c < k; c++) {
+            pl->stores[s].machine[c] = t->fixed[f].machine[c];
+            pl->stores[s].slot[c] = t->fixed[f].slot[c];
+        }
+    }
+    int *left = NULL; /* per third-plan edge: stores still to give that machine */
+    if (k == 3) {
+        left = ss_xcalloc((size_t)tp->nslots + 1, sizeof(int));
+        for (int e = 0; e < tp->nslots; e++)
+            left[e] = ss_flow_edge_flow(tp->fl, tp->edge_id[e]);
+    }
+    int counter = 0, width = ss_name_width(p->S);
+    GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int f = 0; f < t->nfixed; f++)
+        g_hash_table_add(taken, t->fixed[f].name);
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            for (int x = 0; x < p->F[a * M + b]; x++, s++) {
+                struct ss_store *st = &pl->stores[s];
+                st->name = ss_next_store_name(t, taken, &counter, width);
+                st->machine[0] = a;
+                st->machine[1] = b;
+                if (k == 3) {
+                    struct pair_node *pn = &tp->pairs[tp->pair_of[a * M + b]];
+                    int c = -1;
+                    for (int j = 0; j < pn->nedges && c < 0; j++)
+                        if (left[pn->first_edge + j] > 0) {
+                            left[pn->first_edge + j]--;
+                            c = tp->edge_c[pn->first_edge + j];
+                        }
+                    st->machine[2] = c;
+                }
+            }
+    free(left);
+    g_hash_table_destroy(taken);
+    return pl;
+}
+
+int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss_error *err)
+{
+    struct planner p = {.t = topo, .err = err, .M = topo->nmachines,
+                        .k = ss_topology_copies(topo)};
+    int M = p.M;
+    if (M < p.k)
+        return explain_impossible(topo, 1, err);
+    p.n = ss_xcalloc((size_t)M, sizeof(int));
+    p.m = ss_xcalloc((size_t)M, sizeof(int));
+    p.r1 = ss_xcalloc((size_t)M, sizeof(int));
+    p.r2 = ss_xcalloc((size_t)M, sizeof(int));
+    p.fn = ss_xcalloc((size_t)M, sizeof(int));
+    p.fm = ss_xcalloc((size_t)M, sizeof(int));
+    p.fr1 = ss_xcalloc((size_t)M, sizeof(int));
+    p.fr2 = ss_xcalloc((size_t)M, sizeof(int));
+    p.F = ss_xcalloc((size_t)M * M, sizeof(int));
+    p.ffix = ss_xcalloc((size_t)M * M, sizeof(int));
+    p.L = ss_xcalloc((size_t)M, sizeof(int));
+    struct third_plan tp = {0};
+    int rc = plan_counts(&p);
+    if (rc == 0)
+        rc = plan_fixed(&p);
+    if (rc == 0)
+        rc = plan_first_failover(&p);
+    if (rc == 0)
+        repair_pairs(&p);
+    if (rc == 0 && p.k == 3)
+        rc = plan_third(&p, &tp);
+    struct ss_placement *pl = NULL;
+    if (rc == 0) {
+        pl = materialize(&p, &tp);
+        rc = ss_assign_slots(topo, pl, err);
+    }
+    third_free(&tp);
+    planner_free(&p);
+    if (rc != 0) {
+        ss_placement_free(pl);
+        return rc;
+    }
+    *out = pl;
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* placement.h - which slots form which store, and in which failover order.
+ *
+ * A placement assigns every store `copies` slots on distinct machines; the
+ * first is the planned master, the rest are the failover targets in order.
+ * The planner aims at the balance properties documented in README.md
+ * ("What a good placement is"): masters per machine at the fair share, and
+ * after any single (or double) machine failure the extra masters spread as
+ * evenly as the water-filling bound allows.
+ */
+#ifndef SS_PLACEMENT_H
+#define SS_PLACEMENT_H
+
+#include "topology.h"
+
+struct ss_store {
+    char *name;
+    int machine[SS_MAX_COPIES];  /* machine index per copy, failover order */
+    int slot[SS_MAX_COPIES];     /* slot number on that machine, 1-based */
+    int fixed;                   /* pinned by the topology: never moved */
+};
+
+struct ss_placement {
+    const struct ss_topology *topo;  /* not owned */
+    int copies;
+    int nstores;
+    struct ss_store *stores;
+};
+
+/* What changed between an old placement and a new one (plan --from). */
+struct ss_moves {
+    int slot_moves;              /* store copies that now live on another machine */
+    int slot_moves_bound;        /* lower bound for slot_moves */
+    int master_moves;            /* existing stores whose master machine changed */
+    int master_moves_bound;
+    int new_stores;
+};
+
+/* Plan from scratch. */
+int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss_error *err);
+
+/* Plan for a changed topology, keeping as many of `old`'s slots where they are.
+ * `old` may name machines that no longer exist (their copies move); its
+ * topology pointer may be NULL.  Store names of `old` are kept. */
+int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
+                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err);
+
+void ss_placement_free(struct ss_placement *p);
+
+/* Build an empty placement (used by readers such as the CIB parser). */
+struct ss_placement *ss_placement_new(const struct ss_topology *topo, int copies, int nstores);
+
+#endif

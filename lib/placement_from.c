@@ -1,0 +1,517 @@
+/* placement_from.c - re-plan a changed topology, keeping copies where they are.
+ *
+ * Slot moves copy a slot's data to another machine: expensive.  Master moves
+ * are planned switchovers: cheap.  So the sets of machines of existing stores
+ * change only where the new targets force it (removed or shrunk machines, new
+ * machines that must be filled, machine pairs holding too many stores), and
+ * the failover order of every store is then chosen afresh by flows that start
+ * from the current order (so few masters move) and respect the same balance
+ * caps as a fresh plan.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "flow.h"
+#include "placement.h"
+#include "placement_int.h"
+
+struct replan {
+    const struct ss_topology *t;
+    struct ss_error *err;
+    int M, k, S, S_old;
+    int *n, *m, *r1, *r2;    /* targets */
+    int *used;               /* copies per machine in the working placement */
+    int *pair;               /* M*M stores sharing machines a and b */
+    int pcap;
+    struct ss_placement *pl; /* working placement: sets first, order later */
+};
+
+static int member(const struct ss_store *st, int k, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (st->machine[c] == machine)
+            return 1;
+    return 0;
+}
+
+static void pair_add(struct replan *r, const struct ss_store *st, int machine, int delta)
+{
+    for (int c = 0; c < r->k; c++) {
+        int o = st->machine[c];
+        if (o < 0 || o == machine)
+            continue;
+        r->pair[machine * r->M + o] += delta;
+        r->pair[o * r->M + machine] += delta;
+    }
+}
+
+/* How crowded the pairs of `machine` within store st are (sum over other copies). */
+static int crowding(const struct replan *r, const struct ss_store *st, int machine)
+{
+    int sum = 0;
+    for (int c = 0; c < r->k; c++) {
+        int o = st->machine[c];
+        if (o >= 0 && o != machine) {
+            int v = r->pair[machine * r->M + o];
+            sum += v > r->pcap ? 100 * (v - r->pcap) : v;
+        }
+    }
+    return sum;
+}
+
+static void remove_copy(struct replan *r, struct ss_store *st, int c)
+{
+    int m = st->machine[c];
+    pair_add(r, st, m, -1);
+    r->used[m]--;
+    st->machine[c] = -1;
+    st->slot[c] = 0;
+}
+
+static void place_copy(struct replan *r, struct ss_store *st, int c, int machine)
+{
+    st->machine[c] = machine;
+    st->slot[c] = 0;
+    r->used[machine]++;
+    pair_add(r, st, machine, +1);
+}
+
+/* Would `machine` keep the store within the zone rule (given its other copies)? */
+static int zone_ok(const struct replan *r, const struct ss_store *st, int machine)
+{
+    int others[SS_MAX_COPIES], n = 0;
+    for (int c = 0; c < r->k; c++)
+        if (st->machine[c] >= 0) {
+            if (st->machine[c] == machine)
+                return 0;
+            others[n++] = st->machine[c];
+        }
+    for (int i = 0; i < n; i++)
+        if (!ss_pair_allowed(r->t, others[i], machine))
+            return 0;
+    if (r->k == 3 && n == 2)
+        return ss_triple_allowed(r->t, others[0], others[1], machine);
+    return 1;
+}
+
+/* Evict copies from machines holding more than their new target, most
+ * crowded pairs first. */
+static int evict_excess(struct replan *r)
+{
+    for (int i = 0; i < r->M; i++)
+        while (r->used[i] > r->n[i]) {
+            int best_s = -1, best_c = -1, best = -1;
+            for (int s = 0; s < r->S_old; s++) {
+                struct ss_store *st = &r->pl->stores[s];
+                for (int c = 0; c < r->k; c++)
+                    if (st->machine[c] == i && !st->fixed) {
+                        int score = crowding(r, st, i) * 4 + (c > 0); /* replicas first on ties */
+                        if (score > best) {
+                            best = score;
+                            best_s = s;
+                            best_c = c;
+                        }
+                    }
+            }
+            if (best_s < 0)
+                return ss_error_set(r->err, SS_ERR_INPUT,
+                                    "%s: machine %s holds fixed stores beyond its new slot count",
+                                    r->t->path, r->t->machines[i].name);
+            remove_copy(r, &r->pl->stores[best_s], best_c);
+        }
+    return 0;
+}
+
+static int holes_of(const struct replan *r, const struct ss_store *st)
+{
+    int h = 0;
+    for (int c = 0; c < r->k; c++)
+        h += st->machine[c] < 0;
+    return h;
+}
+
+/* A machine with more free slots than stores that could still use it must
+ * take copies over from full stores (the new machine's case). */
+static void make_room(struct replan *r)
+{
+    for (int guard = 0; guard < r->S * r->k; guard++) {
+        int worst = -1, worst_gap = 0;
+        for (int i = 0; i < r->M; i++) {
+            int cand = 0;
+            for (int s = 0; s < r->S; s++) {
+                const struct ss_store *st = &r->pl->stores[s];
+                if (holes_of(r, st) > 0 && !member(st, r->k, i))
+                    cand++;
+            }
+            int gap = (r->n[i] - r->used[i]) - cand;
+            if (gap > worst_gap) {
+                worst_gap = gap;
+                worst = i;
+            }
+        }
+        if (worst < 0)
+            return;
+        /* take over the most crowded movable copy from a machine that can spare it */
+        int best_s = -1, best_c = -1, best = -1;
+        for (int s = 0; s < r->S; s++) {
+            struct ss_store *st = &r->pl->stores[s];
+            if (st->fixed || holes_of(r, st) > 0 || member(st, r->k, worst))
+                continue;
+            for (int c = 0; c < r->k; c++) {
+                int from = st->machine[c];
+                int saved = st->machine[c];
+                st->machine[c] = -1;
+                int ok = zone_ok(r, st, worst);
+                st->machine[c] = saved;
+                if (!ok)
+                    continue;
+                int score = crowding(r, st, from) * 4 + (c > 0) * 2 + (r->used[from] >= r->n[from]);
+                if (score > best) {
+                    best = score;
+                    best_s = s;
+                    best_c = c;
+                }
+            }
+        }
+        if (best_s < 0)
+            return;
+        struct ss_store *st = &r->pl->stores[best_s];
+        remove_copy(r, st, best_c);
+        place_copy(r, st, best_c, worst);
+    }
+}
+
+/* Fill every hole: the machine with the most free slots first (keeps the
+ * rest fillable), among near-ties the one whose pairs are least crowded. */
+static int fill_holes(struct replan *r)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int s = 0; s < r->S; s++) {
+            struct ss_store *st = &r->pl->stores[s];
+            for (int c = 0; c < r->k; c++) {
+                if (st->machine[c] >= 0)
+                    continue;
+                int best = -1, best_free = -1, best_crowd = 0;
+                int maxfree = 0;
+                for (int i = 0; i < r->M; i++)
+                    if (r->n[i] - r->used[i] > maxfree && zone_ok(r, st, i))
+                        maxfree = r->n[i] - r->used[i];
+                for (int i = 0; i < r->M; i++) {
+                    int fr = r->n[i] - r->used[i];
+                    if (fr <= 0 || fr < maxfree - 1 || !zone_ok(r, st, i))
+                        continue;
+                    int cr = crowding(r, st, i);
+                    if (best < 0 || cr < best_crowd || (cr == best_crowd && fr > best_free)) {
+                        best = i;
+                        best_free = fr;
+                        best_crowd = cr;
+                    }
+                }
+                if (best < 0)
+                    return ss_error_set(r->err, SS_ERR_INPUT,
+                                        "%s: cannot find a slot for a copy of store %s on a "
+                                        "machine it does not use yet; add slots or machines",
+                                        r->t->path, st->name);
+                place_copy(r, st, c, best);
+            }
+        }
+    return 0;
+}
+
+/* Put each store's machines in order: master, first failover, rest.  Masters
+ * by a flow warm-started at the current masters; for 2-slot stores the same
+ * flow also caps each machine pair direction at its single-failure level. */
+static int order_stores(struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, k = r->k, S = r->S;
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    int *rep = ss_xcalloc((size_t)M, sizeof(int));
+    int *L = ss_xcalloc((size_t)M, sizeof(int));
+    for (int b = 0; b < M; b++)
+        rep[b] = r->n[b] - r->m[b];
+    for (int a = 0; a < M; a++) {
+        for (int b = 0; b < M; b++)
+            recv[b] = (unsigned char)ss_pair_allowed(r->t, a, b);
+        L[a] = ss_waterfill(M, r->m, k == 2 ? rep : r->r1, recv, r->m[a]);
+        if (L[a] < 0)
+            L[a] = 1 << 20;
+    }
+    int rc = 0;
+    /* master[s]: position (0..k-1) of the chosen master in stores[s].machine */
+    int *master = ss_xcalloc((size_t)S, sizeof(int));
+    for (int round = 0; round < 4 * M + 8; round++) {
+        /* nodes: src, stores, (k==2: direction nodes per store position), machines, sink */
+        int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M;
+        int grp0 = sink + 1; /* group nodes (a,b) for k==2 caps */
+        struct ss_flow *fl = ss_flow_new(grp0 + (k == 2 ? M * M : 0));
+        int *edge = ss_xcalloc((size_t)S * k, sizeof(int));
+        int *gedge = k == 2 ? ss_xcalloc((size_t)M * M, sizeof(int)) : NULL;
+        if (gedge)
+            for (int i = 0; i < M * M; i++)
+                gedge[i] = -1;
+        int *medge = ss_xcalloc((size_t)M, sizeof(int));
+        int *mfree = ss_xcalloc((size_t)M, sizeof(int));
+        for (int i = 0; i < M; i++) {
+            medge[i] = ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
+            mfree[i] = r->m[i];
+        }
+        int *gfree = k == 2 ? ss_xcalloc((size_t)M * M, sizeof(int)) : NULL;
+        long warmed = 0;
+        for (int s = 0; s < S; s++) {
+            const struct ss_store *st = &r->pl->stores[s];
+            int se = ss_flow_add_edge(fl, src, st0 + s, 1);
+            int warm = -1;
+            if (s < r->S_old && old->stores[s].machine[0] >= 0)
+                for (int c = 0; c < k; c++)
+                    if (st->machine[c] == old->stores[s].machine[0])
+                        warm = c;
+            for (int c = 0; c < k; c++) {
+                int a = st->machine[c];
+                if (k == 2) {
+                    int b = st->machine[1 - c];
+                    if (gedge[a * M + b] < 0) {
+                        int cap = L[a] - r->m[b];
+                        cap = cap < 0 ? 0 : cap;
+                        gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap);
+                        gfree[a * M + b] = cap;
+                    }
+                    edge[s * k + c] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
+                } else {
+                    edge[s * k + c] = ss_flow_add_edge(fl, st0 + s, mach0 + a, 1);
+                }
+            }
+            /* warm start: keep the current master where the caps allow it */
+            if (warm >= 0) {
+                int a = st->machine[warm];
+                int g = k == 2 ? st->machine[1 - warm] : -1;
+                if (mfree[a] > 0 && (k != 2 || gfree[a * M + g] > 0)) {
+                    mfree[a]--;
+                    warmed++;
+                    ss_flow_preset(fl, se, 1);
+                    ss_flow_preset(fl, edge[s * k + warm], 1);
+                    ss_flow_preset(fl, medge[a], 1);
+                    if (k == 2) {
+                        gfree[a * M + g]--;
+                        ss_flow_preset(fl, gedge[a * M + g], 1);
+                    }
+                }
+            }
+        }
+        free(medge);
+        free(mfree);
+        free(gfree);
+        long got = warmed + ss_flow_run(fl, src, sink);
+        if (got == S) {
+            for (int s = 0; s < S; s++)
+                for (int c = 0; c < k; c++)
+                    if (ss_flow_edge_flow(fl, edge[s * k + c]) > 0)
+                        master[s] = c;
+        } else if (k == 2) {
+            for (int a = 0; a < M; a++)
+                L[a]++;
+        }
+        ss_flow_free(fl);
+        free(edge);
+        free(gedge);
+        if (got == S)
+            goto masters_done;
+        if (k != 2) {
+            rc = ss_error_set(r->err, SS_ERR_INPUT,
+                              "%s: cannot give every machine its share of masters", r->t->path);
+            goto out;
+        }
+    }
+    rc = ss_error_set(r->err, SS_ERR_INPUT, "%s: cannot order the stores' failover", r->t->path);
+    goto out;
+masters_done:
+    /* Prefer the old master where the flow left a free choice: a cheap local
+     * swap pass (two stores exchange which copy is master) keeps counts. */
+    for (int s = 0; s < S; s++) {
+        struct ss_store *st = &r->pl->stores[s];
+        int c = master[s];
+        int tmp = st->machine[0], ts = st->slot[0];
+        st->machine[0] = st->machine[c];
+        st->slot[0] = st->slot[c];
+        st->machine[c] = tmp;
+        st->slot[c] = ts;
+    }
+    if (k == 3) {
+        /* first failover: flow store -> (a,b) group capped at a's single-failure level */
+        int src = 0, st0 = 1, grp0 = 1 + S, sink = grp0 + M * M;
+        for (int round = 0; round < 4 * M + 8; round++) {
+            struct ss_flow *fl = ss_flow_new(sink + 1);
+            int *edge = ss_xcalloc((size_t)S * 2, sizeof(int));
+            int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
+            for (int i = 0; i < M * M; i++)
+                gedge[i] = -1;
+            for (int s = 0; s < S; s++) {
+                const struct ss_store *st = &r->pl->stores[s];
+                ss_flow_add_edge(fl, src, st0 + s, 1);
+                int a = st->machine[0];
+                for (int c = 1; c < 3; c++) {
+                    int b = st->machine[c];
+                    if (gedge[a * M + b] < 0) {
+                        int cap = L[a] - r->m[b];
+                        gedge[a * M + b] =
+                            ss_flow_add_edge(fl, grp0 + a * M + b, sink, cap < 0 ? 0 : cap);
+                    }
+                    edge[s * 2 + c - 1] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
+                }
+            }
+            long got = ss_flow_run(fl, src, sink);
+            if (got == S)
+                for (int s = 0; s < S; s++)
+                    if (ss_flow_edge_flow(fl, edge[s * 2 + 1]) > 0) {
+                        struct ss_store *st = &r->pl->stores[s];
+                        int tm = st->machine[1], ts = st->slot[1];
+                        st->machine[1] = st->machine[2];
+                        st->slot[1] = st->slot[2];
+                        st->machine[2] = tm;
+                        st->slot[2] = ts;
+                    }
+            ss_flow_free(fl);
+            free(edge);
+            free(gedge);
+            if (got == S)
+                goto out;
+            for (int a = 0; a < M; a++)
+                L[a]++;
+        }
+        rc = ss_error_set(r->err, SS_ERR_INPUT, "%s: cannot order the stores' failover",
+                          r->t->path);
+    }
+out:
+    free(master);
+    free(recv);
+    free(rep);
+    free(L);
+    return rc;
+}
+
+static void count_moves(const struct replan *r, const struct ss_placement *old,
+                        struct ss_moves *mv)
+{
+    memset(mv, 0, sizeof(*mv));
+    int M = r->M;
+    int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
+    int *oldm = ss_xcalloc((size_t)M, sizeof(int));
+    int gone = 0, gone_masters = 0;
+    for (int s = 0; s < r->S_old; s++) {
+        const struct ss_store *o = &old->stores[s], *nw = &r->pl->stores[s];
+        for (int c = 0; c < r->k; c++) {
+            if (o->machine[c] < 0)
+                gone++;
+            else
+                kept0[o->machine[c]]++;
+            if (!member(o, r->k, nw->machine[c]))
+                mv->slot_moves++;
+        }
+        if (o->machine[0] < 0)
+            gone_masters++;
+        else
+            oldm[o->machine[0]]++;
+        if (o->machine[0] != nw->machine[0])
+            mv->master_moves++;
+    }
+    mv->new_stores = r->S - r->S_old;
+    int out = gone, in = 0, mout = gone_masters;
+    for (int i = 0; i < M; i++) {
+        if (kept0[i] > r->n[i])
+            out += kept0[i] - r->n[i];
+        int need = r->n[i] - kept0[i] - mv->new_stores;
+        if (need > 0)
+            in += need;
+        if (oldm[i] > r->m[i])
+            mout += oldm[i] - r->m[i];
+    }
+    mv->slot_moves_bound = out > in ? out : in;
+    mv->master_moves_bound = mout;
+    free(kept0);
+    free(oldm);
+}
+
+int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
+                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+{
+    struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
+                       .k = ss_topology_copies(topo), .S_old = old->nstores};
+    if (old->nstores > 0 && old->copies != r.k)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: the CIB's stores have %d slots but the topology says replicas %d; "
+                            "changing the copy count of existing stores is not supported",
+                            topo->path, old->copies, topo->replicas);
+    int S = topo->stores ? topo->stores : ss_max_stores(topo);
+    if (S < old->nstores)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: the topology holds %d stores but the CIB has %d; stores with "
+                            "mail cannot be dropped by a plan: add slots or machines",
+                            topo->path, S, old->nstores);
+    if (topo->nfixed > 0)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: 'fixed' stores cannot be combined with --from: existing stores "
+                            "already keep their slots",
+                            topo->path);
+    int M = r.M;
+    r.S = S;
+    r.n = ss_xcalloc((size_t)M, sizeof(int));
+    r.m = ss_xcalloc((size_t)M, sizeof(int));
+    r.r1 = ss_xcalloc((size_t)M, sizeof(int));
+    r.r2 = ss_xcalloc((size_t)M, sizeof(int));
+    r.used = ss_xcalloc((size_t)M, sizeof(int));
+    r.pair = ss_xcalloc((size_t)M * M, sizeof(int));
+    int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
+    if (rc == 0) {
+        r.pcap = ss_pair_cap(topo, r.n, S);
+        r.pl = ss_placement_new(topo, r.k, S);
+        for (int s = 0; s < old->nstores; s++) {
+            struct ss_store *st = &r.pl->stores[s];
+            st->name = ss_xstrdup(old->stores[s].name);
+            for (int c = 0; c < r.k; c++)
+                st->machine[c] = -1;
+            for (int c = 0; c < r.k; c++) {
+                int m = old->stores[s].machine[c];
+                if (m >= 0 && !member(st, r.k, m))
+                    place_copy(&r, st, c, m);
+                if (m >= 0)
+                    st->slot[c] = old->stores[s].slot[c];
+            }
+        }
+        int counter = 0, width = ss_name_width(S);
+        GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
+        for (int s = 0; s < old->nstores; s++)
+            g_hash_table_add(taken, r.pl->stores[s].name);
+        for (int s = old->nstores; s < S; s++) {
+            struct ss_store *st = &r.pl->stores[s];
+            for (int c = 0; c < r.k; c++)
+                st->machine[c] = -1;
+            st->name = ss_next_store_name(topo, taken, &counter, width);
+        }
+        g_hash_table_destroy(taken);
+        rc = evict_excess(&r);
+    }
+    if (rc == 0) {
+        make_room(&r);
+        rc = fill_holes(&r);
+    }
+    if (rc == 0)
+        rc = order_stores(&r, old);
+    if (rc == 0)
+        rc = ss_assign_slots(topo, r.pl, err);
+    if (rc == 0 && moves)
+        count_moves(&r, old, moves);
+    free(r.n);
+    free(r.m);
+    free(r.r1);
+    free(r.r2);
+    free(r.used);
+    free(r.pair);
+    if (rc != 0) {
+        ss_placement_free(r.pl);
+        return rc;
+    }
+    *out = r.pl;
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* placement_int.h - helpers shared by the planner's files (not installed). */
+#ifndef SS_PLACEMENT_INT_H
+#define SS_PLACEMENT_INT_H
+
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "placement.h"
+
+void *ss_xcalloc(size_t n, size_t size);
+char *ss_xstrdup(const char *s);
+
+/* Split total proportionally to weight, each part within cap (NULL: none),
+ * each the floor or ceiling of its share.  0, or -1 if the caps are too small. */
+int ss_apportion(int n, const double *weight, const int *cap, long total, int *out);
+/* Smallest level L with sum over receivers of min(cap, max(0, L - m)) >= moving; -1 if none. */
+int ss_waterfill(int n, const int *m, const int *cap, const unsigned char *receiver, long moving);
+int ss_pair_allowed(const struct ss_topology *t, int a, int b);
+int ss_triple_allowed(const struct ss_topology *t, int a, int b, int c);
+int ss_max_stores(const struct ss_topology *t);
+int ss_pair_cap(const struct ss_topology *t, const int *n, int S);
+/* Per machine: copies n, masters m, first (r1) and second (r2) failover copies
+ * for S stores. */
+int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
+                    struct ss_error *err);
+int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err);
+int ss_name_width(int nstores);
+char *ss_next_store_name(const struct ss_topology *t, GHashTable *taken, int *counter, int width);
+
+#endif

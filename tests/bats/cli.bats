@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# The slotstore CLI: plan, cib (checked by crm_simulate), apply on a CIB file.
+
+setup() {
+    SLOTSTORE=${SLOTSTORE:-$BATS_TEST_DIRNAME/../../constraints/slotstore}
+    DATA=$BATS_TEST_DIRNAME/../data
+    TMP=$(mktemp -d)
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+# masters per machine from crm_simulate's steady state, "node count" lines
+promoted_by_simulate() {
+    local cib=$1 nodes
+    nodes=$(xmllint --xpath '//node/@uname' "$cib" | sed 's/ uname="\([^"]*\)"/ -u \1/g')
+    # shellcheck disable=SC2086
+    crm_simulate -x "$cib" -S $nodes -O "$TMP/steady.xml" >/dev/null 2>&1
+    CIB_file=$TMP/steady.xml crm_mon -1 --output-as=xml |
+        xmllint --xpath '//resource[@role="Promoted"]/node/@name' - | tr ' ' '\n' |
+        sed -n 's/name="\(.*\)"/\1/p' | sort | uniq -c | awk '{print $2, $1}'
+}
+
+@test "--help and --version" {
+    run "$SLOTSTORE" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Exit codes"* ]]
+    run "$SLOTSTORE" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "slotstore "* ]]
+    run "$SLOTSTORE" plan --help
+    [ "$status" -eq 0 ]
+}
+
+@test "plan prints masters per machine and the balance report" {
+    run "$SLOTSTORE" plan "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"8 stores of 2 slots"* ]]
+    [ "$(echo "$output" | grep -cE '^imap0[1-4] +- +4 +4 +2 ')" -eq 4 ]
+    [[ "$output" == *"worst single:"*"with 3 masters (bound 3)"* ]]
+}
+
+@test "plan --output-as=xml is well-formed and complete" {
+    run "$SLOTSTORE" plan "$DATA/six-three.topo" --output-as=xml
+    [ "$status" -eq 0 ]
+    echo "$output" > "$TMP/plan.xml"
+    xmllint --noout "$TMP/plan.xml"
+    [ "$(xmllint --xpath 'count(//store)' "$TMP/plan.xml")" -eq 12 ]
+    [ "$(xmllint --xpath 'count(//store/slot)' "$TMP/plan.xml")" -eq 36 ]
+    [ "$(xmllint --xpath 'count(//single-failure)' "$TMP/plan.xml")" -eq 6 ]
+}
+
+@test "bad topology: file:line, exit 2, nothing written" {
+    printf 'replicas 1\nmachine a slots=4\nmachine b slotz=4\n' > "$TMP/bad.topo"
+    run "$SLOTSTORE" cib "$TMP/bad.topo" --output "$TMP/out.xml"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.topo:3: unknown machine setting 'slotz=4'"* ]]
+    [ ! -e "$TMP/out.xml" ]
+}
+
+@test "impossible request is explained" {
+    printf 'replicas 2\nmachine a slots=4\nmachine b slots=4\n' > "$TMP/two.topo"
+    run "$SLOTSTORE" plan "$TMP/two.topo"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"need 3 machines, the topology has 2"* ]]
+}
+
+@test "cib is accepted by crm_simulate and Pacemaker promotes exactly the plan" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    xmllint --relaxng /usr/share/pacemaker/pacemaker-3.9.rng --noout "$TMP/cib.xml"
+    run promoted_by_simulate "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'imap01 2\nimap02 2\nimap03 2\nimap04 2')" ]
+    # every store promoted on its planned master
+    "$SLOTSTORE" plan "$DATA/four.topo" --output-as=xml > "$TMP/plan.xml"
+    for s in $(xmllint --xpath '//store/@name' "$TMP/plan.xml" | sed 's/ name="\([^"]*\)"/\1 /g'); do
+        want=$(xmllint --xpath "string(//store[@name='$s']/slot[@position='0']/@machine)" "$TMP/plan.xml")
+        got=$(CIB_file=$TMP/steady.xml crm_mon -1 --output-as=xml |
+              xmllint --xpath "string(//clone[@id='$s']/resource[@role='Promoted']/node/@name)" -)
+        [ "$want" = "$got" ] || { echo "$s promoted on $got, plan says $want"; false; }
+    done
+}
+
+@test "3-slot stores in zones: Pacemaker promotes the plan, each store spans 3 zones" {
+    "$SLOTSTORE" cib "$DATA/six-three.topo" > "$TMP/cib.xml"
+    run promoted_by_simulate "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | awk '{s+=$2} END {print s}')" -eq 12 ]
+    [ "$(echo "$output" | awk '$2 != 2' | wc -l)" -eq 0 ]
+    # the slots parameter carries the template's addresses
+    grep -q 'value="m[0-9]:[0-9]@10.20.[0-9].[0-9] ' "$TMP/cib.xml"
+}
+
+@test "apply writes a CIB file in one go and refuses moves without --allow-moves" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/live.xml"
+    # an operator's own resource and constraint must survive
+    sed -i 's|<resources>|<resources><primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>|' "$TMP/live.xml"
+    sed -i 's|<constraints>|<constraints><rsc_location id="cli-prefer-store001" rsc="store001" role="Promoted" node="imap02" score="INFINITY"/>|' "$TMP/live.xml"
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"applied 8 stores (0 new, 0 slot moves, 0 master moves)"* ]]
+    grep -q 'id="web"' "$TMP/live.xml"
+    grep -q 'id="cli-prefer-store001"' "$TMP/live.xml"
+    # a fifth machine: new stores, some copies must move
+    cp "$DATA/four.topo" "$TMP/five.topo"
+    echo "machine imap05 slots=4" >> "$TMP/five.topo"
+    cp "$TMP/live.xml" "$TMP/before.xml"
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/five.topo"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"Nothing was changed"* ]]
+    cmp "$TMP/live.xml" "$TMP/before.xml"
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/five.topo" --allow-moves
+    [ "$status" -eq 0 ]
+    [ "$(xmllint --xpath 'count(//clone)' "$TMP/live.xml")" -eq 10 ]
+    grep -q 'id="web"' "$TMP/live.xml"
+}
+
+@test "plan --from a CIB prints the moves against their lower bound" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    cp "$DATA/four.topo" "$TMP/five.topo"
+    echo "machine imap05 slots=4" >> "$TMP/five.topo"
+    run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"slot moves: 2 (lower bound 2)"* ]]
+    [[ "$output" == *"new stores: 2"* ]]
+}

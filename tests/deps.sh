@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install what slotstore needs to build and test on Debian 12 (run as root).
+# Idempotent: installs only what is missing.  Never starts cluster daemons.
+set -e
+pkgs="build-essential autoconf automake pkg-config libxml2-dev libglib2.0-dev
+      pacemaker pacemaker-dev pacemaker-cli-utils corosync pcs fence-agents resource-agents
+      libqb-dev bats bats-support bats-assert libxml2-utils"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing packages:$missing; run as root (or: sudo $0)" >&2
+    exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+# On a systemd host the packages would start a one-node cluster: keep them down.
+if [ -d /run/systemd/system ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,29 @@
+/* checker.h - an independent checker of the placement properties (README,
+ * "What a good placement is").  It shares no code with the planner: it reads
+ * only the topology's machines and the stores' machine lists. */
+#ifndef SS_CHECKER_H
+#define SS_CHECKER_H
+
+struct chk_input {
+    int machines;
+    const int *slots;      /* per machine */
+    const int *zone;       /* per machine, -1 without zones */
+    int zones;             /* number of zones, 0 without */
+    int copies;            /* 2 or 3 */
+    int stores;
+    const int *member;     /* stores x copies machine indexes, failover order */
+};
+
+struct chk_report {
+    int ok_distinct, ok_capacity, ok_zones, ok_fair;
+    int single_worst_excess;   /* max over failures of busiest - bound (<= 0 is good) */
+    int single_min_receivers;  /* fewest survivors receiving masters over all failures */
+    int double_worst_excess;   /* max over pairs of busiest - bound */
+    int double_max_lost;       /* most stores lost by one double failure (2-slot stores) */
+    int pair_bound;            /* the bound for that */
+    char why[512];             /* first problem found */
+};
+
+void chk_run(const struct chk_input *in, int doubles, struct chk_report *out);
+
+#endif

@@ -1,0 +1,330 @@
+/* test_placement.c - the planner against the independent checker, on fixed
+ * and on many generated topologies (sizes, zones, mixed slots, replicas 1/2),
+ * and the re-planner when a machine is added. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checker.h"
+#include "harness.h"
+#include "placement.h"
+
+static struct ss_topology *topo_from(const char *text)
+{
+    struct ss_topology *t = NULL;
+    struct ss_error err = {0};
+    if (ss_topology_parse(text, "generated", &t, &err) != 0) {
+        printf("# parse failed: %s\n", err.msg);
+        return NULL;
+    }
+    return t;
+}
+
+/* Run the checker on a placement; doubles on small clusters only. */
+static void check_placement(const struct ss_placement *p, struct chk_report *r)
+{
+    const struct ss_topology *t = p->topo;
+    int M = t->nmachines;
+    int *slots = calloc((size_t)M, sizeof(int)), *zone = calloc((size_t)M, sizeof(int));
+    int *member = calloc((size_t)p->nstores * p->copies, sizeof(int));
+    for (int i = 0; i < M; i++) {
+        slots[i] = t->machines[i].slots;
+        zone[i] = t->machines[i].zone_id;
+    }
+    for (int s = 0; s < p->nstores; s++)
+        for (int c = 0; c < p->copies; c++)
+            member[s * p->copies + c] = p->stores[s].machine[c];
+    struct chk_input in = {.machines = M, .slots = slots, .zone = zone, .zones = t->nzones,
+                           .copies = p->copies, .stores = p->nstores, .member = member};
+    chk_run(&in, M <= 40, r);
+    free(slots);
+    free(zone);
+    free(member);
+}
+
+static int good(const struct ss_placement *p, struct chk_report *r, int strict_double)
+{
+    check_placement(p, r);
+    int ok = r->ok_distinct && r->ok_capacity && r->ok_zones && r->ok_fair &&
+             r->single_worst_excess <= 0;
+    if (p->topo->nmachines <= 40) {
+        ok = ok && r->double_worst_excess <= 1;
+        if (p->copies == 2 && strict_double)
+            ok = ok && r->double_max_lost <= r->pair_bound;
+    }
+    return ok;
+}
+
+static char *gen_equal(int machines, int slots, int replicas, int zones)
+{
+    size_t cap = 64 + (size_t)machines * 64;
+    char *buf = malloc(cap);
+    int o = snprintf(buf, cap, "replicas %d\n", replicas);
+    for (int i = 0; i < machines; i++) {
+        if (zones)
+            o += snprintf(buf + o, cap - (size_t)o, "machine m%03d slots=%d zone=z%d\n", i + 1,
+                          slots, i % zones);
+        else
+            o += snprintf(buf + o, cap - (size_t)o, "machine m%03d slots=%d\n", i + 1, slots);
+    }
+    return buf;
+}
+
+static void fixed_cases(void)
+{
+    static const struct {
+        int machines, slots, replicas, zones;
+    } cases[] = {
+        {4, 4, 1, 0},  {4, 10, 1, 0}, {10, 20, 1, 0}, {50, 40, 1, 0}, {3, 6, 2, 0},
+        {5, 6, 2, 0},  {8, 10, 2, 0}, {32, 80, 2, 0}, {6, 10, 1, 2},  {9, 12, 2, 3},
+        {8, 16, 2, 2}, {2, 10, 1, 0}, {7, 9, 1, 0},   {16, 40, 2, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
+                               cases[i].zones);
+        struct ss_topology *t = topo_from(text);
+        struct ss_placement *p = NULL;
+        struct ss_error err = {0};
+        int rc = t ? ss_plan(t, &p, &err) : -1;
+        struct chk_report r = {0};
+        int ok = rc == 0 && good(p, &r, 1);
+        CHECK(ok, "%d machines x %d slots, replicas %d, %d zones: single excess %d, double excess "
+                  "%d, lost %d (bound %d) %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones,
+              r.single_worst_excess, r.double_worst_excess, r.double_max_lost, r.pair_bound,
+              rc ? err.msg : "", r.why);
+        ss_placement_free(p);
+        ss_topology_free(t);
+        free(text);
+    }
+}
+
+/* The seed's property with equal machines: m + ceil(m_failed / survivors). */
+static void seed_property(void)
+{
+    char *text = gen_equal(10, 20, 1, 0);
+    struct ss_topology *t = topo_from(text);
+    struct ss_placement *p = NULL;
+    struct ss_error err = {0};
+    int rc = ss_plan(t, &p, &err);
+    int worst = 0, receivers_min = 100;
+    for (int f = 0; rc == 0 && f < 10; f++) {
+        int load[10] = {0}, base[10] = {0};
+        for (int s = 0; s < p->nstores; s++) {
+            base[p->stores[s].machine[0]]++;
+            int c = p->stores[s].machine[0] == f ? 1 : 0;
+            load[p->stores[s].machine[c]]++;
+        }
+        int recv = 0;
+        for (int b = 0; b < 10; b++)
+            if (b != f) {
+                worst = load[b] > worst ? load[b] : worst;
+                recv += load[b] > base[b];
+            }
+        receivers_min = recv < receivers_min ? recv : receivers_min;
+    }
+    CHECK(rc == 0 && worst == 10 + 2, "10x20: busiest survivor after any failure has %d masters "
+                                      "(10 + ceil(10/9) = 12)",
+          worst);
+    CHECK(rc == 0 && receivers_min >= 8, "10x20: every failure spreads over at least %d of 9 "
+                                         "survivors",
+          receivers_min);
+    ss_placement_free(p);
+    ss_topology_free(t);
+    free(text);
+}
+
+static unsigned rng_state = 12345;
+static int rnd(int lo, int hi)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return lo + (int)((rng_state >> 8) % (unsigned)(hi - lo + 1));
+}
+
+static char *gen_random(int *machines_out, int *replicas_out, int *zones_out)
+{
+    int replicas = rnd(1, 2), zones = rnd(0, 2) == 0 ? 0 : rnd(2, 3);
+    int machines = rnd(replicas + 2, 28);
+    if (zones && machines < 2 * zones)
+        machines = 2 * zones;
+    int mixed = rnd(0, 1), base = rnd(2, 24);
+    size_t cap = 64 + (size_t)machines * 64;
+    char *buf = malloc(cap);
+    int o = snprintf(buf, cap, "replicas %d\n", replicas);
+    for (int i = 0; i < machines; i++) {
+        int slots = mixed ? base + rnd(0, base) : base;
+        o += snprintf(buf + o, cap - (size_t)o, "machine m%03d slots=%d", i + 1, slots);
+        if (zones)
+            o += snprintf(buf + o, cap - (size_t)o, " zone=z%d", i % zones);
+        o += snprintf(buf + o, cap - (size_t)o, "\n");
+    }
+    *machines_out = machines;
+    *replicas_out = replicas;
+    *zones_out = zones;
+    return buf;
+}
+
+/* Every generated topology gets a valid plan (property 1).  Properties 2-3
+ * are asserted where machines are equal and zoneless; for mixed slot counts
+ * and zones they are measured and reported (see the issue note: open work). */
+static void generated_cases(int count)
+{
+    int planned = 0, refused = 0, invalid = 0, strict = 0, strict_fail = 0, mixed = 0,
+        mixed_ok = 0;
+    for (int i = 0; i < count; i++) {
+        int machines, replicas, zones;
+        char *text = gen_random(&machines, &replicas, &zones);
+        struct ss_topology *t = topo_from(text);
+        struct ss_placement *p = NULL;
+        struct ss_error err = {0};
+        int rc = ss_plan(t, &p, &err);
+        struct chk_report r = {0};
+        if (rc != 0) {
+            refused++;
+            printf("# topology %d refused: %s\n", i, err.msg);
+        } else {
+            planned++;
+            /* equal machines, no zones, every machine the same master count */
+            int equal = zones == 0 && p->nstores % t->nmachines == 0;
+            for (int m = 1; m < t->nmachines; m++)
+                equal &= t->machines[m].slots == t->machines[0].slots;
+            int ok = good(p, &r, 1);
+            if (!(r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair)) {
+                invalid++;
+                printf("# topology %d invalid: %s\n%s", i, r.why, text);
+            }
+            if (equal) {
+                strict++;
+                if (!ok) {
+                    strict_fail++;
+                    printf("# topology %d (%d machines, replicas %d) fails: single %d double %d "
+                           "lost %d/%d\n%s",
+                           i, machines, replicas, r.single_worst_excess, r.double_worst_excess,
+                           r.double_max_lost, r.pair_bound, text);
+                }
+            } else {
+                mixed++;
+                mixed_ok += ok;
+            }
+        }
+        ss_placement_free(p);
+        ss_topology_free(t);
+        free(text);
+    }
+    CHECK(refused == 0, "%d generated topologies: none refused (%d refused)", count, refused);
+    CHECK(invalid == 0, "%d planned: distinct machines, zones, capacity, fair masters (%d invalid)",
+          planned, invalid);
+    CHECK(strict_fail == 0, "%d topologies of equal machines and masters meet the failure bounds 2-3 (%d "
+                                "fail)",
+          strict, strict_fail);
+    printf("# mixed slots, zones or unequal masters: %d of %d meet the strict failure bounds 2-3\n", mixed_ok,
+           mixed);
+}
+
+/* Property 4: adding one machine moves at most 1.25x the slots it ends up holding. */
+static void add_machine_cases(void)
+{
+    static const struct {
+        int machines, slots, replicas;
+    } cases[] = {{4, 4, 1}, {10, 20, 1}, {8, 10, 2}, {16, 20, 1}, {5, 6, 1}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas, 0);
+        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas, 0);
+        struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
+        struct ss_placement *p0 = NULL, *p1 = NULL;
+        struct ss_moves mv = {0};
+        struct ss_error err = {0};
+        int rc = ss_plan(t0, &p0, &err);
+        if (rc == 0)
+            rc = ss_plan_from(t1, p0, &p1, &mv, &err);
+        int held = 0;
+        for (int s = 0; rc == 0 && s < p1->nstores; s++)
+            for (int c = 0; c < p1->copies; c++)
+                held += p1->stores[s].machine[c] == cases[i].machines;
+        /* names of old stores are kept, in order */
+        int names_kept = rc == 0;
+        for (int s = 0; rc == 0 && s < p0->nstores; s++)
+            names_kept &= strcmp(p0->stores[s].name, p1->stores[s].name) == 0;
+        struct chk_report r = {0};
+        int strict = rc == 0 && good(p1, &r, 1);
+        int ok = rc == 0 && r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair;
+        printf("# after adding: failure bounds 2-3 %s (single excess %d, double excess %d)\n",
+               strict ? "hold" : "do not hold yet", r.single_worst_excess, r.double_worst_excess);
+        CHECK(rc == 0 && 4 * mv.slot_moves <= 5 * held && ok && names_kept &&
+                  mv.slot_moves >= mv.slot_moves_bound,
+              "%dx%d replicas %d + 1 machine: %d slot moves (bound %d) for %d slots on the new "
+              "machine, %d master moves (bound %d); placement %s %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas, mv.slot_moves,
+              mv.slot_moves_bound, held, mv.master_moves, mv.master_moves_bound,
+              ok ? "valid" : "invalid", rc ? err.msg : "", r.why);
+        /* the same topology again moves nothing */
+        struct ss_placement *p2 = NULL;
+        struct ss_moves mv2 = {0};
+        int rc2 = rc == 0 ? ss_plan_from(t1, p1, &p2, &mv2, &err) : -1;
+        CHECK(rc2 == 0 && mv2.slot_moves == 0 && mv2.master_moves == 0 && mv2.new_stores == 0,
+              "re-planning the same topology moves nothing (%d slot, %d master moves)",
+              mv2.slot_moves, mv2.master_moves);
+        ss_placement_free(p0);
+        ss_placement_free(p1);
+        ss_placement_free(p2);
+        ss_topology_free(t0);
+        ss_topology_free(t1);
+        free(before);
+        free(after);
+    }
+}
+
+static void impossible_cases(void)
+{
+    static const struct {
+        const char *text, *expect;
+    } cases[] = {
+        {"replicas 2\nmachine a slots=4\nmachine b slots=4\n", "need 3 machines"},
+        {"replicas 1\nstores 50\nmachine a slots=4\nmachine b slots=4\n", "do not fit"},
+        {"replicas 2\nstores 3\nmachine a slots=4 zone=x\nmachine b slots=4 zone=x\nmachine c "
+         "slots=1 zone=y\n",
+         "do not fit"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ss_topology *t = topo_from(cases[i].text);
+        struct ss_placement *p = NULL;
+        struct ss_error err = {0};
+        int rc = t ? ss_plan(t, &p, &err) : -1;
+        CHECK(rc == SS_ERR_INPUT && strstr(err.msg, cases[i].expect) != NULL,
+              "impossible request explained: %s", err.msg);
+        ss_placement_free(p);
+        ss_topology_free(t);
+    }
+}
+
+static void fixed_store_case(void)
+{
+    const char *text = "replicas 1\nmachine a slots=4\nmachine b slots=4\nmachine c slots=4\n"
+                       "machine d slots=4\nfixed legacy d:4 c:4\n";
+    struct ss_topology *t = topo_from(text);
+    struct ss_placement *p = NULL;
+    struct ss_error err = {0};
+    int rc = ss_plan(t, &p, &err);
+    int found = 0;
+    for (int s = 0; rc == 0 && s < p->nstores; s++)
+        if (strcmp(p->stores[s].name, "legacy") == 0)
+            found = p->stores[s].machine[0] == 3 && p->stores[s].slot[0] == 4 &&
+                    p->stores[s].machine[1] == 2 && p->stores[s].slot[1] == 4;
+    struct chk_report r = {0};
+    CHECK(rc == 0 && found && good(p, &r, 1), "a fixed store keeps its slots and order %s%s",
+          rc ? err.msg : "", r.why);
+    ss_placement_free(p);
+    ss_topology_free(t);
+}
+
+int main(int argc, char **argv)
+{
+    int generated = argc > 1 ? atoi(argv[1]) : 150;
+    fixed_cases();
+    seed_property();
+    generated_cases(generated);
+    add_machine_cases();
+    impossible_cases();
+    fixed_store_case();
+    DONE();
+}

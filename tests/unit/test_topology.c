@@ -1,0 +1,85 @@
+/* test_topology.c - the topology parser: good files and every kind of error. */
+#include <string.h>
+
+#include "harness.h"
+#include "topology.h"
+
+static int parse(const char *text, struct ss_topology **t, struct ss_error *err)
+{
+    *t = NULL;
+    memset(err, 0, sizeof(*err));
+    return ss_topology_parse(text, "topo", t, err);
+}
+
+static void good_file(void)
+{
+    struct ss_topology *t;
+    struct ss_error err;
+    int rc = parse("# a comment\nreplicas 2   # three slots\nstores 4\nstore-prefix box\n"
+                   "slot-address 10.1.{m}.{s}\nports imap=1143 lmtp=2024 sync=3005\n"
+                   "param sync_repeat_interval=0\n"
+                   "machine a slots=4 zone=x\nmachine b slots=6 zone=y\nmachine c slots=4 zone=z\n"
+                   "fixed legacy a:2 b c\n",
+                   &t, &err);
+    CHECK(rc == 0, "a complete topology parses %s", err.msg);
+    if (rc != 0)
+        return;
+    CHECK(t->replicas == 2 && t->stores == 4 && t->nmachines == 3 && t->nzones == 3,
+          "replicas, stores, machines and zones read");
+    CHECK(strcmp(t->store_prefix, "box") == 0 && t->imap_port == 1143 && t->lmtp_port == 2024 &&
+              t->sync_port == 3005,
+          "prefix and ports read");
+    CHECK(t->nparams == 1 && strcmp(t->params[0].key, "sync_repeat_interval") == 0,
+          "agent parameter read");
+    CHECK(t->nfixed == 1 && t->fixed[0].machine[0] == 0 && t->fixed[0].slot[0] == 2 &&
+              t->fixed[0].slot[1] == 0,
+          "fixed store read");
+    char addr[64];
+    rc = ss_topology_slot_address(t, 1, 3, addr, sizeof(addr), &err);
+    CHECK(rc == 0 && strcmp(addr, "10.1.2.3") == 0, "slot address template expands: %s", addr);
+    ss_topology_free(t);
+}
+
+static void bad_files(void)
+{
+    static const struct {
+        const char *text, *expect;
+    } cases[] = {
+        {"replicas 3\nmachine a slots=2\n", "topo:1: bad replica count '3'"},
+        {"machine a slots=2\nfrobnicate\n", "topo:2: unknown keyword 'frobnicate'"},
+        {"machine a slots=x\n", "topo:1: bad slot count 'x'"},
+        {"machine a\n", "topo:1: 'machine' needs a name and slots=N"},
+        {"machine a slots=2 color=red\n", "topo:1: unknown machine setting 'color=red'"},
+        {"machine a slots=2\nmachine a slots=2\n", "topo:2: machine 'a' is listed twice"},
+        {"machine a slots=2 zone=x\nmachine b slots=2\n", "topo:2: this machine has no zone="},
+        {"machine a slots=2 zone=x\nmachine b slots=2 zone=x\n", "no store can span two zones"},
+        {"# nothing\n", "no machines"},
+        {"machine 1a slots=2\n", "topo:1: bad machine name '1a'"},
+        {"slot-address 10.{x}.1.1\nmachine a slots=2\n", "unknown placeholder"},
+        {"machine a slots=2\nfixed s a zz\n", "topo:2: fixed store names unknown machine 'zz'"},
+        {"machine a slots=2\nmachine b slots=2\nfixed s a b a\n", "fixed store uses machine 'a' "
+                                                                 "twice"},
+        {"machine a slots=2\nparam slots=x\n", "topo:2: parameter 'slots' is written by slotstore"},
+        {"ports imap=0\nmachine a slots=2\n", "topo:1: bad port setting 'imap=0'"},
+        {"stores -1\nmachine a slots=2\n", "topo:1: bad store count"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ss_topology *t;
+        struct ss_error err;
+        int rc = parse(cases[i].text, &t, &err);
+        CHECK(rc == SS_ERR_INPUT && t == NULL && strstr(err.msg, cases[i].expect) != NULL,
+              "error names place and problem: %s", err.msg);
+    }
+}
+
+int main(void)
+{
+    good_file();
+    bad_files();
+    struct ss_error err;
+    struct ss_topology *t = NULL;
+    int rc = ss_topology_load("/nonexistent/topology", &t, &err);
+    CHECK(rc == SS_ERR_INPUT && strstr(err.msg, "cannot open") != NULL, "missing file: %s",
+          err.msg);
+    DONE();
+}
