@@ -166,6 +166,7 @@ struct picture {
 
 struct layout {
     int cell, numbers, label_step, label_font, label_w;
+    int color_floor;         /* see cell_color() */
     int grid_x, grid_y, grid;
     int legend_w;
     int bar_x;
@@ -271,6 +272,7 @@ static void compute_layout(const struct picture *pic, struct layout *L)
 {
     int n = pic->n;
     L->numbers = n <= NUMBERS_MAX_N;
+    L->color_floor = L->numbers ? 0 : 350;
     L->cell = GRID_TARGET / n;
     if (L->cell > CELL_MAX)
         L->cell = CELL_MAX;
@@ -307,8 +309,10 @@ static void compute_layout(const struct picture *pic, struct layout *L)
     L->height = L->grid_y + L->grid + (below_grid > below_bars ? below_grid : below_bars) + MARGIN;
 }
 
-/* Sequential blue-green scale (ColorBrewer YlGnBu): light is few, dark is many. */
-static void cell_color(int v, int vmax, char *buf, size_t len, int *dark)
+/* Sequential blue-green scale (ColorBrewer YlGnBu): light is few, dark is many.
+ * `floor` (0..1000) skips the palest colours: one-pixel cells must stand out
+ * from the background or a large matrix looks empty. */
+static void cell_color(int v, int vmax, int floor, char *buf, size_t len, int *dark)
 {
     static const int stop[5][3] = {
         {237, 248, 177}, {199, 233, 180}, {127, 205, 187}, {29, 145, 192}, {12, 44, 132}};
@@ -320,7 +324,7 @@ static void cell_color(int v, int vmax, char *buf, size_t len, int *dark)
     /* t in (0, 1000].  The scale spans at least 0..COLOR_SCALE_MIN so that a
      * well spread matrix of ones and twos reads as calm, not as alarm-dark. */
     int top = vmax > COLOR_SCALE_MIN ? vmax : COLOR_SCALE_MIN;
-    int t = (int)((long)(v > top ? top : v) * 1000 / top);
+    int t = floor + (int)((long)(v > top ? top : v) * (1000 - floor) / top);
     int seg = t * 4 / 1000 < 4 ? t * 4 / 1000 : 3;
     int f = t * 4 - seg * 1000;      /* 0..1000 within the segment */
     int rgb[3];
@@ -410,10 +414,10 @@ static void draw_cell(struct sbuf *sb, const struct picture *pic, const struct l
     if (a == bcol)
         snprintf(color, sizeof(color), "%s", COLOR_DIAG);
     else
-        cell_color(v, pic->vmax, color, sizeof(color), &dark);
+        cell_color(v, pic->vmax, L->color_floor, color, sizeof(color), &dark);
     sb_printf(sb, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">", x, y, L->cell,
               L->cell, color);
-    if (a != bcol) {
+    if (a != bcol && L->numbers) {
         sb_printf(sb, "<title>");
         sb_escape(sb, mname(pic, a), 64);
         sb_printf(sb, " &#8594; ");
@@ -453,7 +457,7 @@ static void draw_matrix_legend(struct sbuf *sb, const struct picture *pic, const
     for (int i = 0; i < nv; i++) {
         char color[16];
         int dark;
-        cell_color(vals[i], pic->vmax, color, sizeof(color), &dark);
+        cell_color(vals[i], pic->vmax, L->color_floor, color, sizeof(color), &dark);
         sb_printf(sb, "<rect x=\"%d\" y=\"%d\" width=\"24\" height=\"14\" fill=\"%s\" "
                       "stroke=\"#999999\" stroke-width=\"0.5\"/>\n", x + i * 30, y, color);
         sb_printf(sb, "<text class=\"leg\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>\n",
@@ -517,28 +521,48 @@ static int above_fair(const struct ss_balance *b, int i)
     return b->masters[i] > ceil_fair;
 }
 
+struct bar {
+    int y, h, w, ew;         /* row top and height, planned and gained widths */
+};
+
+static struct bar bar_geometry(const struct picture *pic, const struct layout *L, int i)
+{
+    struct bar r;
+    int gap = L->cell >= 6 ? L->cell / 6 : 0;
+    r.y = L->grid_y + i * L->cell + gap;
+    r.h = L->cell - 2 * gap;
+    r.w = pic->b->masters[i] * BAR_W / pic->bar_max;
+    r.ew = pic->extra[i] * BAR_W / pic->bar_max;
+    if (pic->extra[i] > 0 && r.ew < 1)
+        r.ew = 1;
+    return r;
+}
+
 static void draw_bar(struct sbuf *sb, const struct picture *pic, const struct layout *L, int i)
 {
     const struct ss_balance *b = pic->b;
-    int gap = L->cell >= 6 ? L->cell / 6 : 0;
-    int y = L->grid_y + i * L->cell + gap, h = L->cell - 2 * gap;
-    int w = b->masters[i] * BAR_W / pic->bar_max;
-    int ew = pic->extra[i] * BAR_W / pic->bar_max;
+    struct bar r = bar_geometry(pic, L, i);
     const char *color = i == pic->failed ? COLOR_BAR_FAILED
                       : above_fair(b, i) ? COLOR_BAR_HIGH : COLOR_BAR;
     sb_printf(sb, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>",
-              L->bar_x, y, w, h, color);
+              L->bar_x, r.y, r.w, r.h, color);
     char fair[32];
     fmt_tenths(fair, sizeof(fair), b->fair[i]);
     sb_escape(sb, mname(pic, i), 64);
     sb_printf(sb, ": %d masters (fair share %s), %d replicas</title></rect>\n", b->masters[i], fair,
               b->replicas[i]);
-    if (ew > 0 || pic->extra[i] > 0)
+    if (r.ew > 0)
         sb_printf(sb, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
-                  L->bar_x + w, y, ew > 1 ? ew : 1, h, COLOR_EXTRA);
-    if (L->cell < 12)
-        return;
-    int tx = L->bar_x + w + (ew > 0 ? ew : 0) + 4, ty = y + h / 2 + 4;
+                  L->bar_x + r.w, r.y, r.ew, r.h, COLOR_EXTRA);
+}
+
+/* The count right of the bar, only when rows are tall enough to read it. */
+static void draw_bar_label(struct sbuf *sb, const struct picture *pic, const struct layout *L,
+                           int i)
+{
+    const struct ss_balance *b = pic->b;
+    struct bar r = bar_geometry(pic, L, i);
+    int tx = L->bar_x + r.w + r.ew + 4, ty = r.y + r.h / 2 + 4;
     if (i == pic->failed)
         sb_printf(sb, "<text class=\"val\" x=\"%d\" y=\"%d\">%d, fails</text>\n", tx, ty,
                   b->masters[i]);
@@ -568,6 +592,8 @@ static void draw_bars(struct sbuf *sb, const struct picture *pic, const struct l
     for (int i = 0; i < pic->n; i++)
         draw_bar(sb, pic, L, i);
     draw_fair(sb, pic, L);
+    for (int i = 0; L->cell >= 12 && i < pic->n; i++)
+        draw_bar_label(sb, pic, L, i);
     int x = L->bar_x, y = L->grid_y + L->grid + 30;
     legend_item(sb, x, y, COLOR_BAR, 0, "planned masters");
     for (int i = 0; i < pic->n; i++)
@@ -596,7 +622,8 @@ static void draw_style(struct sbuf *sb, const struct layout *L)
               ".axis { font-size: 12px; font-weight: bold; fill: #444444; }\n"
               ".lbl text { fill: #333333; }\n"
               ".leg { font-size: 11px; fill: #444444; }\n"
-              ".val { font-size: 10px; fill: #333333; }\n"
+              ".val { font-size: 10px; fill: #333333; paint-order: stroke; stroke: #ffffff;"
+              " stroke-width: 3px; stroke-linejoin: round; }\n"
               ".plus { fill: %s; font-weight: bold; }\n"
               ".cells rect { stroke: #ffffff; stroke-width: 1; }\n"
               ".num { font-size: %dpx; text-anchor: middle; fill: #1a1a1a; }\n"
