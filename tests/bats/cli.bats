@@ -125,3 +125,18 @@ promoted_by_simulate() {
     [[ "$output" == *"slot moves: 2 (lower bound 2)"* ]]
     [[ "$output" == *"new stores: 2"* ]]
 }
+
+@test "simulate: Pacemaker follows the plan; a tampered preference is caught (exit 4)" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    run "$SLOTSTORE" simulate --cib "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"worst single failure: 3 masters"*"(bound 3)"* ]]
+    # make imap02 the preferred master of store001 behind the plan's back
+    sed -i 's|id="slotstore-pref-store001-\([a-z0-9]*\)" rsc="store001" role="Promoted" node="\([a-z0-9]*\)" score="10"|id="slotstore-pref-store001-\1" rsc="store001" role="Promoted" node="\2" score="500"|' "$TMP/cib.xml"
+    grep -q 'score="500"' "$TMP/cib.xml"
+    run "$SLOTSTORE" simulate --cib "$TMP/cib.xml"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"store001"* ]]
+    run "$SLOTSTORE" simulate --cib "$TMP/missing.xml"
+    [ "$status" -eq 2 ]
+}
