@@ -483,11 +483,18 @@ static int plan_first_failover(struct planner *p)
             dir[a * M + b] = half - p->ffix[a * M + b];
         }
 
+    int *W = ss_xcalloc((size_t)M, sizeof(int)); /* the water-filling levels */
+    memcpy(W, p->L, sizeof(int) * (size_t)M);
     struct ss_flow *fl = ss_flow_new(2 * M + 2);
+    int *cedge = ss_xcalloc((size_t)M, sizeof(int));
+    /* 3 slots: first failovers start at about half of each machine's replicas
+     * (the apportioned r1), so the second failovers stay spread too */
+    int cols_open = k == 2, col_extra = 0;
     for (int a = 0; a < M; a++) {
         ss_flow_add_edge(fl, src, 1 + a, p->m[a] - p->fm[a]);
-        ss_flow_add_edge(fl, 1 + M + a, sink,
-                         colcap[a] - p->fr1[a] - (k == 3 ? p->fr2[a] : 0));
+        int full = colcap[a] - p->fr1[a] - (k == 3 ? p->fr2[a] : 0);
+        int first = k == 3 ? p->r1[a] + 1 - p->fr1[a] : full;
+        cedge[a] = ss_flow_add_edge(fl, 1 + M + a, sink, first < full ? first : full);
     }
     for (int a = 0; a < M; a++)
         for (int b = 0; b < M; b++)
@@ -531,6 +538,23 @@ static int plan_first_failover(struct planner *p)
         }
         if (flow >= need)
             break;
+        int small_slack = 1;
+        for (int a = 0; a < M; a++)
+            if (ss_flow_source_side(fl, 1 + a) && p->L[a] - W[a] >= 1)
+                small_slack = 0;
+        if (!cols_open && !small_slack) {
+            /* widen the first-failover share of every machine one step */
+            cols_open = 1;
+            col_extra = col_extra ? 2 * col_extra : 1; /* few rounds on large clusters */
+            for (int b = 0; b < M; b++) {
+                int full = colcap[b] - p->fr1[b] - p->fr2[b];
+                int c = p->r1[b] + 1 + col_extra - p->fr1[b];
+                if (c < full)
+                    cols_open = 0;
+                ss_flow_set_cap(fl, cedge[b], c < full ? c : full);
+            }
+            continue;
+        }
         /* relax the rows on the source side of the minimum cut: only their
          * levels limit the flow, every other row keeps its bound */
         int relaxed = 0;
@@ -568,6 +592,8 @@ static int plan_first_failover(struct planner *p)
             p->r2[b] = p->n[b] - p->m[b] - p->r1[b];
         }
     ss_flow_free(fl);
+    free(W);
+    free(cedge);
     free(colcap);
     free(recv);
     free(capU);
@@ -621,6 +647,7 @@ struct pair_node {
     int a, b;          /* a < b */
     int supply;        /* F[a][b] + F[b][a] */
     int first_edge, nedges;
+    int src_edge;
 };
 
 /* Layer 2 (3-slot stores): choose the third copy of each {a,b} pair's stores.
@@ -633,6 +660,7 @@ struct third_plan {
     int *edge_c;       /* per flow edge slot: machine c */
     int *edge_id;      /* per flow edge slot: flow edge id */
     int nslots;
+    int *spare;        /* per machine: second-failover slots the flow left free */
     struct ss_flow *fl;
 };
 
@@ -642,6 +670,7 @@ static void third_free(struct third_plan *tp)
     free(tp->pair_of);
     free(tp->edge_c);
     free(tp->edge_id);
+    free(tp->spare);
     ss_flow_free(tp->fl);
 }
 
@@ -652,6 +681,41 @@ static unsigned hash3(unsigned a, unsigned b, unsigned c)
     h *= 2246822519u;
     h ^= h >> 13;
     return h;
+}
+
+/* Greedy start for the third-slot flow: each pair's stores go to the
+ * candidate with the most free room; Dinic then only repairs the rest
+ * (large clusters: hundreds of thousands of candidate edges). */
+static long third_warm_start(struct planner *p, struct third_plan *tp, const int *capv)
+{
+    int M = p->M;
+    int *spare = ss_xcalloc((size_t)M, sizeof(int));
+    for (int c = 0; c < M; c++)
+        spare[c] = p->r2[c] - p->fr2[c] - ss_flow_edge_flow(tp->fl, 2 * c);
+    long placed = 0;
+    for (int i = 0; i < tp->npairs; i++) {
+        struct pair_node *pn = &tp->pairs[i];
+        for (int unit = ss_flow_edge_flow(tp->fl, pn->src_edge); unit < pn->supply; unit++) {
+            int best = -1;
+            for (int j = 0; j < pn->nedges; j++) {
+                int e = pn->first_edge + j, c = tp->edge_c[e];
+                if (capv[e] - ss_flow_edge_flow(tp->fl, tp->edge_id[e]) <= 0 || spare[c] <= 0)
+                    continue;
+                if (best < 0 || spare[c] > spare[tp->edge_c[best]])
+                    best = e;
+            }
+            if (best < 0)
+                break;
+            int c = tp->edge_c[best];
+            ss_flow_preset(tp->fl, pn->src_edge, 1);
+            ss_flow_preset(tp->fl, tp->edge_id[best], 1);
+            ss_flow_preset(tp->fl, 2 * c, 1); /* c's sink edge was added c-th */
+            spare[c]--;
+            placed++;
+        }
+    }
+    free(spare);
+    return placed;
 }
 
 static int plan_third(struct planner *p, struct third_plan *tp)
@@ -671,7 +735,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     for (int a = 0; a < M; a++)
         for (int b = a + 1; b < M; b++)
             if (p->F[a * M + b] + p->F[b * M + a] > 0) {
-                tp->pairs[np] = (struct pair_node){a, b, p->F[a * M + b] + p->F[b * M + a], 0, 0};
+                tp->pairs[np] = (struct pair_node){a, b, p->F[a * M + b] + p->F[b * M + a], 0, 0, 0};
                 tp->pair_of[a * M + b] = tp->pair_of[b * M + a] = np++;
             }
     /* candidates per pair: every machine on small clusters, a hashed sample on large ones */
@@ -696,7 +760,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     int e = 0;
     for (int i = 0; i < np; i++) {
         struct pair_node *pn = &tp->pairs[i];
-        ss_flow_add_edge(tp->fl, src, 1 + i, pn->supply);
+        pn->src_edge = ss_flow_add_edge(tp->fl, src, 1 + i, pn->supply);
         need += pn->supply;
         for (int c = 0; c < M; c++)
             recv[c] = c != pn->a && c != pn->b;
@@ -719,6 +783,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     tp->nslots = e;
     /* pass 0: up to the double-failure bound; pass 1: within one; then anything */
     long flow = 0;
+    int *capv = ss_xcalloc((size_t)e + 1, sizeof(int));
     for (int pass = 0; pass < 4 && flow < need; pass++) {
         for (int i = 0; i < np; i++) {
             struct pair_node *pn = &tp->pairs[i];
@@ -736,18 +801,27 @@ static int plan_third(struct planner *p, struct third_plan *tp)
                 if (cap < 0)
                     cap = 0;
                 ss_flow_set_cap(tp->fl, tp->edge_id[pn->first_edge + j], cap);
+                capv[pn->first_edge + j] = cap;
             }
         }
-        flow += ss_flow_run(tp->fl, src, sink);
+        flow += third_warm_start(p, tp, capv);
+        /* on large clusters the early, tightly capped passes are greedy only:
+         * Dinic would need many long phases there for little gain */
+        if (limit || pass >= 2)
+            flow += ss_flow_run(tp->fl, src, sink);
     }
+    free(capv);
     free(recv);
     free(room);
     free(lb);
-    if (flow < need)
-        return ss_error_set(p->err, SS_ERR_INPUT,
-                            "%s: cannot place every store's third slot (%ld of %ld) under the zone "
-                            "rule; add slots in the zone with fewer slots",
-                            t->path, flow, need);
+    /* what the flow left (candidate samples on large clusters can miss the
+     * last free slots): materialize() hands those out greedily */
+    tp->spare = ss_xcalloc((size_t)M, sizeof(int));
+    for (int c = 0; c < M; c++)
+        tp->spare[c] = p->r2[c] - p->fr2[c];
+    for (int e2 = 0; e2 < tp->nslots; e2++)
+        tp->spare[tp->edge_c[e2]] -= ss_flow_edge_flow(tp->fl, tp->edge_id[e2]);
+    (void)flow;
     return 0;
 }
 
@@ -859,6 +933,14 @@ static struct ss_placement *materialize(struct planner *p, struct third_plan *tp
                             left[pn->first_edge + j]--;
                             c = tp->edge_c[pn->first_edge + j];
                         }
+                    if (c < 0) { /* fall back: the allowed machine with most spare room */
+                        for (int y = 0; y < M; y++)
+                            if (tp->spare[y] > 0 && ss_triple_allowed(t, a, b, y) &&
+                                (c < 0 || tp->spare[y] > tp->spare[c]))
+                                c = y;
+                        if (c >= 0)
+                            tp->spare[c]--;
+                    }
                     st->machine[2] = c;
                 }
             }
@@ -898,7 +980,14 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
     struct ss_placement *pl = NULL;
     if (rc == 0) {
         pl = materialize(&p, &tp);
-        rc = ss_assign_slots(topo, pl, err);
+        for (int s = 0; s < pl->nstores && rc == 0; s++)
+            if (pl->stores[s].machine[p.k - 1] < 0)
+                rc = ss_error_set(err, SS_ERR_INPUT,
+                                  "%s: cannot place the third slot of store %s under the zone "
+                                  "rule; add slots in the zone with fewer slots",
+                                  topo->path, pl->stores[s].name);
+        if (rc == 0)
+            rc = ss_assign_slots(topo, pl, err);
     }
     third_free(&tp);
     planner_free(&p);
