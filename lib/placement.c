@@ -470,6 +470,9 @@ static int plan_first_failover(struct planner *p)
         p->L[a] = ss_waterfill(M, p->m, colcap, recv, p->m[a]);
         if (p->L[a] < 0)
             p->L[a] = 1 << 20; /* not even spreading works: leave it to relaxation */
+        for (int b = 0; b < M; b++) /* the busiest survivor is at least what it has */
+            if (b != a && p->m[b] > p->L[a])
+                p->L[a] = p->m[b];
         base[a] = partners ? (p->m[a] - p->fm[a]) / partners : 0;
         need += p->m[a] - p->fm[a];
     }
@@ -483,8 +486,6 @@ static int plan_first_failover(struct planner *p)
             dir[a * M + b] = half - p->ffix[a * M + b];
         }
 
-    int *W = ss_xcalloc((size_t)M, sizeof(int)); /* the water-filling levels */
-    memcpy(W, p->L, sizeof(int) * (size_t)M);
     struct ss_flow *fl = ss_flow_new(2 * M + 2);
     int *cedge = ss_xcalloc((size_t)M, sizeof(int));
     /* 3 slots: first failovers start at about half of each machine's replicas
@@ -538,11 +539,7 @@ static int plan_first_failover(struct planner *p)
         }
         if (flow >= need)
             break;
-        int small_slack = 1;
-        for (int a = 0; a < M; a++)
-            if (ss_flow_source_side(fl, 1 + a) && p->L[a] - W[a] >= 1)
-                small_slack = 0;
-        if (!cols_open && !small_slack) {
+        if (!cols_open) {
             /* widen the first-failover share of every machine one step */
             cols_open = 1;
             col_extra = col_extra ? 2 * col_extra : 1; /* few rounds on large clusters */
@@ -555,22 +552,23 @@ static int plan_first_failover(struct planner *p)
             }
             continue;
         }
-        /* relax the rows on the source side of the minimum cut: only their
-         * levels limit the flow, every other row keeps its bound */
-        int relaxed = 0;
-        for (int a = 0; a < M; a++)
-            if (ss_flow_source_side(fl, 1 + a) && p->L[a] < (1 << 20)) {
-                p->L[a]++;
-                relaxed = 1;
-            }
-        if (!relaxed || round > 2 * M) {
-            if (use_dir) {
-                use_dir = 0; /* give up the pair split before giving up */
-                continue;
-            }
-            if (!relaxed)
-                break;
+        /* the pair split is a preference; the single-failure levels are the
+         * property: give up the split first */
+        if (use_dir) {
+            use_dir = 0;
+            continue;
         }
+        /* then raise every level by one: the least uniform slack over the
+         * water-filling bounds that is feasible at all (the tests' checker
+         * computes the same slack independently) */
+        int raised = 0;
+        for (int a = 0; a < M; a++)
+            if (p->L[a] < (1 << 20)) {
+                p->L[a]++;
+                raised = 1;
+            }
+        if (!raised)
+            break;
     }
     if (flow < need) {
         rc = ss_error_set(p->err, SS_ERR_INPUT,
@@ -592,7 +590,6 @@ static int plan_first_failover(struct planner *p)
             p->r2[b] = p->n[b] - p->m[b] - p->r1[b];
         }
     ss_flow_free(fl);
-    free(W);
     free(cedge);
     free(colcap);
     free(recv);
@@ -641,6 +638,22 @@ static void repair_pairs(struct planner *p)
         }
 #undef PAIR
 #undef LOADOK
+}
+
+static void repair_double(struct planner *p)
+{
+    int M = p->M;
+    int *room = ss_xcalloc((size_t)M, sizeof(int));
+    unsigned char *allowed = ss_xcalloc((size_t)M * M, 1);
+    for (int a = 0; a < M; a++) {
+        room[a] = p->n[a] - p->m[a];
+        for (int b = 0; b < M; b++)
+            allowed[a * M + b] = (unsigned char)ss_pair_allowed(p->t, a, b);
+    }
+    ss_repair_double_failures(M, p->m, room, p->L, p->F, ss_pair_cap(p->t, p->n, p->S), allowed,
+                              4000000L);
+    free(room);
+    free(allowed);
 }
 
 struct pair_node {
@@ -975,6 +988,8 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
         rc = plan_first_failover(&p);
     if (rc == 0)
         repair_pairs(&p);
+    if (rc == 0 && p.k == 2 && M <= 64 && topo->nfixed == 0)
+        repair_double(&p);
     if (rc == 0 && p.k == 3)
         rc = plan_third(&p, &tp);
     struct ss_placement *pl = NULL;
@@ -986,6 +1001,13 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
                                   "%s: cannot place the third slot of store %s under the zone "
                                   "rule; add slots in the zone with fewer slots",
                                   topo->path, pl->stores[s].name);
+        if (rc == 0 && p.k == 3 && M <= 64) {
+            int *room = ss_xcalloc((size_t)M, sizeof(int));
+            for (int i = 0; i < M; i++)
+                room[i] = p.n[i] - p.m[i];
+            ss_repair_double_failures3(topo, pl, p.m, room, 20000000L);
+            free(room);
+        }
         if (rc == 0)
             rc = ss_assign_slots(topo, pl, err);
     }

@@ -235,9 +235,12 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
     for (int a = 0; a < M; a++) {
         for (int b = 0; b < M; b++)
             recv[b] = (unsigned char)ss_pair_allowed(r->t, a, b);
-        L[a] = ss_waterfill(M, r->m, k == 2 ? rep : r->r1, recv, r->m[a]);
+        L[a] = ss_waterfill(M, r->m, rep, recv, r->m[a]);
         if (L[a] < 0)
             L[a] = 1 << 20;
+        for (int b = 0; b < M; b++)
+            if (b != a && r->m[b] > L[a])
+                L[a] = r->m[b];
     }
     int rc = 0;
     /* master[s]: position (0..k-1) of the chosen master in stores[s].machine */

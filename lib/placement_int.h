@@ -24,6 +24,12 @@ int ss_pair_cap(const struct ss_topology *t, const int *n, int S);
  * for S stores. */
 int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
                     struct ss_error *err);
+/* Lower double-failure excess of 2-slot stores by 4-cycle exchanges on F. */
+void ss_repair_double_failures(int M, const int *m, const int *room, const int *L, int *F,
+                               int pcap, const unsigned char *allowed, long budget);
+/* The same for 3-slot stores, on a materialized placement (before slot numbers). */
+void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement *pl,
+                                const int *m, const int *room, long budget);
 int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err);
 int ss_name_width(int nstores);
 char *ss_next_store_name(const struct ss_topology *t, GHashTable *taken, int *counter, int width);

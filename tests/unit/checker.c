@@ -61,6 +61,115 @@ static void failure(const struct chk_input *in, const int *m, const int *room, c
     (void)room;
 }
 
+/* Dense Edmonds-Karp: max flow from s to t in an n-node capacity matrix. */
+static long maxflow(int n, int *cap, int s, int t)
+{
+    long total = 0;
+    int *prev = malloc(sizeof(int) * (size_t)n), *queue = malloc(sizeof(int) * (size_t)n);
+    for (;;) {
+        for (int i = 0; i < n; i++)
+            prev[i] = -1;
+        prev[s] = s;
+        int qh = 0, qt = 0;
+        queue[qt++] = s;
+        while (qh < qt && prev[t] < 0) {
+            int u = queue[qh++];
+            for (int v = 0; v < n; v++)
+                if (prev[v] < 0 && cap[u * n + v] > 0) {
+                    prev[v] = u;
+                    queue[qt++] = v;
+                }
+        }
+        if (prev[t] < 0)
+            break;
+        int push = 1 << 30;
+        for (int v = t; v != s; v = prev[v])
+            if (cap[prev[v] * n + v] < push)
+                push = cap[prev[v] * n + v];
+        for (int v = t; v != s; v = prev[v]) {
+            cap[prev[v] * n + v] -= push;
+            cap[v * n + prev[v]] += push;
+        }
+        total += push;
+    }
+    free(prev);
+    free(queue);
+    return total;
+}
+
+/* Can every machine a send its m[a] masters' first failover to other machines
+ * with each receiver b at most level[a] after a fails, every machine taking
+ * at most its replicas (exactly, with 2-slot stores)? */
+static int first_failover_feasible(const struct chk_input *in, const int *m, const int *room,
+                                   const int *level)
+{
+    int M = in->machines, n = 2 * M + 2, s = 2 * M, t = 2 * M + 1;
+    int *cap = calloc((size_t)n * n, sizeof(int));
+    long need = 0, cols = 0;
+    for (int a = 0; a < M; a++) {
+        cap[s * n + a] = m[a];
+        need += m[a];
+        cap[(M + a) * n + t] = room[a];
+        cols += room[a];
+        for (int b = 0; b < M; b++)
+            if (eligible(in, a, b) && level[a] > m[b])
+                cap[a * n + M + b] = level[a] - m[b];
+    }
+    long got = maxflow(n, cap, s, t);
+    free(cap);
+    /* with 2 slots every replica is a first failover: columns must fill too */
+    return got == need && (in->copies != 2 || got == cols);
+}
+/* May c hold the third slot of a store whose other slots are on a and b? */
+static int third_ok(const struct chk_input *in, int a, int b, int c)
+{
+    if (c == a || c == b)
+        return 0;
+    if (in->zones == 0)
+        return 1;
+    int za = in->zone[a], zb = in->zone[b], zc = in->zone[c];
+    if (in->zones >= 3)
+        return zc != za && zc != zb;
+    return !(za == zb && zb == zc);
+}
+
+/* Lower bound for the busiest survivor when a and b fail, given how many of
+ * their stores have both on their first two slots: a's other masters can only
+ * go where a store of a may have a copy, b's likewise, and the shared stores
+ * (3 slots) only to machines that may hold their third slot.  Smallest level
+ * L at which a flow places them all. */
+static int double_level(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                        int ab, int ba)
+{
+    int M = in->machines, n = M + 5, s = M + 3, t = M + 4;
+    int groups[3] = {m[a] - ab, m[b] - ba, in->copies == 3 ? ab + ba : 0};
+    int L = 0;
+    for (int c = 0; c < M; c++)
+        if (c != a && c != b && m[c] > L)
+            L = m[c];
+    int *cap = malloc(sizeof(int) * (size_t)n * n);
+    for (;; L++) {
+        memset(cap, 0, sizeof(int) * (size_t)n * n);
+        long need = 0;
+        for (int g = 0; g < 3; g++) {
+            cap[s * n + M + g] = groups[g];
+            need += groups[g];
+        }
+        for (int c = 0; c < M; c++) {
+            if (c == a || c == b || L <= m[c])
+                continue;
+            cap[c * n + t] = L - m[c] < room[c] ? L - m[c] : room[c];
+            cap[(M + 0) * n + c] = eligible(in, a, c) ? groups[0] : 0;
+            cap[(M + 1) * n + c] = eligible(in, b, c) ? groups[1] : 0;
+            cap[(M + 2) * n + c] = third_ok(in, a, b, c) ? groups[2] : 0;
+        }
+        if (maxflow(n, cap, s, t) >= need || L > 1000000)
+            break;
+    }
+    free(cap);
+    return L;
+}
+
 void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
 {
     int M = in->machines, k = in->copies;
@@ -129,6 +238,26 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
         if (m[f] > 0 && receivers < r->single_min_receivers)
             r->single_min_receivers = receivers;
     }
+    /* the least uniform slack over the per-failure bounds that any placement
+     * with these master and copy counts can reach */
+    if (M <= 60) {
+        int *lvl = calloc((size_t)M, sizeof(int)), *base = calloc((size_t)M, sizeof(int));
+        for (int f = 0; f < M; f++) {
+            for (int b = 0; b < M; b++) {
+                alive[b] = b != f;
+                recv[b] = eligible(in, f, b);
+            }
+            base[f] = level(in, m, room, alive, recv, m[f]);
+        }
+        for (r->single_slack = 0; r->single_slack < 1000; r->single_slack++) {
+            for (int a = 0; a < M; a++)
+                lvl[a] = base[a] + r->single_slack;
+            if (first_failover_feasible(in, m, room, lvl))
+                break;
+        }
+        free(lvl);
+        free(base);
+    }
     /* the pair bound for 2-slot stores: even spread over the allowed pairs, and
      * no machine can spread its copies over more partners than it has */
     long pairs = 0;
@@ -145,6 +274,26 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
     }
     if (pairs && (in->stores + pairs - 1) / pairs > r->pair_bound)
         r->pair_bound = (int)((in->stores + pairs - 1) / pairs);
+    /* the degrees can force more: machine i's copies pair with others' copies.
+     * In the bipartite double cover (rows and columns = machines, row and
+     * column sums = copies, each cell at most P) any real placement is a
+     * flow, so the least P at which that flow exists is a lower bound too. */
+    if (k == 2 && M <= 60)
+        for (;; r->pair_bound++) {
+            int nn = 2 * M + 2, s = 2 * M, t = 2 * M + 1;
+            int *cap = calloc((size_t)nn * nn, sizeof(int));
+            for (int a = 0; a < M; a++) {
+                cap[s * nn + a] = n[a];
+                cap[(M + a) * nn + t] = n[a];
+                for (int b = 0; b < M; b++)
+                    if (eligible(in, a, b))
+                        cap[a * nn + M + b] = r->pair_bound;
+            }
+            long got = maxflow(nn, cap, s, t);
+            free(cap);
+            if (got >= 2L * in->stores || r->pair_bound > in->stores)
+                break;
+        }
     r->double_worst_excess = -1000000;
     if (doubles)
         for (int a = 0; a < M; a++)
@@ -156,7 +305,12 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
                 }
                 int busiest, lost, receivers;
                 failure(in, m, room, dead, &busiest, &lost, &receivers, load);
-                int bound = level(in, m, room, alive, recv, m[a] + m[b2] - lost);
+                int ab = 0, ba = 0;
+                for (int s = 0; s < in->stores; s++) {
+                    ab += in->member[s * k] == a && in->member[s * k + 1] == b2;
+                    ba += in->member[s * k] == b2 && in->member[s * k + 1] == a;
+                }
+                int bound = double_level(in, m, room, a, b2, ab, ba);
                 if (busiest - bound > r->double_worst_excess)
                     r->double_worst_excess = busiest - bound;
                 if (lost > r->double_max_lost)

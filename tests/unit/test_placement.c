@@ -46,7 +46,7 @@ static int good(const struct ss_placement *p, struct chk_report *r, int strict_d
 {
     check_placement(p, r);
     int ok = r->ok_distinct && r->ok_capacity && r->ok_zones && r->ok_fair &&
-             r->single_worst_excess <= 0;
+             r->single_worst_excess <= r->single_slack;
     if (p->topo->nmachines <= 40) {
         ok = ok && r->double_worst_excess <= 1;
         if (p->copies == 2 && strict_double)
@@ -164,13 +164,18 @@ static char *gen_random(int *machines_out, int *replicas_out, int *zones_out)
     return buf;
 }
 
-/* Every generated topology gets a valid plan (property 1).  Properties 2-3
- * are asserted where machines are equal and zoneless; for mixed slot counts
- * and zones they are measured and reported (see the issue note: open work). */
+/* Every generated topology gets a valid plan (property 1).  Property 2: the
+ * busiest survivor of every single failure is within the least slack over the
+ * water-filling bounds that any placement with these counts can reach (the
+ * checker proves that slack with a flow; it is 0 whenever the bound itself is
+ * reachable, e.g. equal machines with equal master counts).  Property 3:
+ * 2-slot stores lose at most the pair bound; the busiest survivor of every
+ * double failure is within 1 (+2 x that slack) of its bound.  3-slot stores
+ * in 3 or more zones are measured and reported for 3 (open work). */
 static void generated_cases(int count)
 {
-    int planned = 0, refused = 0, invalid = 0, strict = 0, strict_fail = 0, mixed = 0,
-        mixed_ok = 0;
+    int planned = 0, refused = 0, invalid = 0, single_bad = 0, double_bad = 0, strict = 0,
+        strict_fail = 0, zoned3 = 0, zoned3_ok = 0;
     for (int i = 0; i < count; i++) {
         int machines, replicas, zones;
         char *text = gen_random(&machines, &replicas, &zones);
@@ -182,31 +187,40 @@ static void generated_cases(int count)
         if (rc != 0) {
             refused++;
             printf("# topology %d refused: %s\n", i, err.msg);
-        } else {
-            planned++;
-            /* equal machines, no zones, every machine the same master count */
-            int equal = zones == 0 && p->nstores % t->nmachines == 0;
-            for (int m = 1; m < t->nmachines; m++)
-                equal &= t->machines[m].slots == t->machines[0].slots;
-            int ok = good(p, &r, 1);
-            if (!(r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair)) {
-                invalid++;
-                printf("# topology %d invalid: %s\n%s", i, r.why, text);
-            }
-            if (equal) {
-                strict++;
-                if (!ok) {
-                    strict_fail++;
-                    printf("# topology %d (%d machines, replicas %d) fails: single %d double %d "
-                           "lost %d/%d\n%s",
-                           i, machines, replicas, r.single_worst_excess, r.double_worst_excess,
-                           r.double_max_lost, r.pair_bound, text);
-                }
-            } else {
-                mixed++;
-                mixed_ok += ok;
-            }
+            goto next;
         }
+        planned++;
+        int ok = good(p, &r, 1);
+        if (!(r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair)) {
+            invalid++;
+            printf("# topology %d invalid: %s\n%s", i, r.why, text);
+        }
+        if (r.single_worst_excess > r.single_slack) {
+            single_bad++;
+            printf("# topology %d: single failure %d over its bound, least possible %d\n%s", i,
+                   r.single_worst_excess, r.single_slack, text);
+        }
+        int dbl_ok = r.double_worst_excess <= 1 + 2 * r.single_slack &&
+                     (replicas == 2 || r.double_max_lost <= r.pair_bound);
+        if (replicas == 2 && zones >= 3) {
+            zoned3++;
+            zoned3_ok += dbl_ok;
+        } else if (!dbl_ok) {
+            double_bad++;
+            printf("# topology %d: double failure %d over its bound (slack %d), lost %d of "
+                   "bound %d\n%s",
+                   i, r.double_worst_excess, r.single_slack, r.double_max_lost, r.pair_bound,
+                   text);
+        }
+        /* equal machines with equal master counts: the plain bounds */
+        int equal = zones == 0 && p->nstores % t->nmachines == 0;
+        for (int m = 1; m < t->nmachines; m++)
+            equal &= t->machines[m].slots == t->machines[0].slots;
+        if (equal) {
+            strict++;
+            strict_fail += !ok || r.single_worst_excess > 0;
+        }
+    next:
         ss_placement_free(p);
         ss_topology_free(t);
         free(text);
@@ -214,11 +228,21 @@ static void generated_cases(int count)
     CHECK(refused == 0, "%d generated topologies: none refused (%d refused)", count, refused);
     CHECK(invalid == 0, "%d planned: distinct machines, zones, capacity, fair masters (%d invalid)",
           planned, invalid);
-    CHECK(strict_fail == 0, "%d topologies of equal machines and masters meet the failure bounds 2-3 (%d "
-                                "fail)",
+    CHECK(single_bad == 0, "%d planned: every single failure within the least reachable slack "
+                           "over the water-filling bound (%d not)",
+          planned, single_bad);
+    /* open work (issue 2 note): a few extreme mixed/zoned topologies still miss;
+     * the listed ones above are the ones to study */
+    CHECK(double_bad * 50 <= planned - zoned3,
+          "%d planned (less %d with 3 slots in 3+ zones): at least 98%% have every double "
+          "failure within 1 of its bound (+2 x slack) and 2-slot losses within the pair bound "
+          "(%d not)",
+          planned - zoned3, zoned3, double_bad);
+    CHECK(strict_fail == 0, "%d of them with equal machines and masters meet the plain bounds "
+                            "(%d do not)",
           strict, strict_fail);
-    printf("# mixed slots, zones or unequal masters: %d of %d meet the strict failure bounds 2-3\n", mixed_ok,
-           mixed);
+    printf("# 3-slot stores in 3+ zones: %d of %d within 1 of the double-failure bound\n",
+           zoned3_ok, zoned3);
 }
 
 /* Property 4: adding one machine moves at most 1.25x the slots it ends up holding. */
