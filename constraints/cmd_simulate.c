@@ -12,16 +12,20 @@
  *     The status section is rebuilt from scratch: the live history, fail
  *     counts and transient attributes are not part of the question.
  *  2. A cold start until Pacemaker schedules nothing: the steady state.
- *  3. From the steady state, one simulation per failed machine (per pair of
- *     machines with --pairs), read from crm_simulate's revised status.
+ *  3. From the steady state, one scheduler run per failed machine (per pair
+ *     of machines with --pairs).
  *
- * crm_simulate copies the whole CIB for every action it executes, so a cold
- * start costs (actions x CIB size): 320 stores in one run take about a minute.
- * The cold start therefore runs in batches of SIM_BATCH stores (each batch's
- * copy holds only its own stores), the resulting histories are merged into one
+ * Cost: crm_simulate copies the whole CIB for every action it executes, so a
+ * cold start costs (actions x CIB size): 320 stores in one run take about a
+ * minute.  The cold start therefore runs in batches of SIM_BATCH stores (each
+ * batch's copy holds only its own stores), the histories are merged into one
  * status section and the complete CIB is then run until its transition is
- * empty.  Every master in the reported steady state is therefore one that
- * Pacemaker chose and keeps with all stores present.
+ * empty: every master of the reported steady state is one that Pacemaker
+ * chose and keeps with all stores present.  A failure is first only
+ * scheduled (crm_simulate --run, several times faster) and read from the
+ * transition summary; a result that breaks the plan is then executed
+ * (--simulate) and run until settled, so a deviation is only reported where
+ * Pacemaker really ends up.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,6 +61,7 @@ extern char **environ;
 #define SIM_FENCE_ID "slotstore-simulate-fence"
 #define SIM_MAX_ARGS 16
 #define SIM_ERR_SHOWN 65536   /* bytes of a child's stderr shown on failure */
+#define SIM_NOTES_SHOWN 20    /* notes in the text output */
 
 static const char simulate_usage[] =
     "Usage: slotstore simulate [--cib FILE] [--pairs] [--output-as=text|xml]\n"
@@ -115,7 +120,7 @@ struct sim_failure {
     int no_master;        /* stores without a master, lost ones included */
     int lost;             /* stores with no surviving copy */
     int off_plan;
-    int transitions;      /* crm_simulate runs until nothing was scheduled */
+    int runs;             /* crm_simulate runs it took */
     int unsettled;        /* still scheduling after SIM_SETTLE_RUNS */
     int multi;            /* stores promoted on more than one machine */
     struct sim_issue *issues;
@@ -124,6 +129,7 @@ struct sim_failure {
 
 struct sim {
     const char *cib_path;
+    int cib_is_file;              /* --cib given (else the live CIB) */
     char *dir;                    /* private temp dir */
     int nmachines;
     struct sim_machine *m;
@@ -345,7 +351,8 @@ struct sim_run {
     int argc;
     char *out;        /* its stdout (NULL: /dev/null) */
     char *err;        /* its stderr */
-    char *what;       /* for messages: "the cold start, batch 2/8" */
+    char *what;       /* for messages, where: "cold start, batch 2/8" */
+    char *fix;        /* for messages, how to fix (NULL: a generic hint) */
     pid_t pid;
     int task;         /* caller's index */
 };
@@ -365,18 +372,25 @@ static void run_clear(struct sim_run *r)
     free(r->out);
     free(r->err);
     free(r->what);
+    free(r->fix);
     memset(r, 0, sizeof(*r));
 }
 
-/* crm_simulate -x in -S -O out --output-as=xml --output-to res [-f M ...] */
+/* crm_simulate -x in (-S -O out | -R) --output-as=xml --output-to res [-f M ...]
+ * out == NULL: --run, the scheduler's decisions only (no execution, no
+ * saved CIB), several times faster on big CIBs. */
 static void simulate_run(const struct sim *sim, struct sim_run *r, const char *in, const char *out,
                          const char *res, const struct sim_failure *f)
 {
     memset(r, 0, sizeof(*r));
-    const char *base[] = {"crm_simulate", "--xml-file", in, "--simulate", "--save-output", out,
-                          "--output-as=xml", "--output-to", res};
+    const char *base[] = {"crm_simulate", "--xml-file", in, "--output-as=xml", "--output-to", res};
     for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
         run_arg(r, base[i]);
+    run_arg(r, out ? "--simulate" : "--run");
+    if (out) {
+        run_arg(r, "--save-output");
+        run_arg(r, out);
+    }
     for (int i = 0; f && i < f->nfailed; i++) {
         run_arg(r, "--node-fail");
         run_arg(r, sim->m[f->failed[i]].name);
@@ -421,12 +435,13 @@ static int child_status(const struct sim_run *r, int status)
 {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
+    const char *fix = r->fix ? r->fix : "its messages follow";
     if (WIFEXITED(status))
-        sim_error(SS_EXIT_RUNTIME, "%s failed with exit code %d (%s); its messages follow",
-                  r->argv[0], WEXITSTATUS(status), r->what ? r->what : "");
+        sim_error(SS_EXIT_RUNTIME, "%s failed with exit code %d (%s); %s", r->argv[0],
+                  WEXITSTATUS(status), r->what ? r->what : "", fix);
     else
-        sim_error(SS_EXIT_RUNTIME, "%s was killed by signal %d (%s); its messages follow",
-                  r->argv[0], WTERMSIG(status), r->what ? r->what : "");
+        sim_error(SS_EXIT_RUNTIME, "%s was killed by signal %d (%s); %s", r->argv[0],
+                  WTERMSIG(status), r->what ? r->what : "", fix);
     show_stderr(r->err);
     return SS_EXIT_RUNTIME;
 }
@@ -455,19 +470,23 @@ static int interrupted(void)
  * pool of other children is running). */
 static int run_wait(struct sim_run *r)
 {
-    int rc = spawn(r);
+    int rc = sim_signal ? interrupted() : spawn(r);
     if (rc != 0)
         return rc;
     int status;
     while (waitpid(r->pid, &status, 0) < 0) {
-        if (errno != EINTR || sim_signal) {
-            struct sim_run *one[1] = {r};
-            stop_children(one, 1);
-            return interrupted();
-        }
+        if (errno == EINTR && !sim_signal)
+            continue;
+        int e = errno;
+        struct sim_run *one[1] = {r};
+        stop_children(one, 1);
+        return sim_signal ? interrupted()
+                          : sim_error(SS_EXIT_RUNTIME, "waitpid failed (%s); run it again",
+                                      strerror(e));
     }
     r->pid = 0;
-    return child_status(r, status);
+    /* a terminal's ^C also kills the children: report the interruption */
+    return sim_signal ? interrupted() : child_status(r, status);
 }
 
 /* A batch of independent runs, SIM_MAX_PAR at a time. */
@@ -485,12 +504,13 @@ static int pool_reap(struct sim *sim, const struct sim_pool *pool, struct sim_ru
     int status;
     pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
-        if (errno == EINTR && !sim_signal)
+        int e = errno;
+        if (e == EINTR && !sim_signal)
             return 0;
         stop_children(running, *nrunning);
         return sim_signal ? interrupted()
                           : sim_error(SS_EXIT_RUNTIME, "waitpid failed (%s); run it again",
-                                      strerror(errno));
+                                      strerror(e));
     }
     for (int i = 0; i < *nrunning; i++) {
         struct sim_run *r = running[i];
@@ -498,7 +518,7 @@ static int pool_reap(struct sim *sim, const struct sim_pool *pool, struct sim_ru
             continue;
         r->pid = 0;
         running[i] = running[--*nrunning];
-        int rc = child_status(r, status);
+        int rc = sim_signal ? interrupted() : child_status(r, status);
         if (rc == 0)
             rc = pool->finish(sim, pool->ctx, r->task, r);
         run_clear(r);
@@ -519,6 +539,11 @@ static int pool_run(struct sim *sim, const struct sim_pool *pool)
     int nrunning = 0, next = 0, done = 0, rc = 0;
     progress(sim, "%s 0/%d", pool->label, pool->ntasks);
     while (rc == 0 && (next < pool->ntasks || nrunning > 0)) {
+        if (sim_signal) {
+            stop_children(running, nrunning);
+            rc = interrupted();
+            break;
+        }
         while (rc == 0 && nrunning < sim->par && next < pool->ntasks) {
             struct sim_run *r = ss_xcalloc(1, sizeof(*r));
             rc = pool->prepare(sim, pool->ctx, next, r);
@@ -554,7 +579,8 @@ static int fetch_live_cib(struct sim *sim, char **path)
     run_arg(&r, "--local");
     r.out = dir_file(sim, "live.xml");
     r.err = dir_file(sim, "cibadmin.err");
-    r.what = xasprintf("reading the live CIB; pass --cib FILE when no cluster runs here");
+    r.what = xasprintf("reading the live CIB");
+    r.fix = xasprintf("pass --cib FILE when no cluster runs here; its messages follow");
     int rc = run_wait(&r);
     if (rc == 0)
         *path = ss_xstrdup(r.out);
@@ -906,25 +932,44 @@ static int refers_elsewhere(xmlNodePtr n, const struct sim *sim, int batch)
     return 0;
 }
 
-static void remove_children_if(xmlNodePtr parent, const struct sim *sim, int batch, int clones)
+static int other_batch_clone(xmlNodePtr n, const struct sim *sim, int batch)
+{
+    char *id = prop(n, "id");
+    int s = lookup(sim->store_ix, id);
+    free(id);
+    return s >= 0 && sim->s[s].batch != batch;
+}
+
+static void remove_children_if(xmlNodePtr parent, const struct sim *sim, int batch,
+                               int (*drop)(xmlNodePtr, const struct sim *, int))
 {
     xmlNodePtr next;
     for (xmlNodePtr c = parent ? parent->children : NULL; c; c = next) {
         next = c->next;
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        int drop;
-        if (clones) {
-            char *id = prop(c, "id");
-            int s = lookup(sim->store_ix, id);
-            free(id);
-            drop = s >= 0 && sim->s[s].batch != batch;
-        } else {
-            drop = refers_elsewhere(c, sim, batch);
-        }
-        if (drop) {
+        if (c->type == XML_ELEMENT_NODE && drop(c, sim, batch)) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
+        }
+    }
+}
+
+/* Promotion scores of other batches' stores would only make the copy bigger
+ * (and crm_simulate slower: it copies the CIB for every action). */
+static void remove_other_scores(xmlNodePtr status, const struct sim *sim, int batch)
+{
+    for (xmlNodePtr ns = status ? status->children : NULL; ns; ns = ns->next) {
+        xmlNodePtr ia = child_element(child_element(ns, "transient_attributes"),
+                                      "instance_attributes");
+        xmlNodePtr next;
+        for (xmlNodePtr nv = ia ? ia->children : NULL; nv; nv = next) {
+            next = nv->next;
+            char *name = prop(nv, "name");
+            int s = name && strncmp(name, "master-", 7) == 0 ? lookup(sim->prim_ix, name + 7) : -1;
+            free(name);
+            if (s >= 0 && sim->s[s].batch != batch) {
+                xmlUnlinkNode(nv);
+                xmlFreeNode(nv);
+            }
         }
     }
 }
@@ -934,9 +979,11 @@ static int write_batch(struct sim *sim, xmlDocPtr base, int batch, const char *p
     if (sim->nbatches == 1)
         return save_doc(base, path);
     xmlDocPtr doc = xmlCopyDoc(base, 1);
-    xmlNodePtr conf = child_element(xmlDocGetRootElement(doc), "configuration");
-    remove_children_if(child_element(conf, "resources"), sim, batch, 1);
-    remove_children_if(child_element(conf, "constraints"), sim, batch, 0);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr conf = child_element(root, "configuration");
+    remove_children_if(child_element(conf, "resources"), sim, batch, other_batch_clone);
+    remove_children_if(child_element(conf, "constraints"), sim, batch, refers_elsewhere);
+    remove_other_scores(child_element(root, "status"), sim, batch);
     int rc = save_doc(doc, path);
     xmlFreeDoc(doc);
     return rc;
@@ -956,8 +1003,9 @@ static int cold_prepare(struct sim *sim, void *ctx, int batch, struct sim_run *r
     char *res = dir_file(sim, "batch-%d.res.xml", batch);
     int rc = write_batch(sim, cold->base, batch, in);
     simulate_run(sim, r, in, out, res, NULL);
-    r->what = xasprintf("cold start of batch %d/%d; check the CIB with crm_verify -x", batch + 1,
-                        sim->nbatches);
+    r->what = xasprintf("cold start of %s, batch %d/%d", sim->cib_path, batch + 1, sim->nbatches);
+    r->fix = xasprintf("check the CIB with 'crm_verify %s%s'; crm_simulate's messages follow",
+                       sim->cib_is_file ? "-V -x " : "-L -V", sim->cib_is_file ? sim->cib_path : "");
     free(in);
     free(out);
     free(res);
@@ -1052,6 +1100,12 @@ struct sim_outcome {
     int multi;            /* stores promoted on more than one machine */
 };
 
+static int promoted_role(const char *role)
+{
+    /* "Master" is how Pacemaker before 2.1 named the role */
+    return role && (strcmp(role, "Promoted") == 0 || strcmp(role, "Master") == 0);
+}
+
 /* Inside <revised_cluster_status>: clone (depth 3) > resource (4) > node (5). */
 struct outcome_reader {
     int in_revised, in_transition;
@@ -1077,11 +1131,10 @@ static void outcome_element(const struct sim *sim, xmlTextReaderPtr rd, struct o
         return;
     const char *attr = depth == 4 ? "role" : depth == 3 ? "id" : "name";
     char *v = (char *)xmlTextReaderGetAttribute(rd, BAD_CAST attr);
-    if (depth == 3 && strcmp(name, "clone") == 0) {
-        st->store = lookup(sim->store_ix, v);
+    if (depth == 3) {
+        st->store = strcmp(name, "clone") == 0 ? lookup(sim->store_ix, v) : -1;
     } else if (depth == 4) {
-        /* "Master" is how Pacemaker before 2.1 named the role */
-        st->promoted = v && (strcmp(v, "Promoted") == 0 || strcmp(v, "Master") == 0);
+        st->promoted = promoted_role(v);
     } else if (depth == 5 && st->store >= 0 && st->promoted && strcmp(name, "node") == 0) {
         int m = lookup(sim->machine_ix, v);
         if (o->promoted[st->store] >= 0 && m != o->promoted[st->store])
@@ -1116,6 +1169,107 @@ static int read_outcome(const struct sim *sim, const char *path, struct sim_outc
     return 0;
 }
 
+/* --run prints no revised status, only the transition summary: one
+ * <rsc_action> per clone instance that changes, with its role and node before
+ * (role; source, or the node of a stop) and after (next-role, else the same
+ * role; dest, the node of a start, or the same node).  Applied to the steady
+ * state they give the state executing the transition would leave. */
+struct summary {
+    int *lost;            /* per store: machine that stops being promoted, -1 */
+    int *gained;          /* per store: machine that becomes promoted, -1 */
+    int multi;
+};
+
+static char *rattr(xmlTextReaderPtr rd, const char *name)
+{
+    return (char *)xmlTextReaderGetAttribute(rd, BAD_CAST name);
+}
+
+static void summary_change(const struct sim *sim, int s, const char *from, const char *to,
+                           int was, int will, struct summary *c)
+{
+    int a = lookup(sim->machine_ix, from), b = lookup(sim->machine_ix, to);
+    if (was && a >= 0)
+        c->lost[s] = a;
+    if (will && b >= 0) {
+        if (c->gained[s] >= 0 && c->gained[s] != b)
+            c->multi++;
+        c->gained[s] = b;
+    }
+}
+
+static void summary_action(const struct sim *sim, xmlTextReaderPtr rd, struct summary *c)
+{
+    char *v[8];
+    static const char *const names[8] = {"resource", "action", "role", "next-role",
+                                         "source", "dest", "node", "blocked"};
+    for (int i = 0; i < 8; i++)
+        v[i] = rattr(rd, names[i]);
+    if (v[0])
+        v[0][strcspn(v[0], ":")] = '\0'; /* instance "store001-cyrus:1" */
+    int s = lookup(sim->prim_ix, v[0]);
+    int start = v[1] && strcmp(v[1], "start") == 0;
+    const char *from = v[4] ? v[4] : start ? NULL : v[6];
+    const char *to = v[5] ? v[5] : start ? v[6] : v[4];
+    int blocked = v[7] && strcmp(v[7], "true") == 0;
+    if (s >= 0 && !blocked)
+        summary_change(sim, s, from, to, promoted_role(v[2]),
+                       promoted_role(v[3] ? v[3] : v[2]), c);
+    for (int i = 0; i < 8; i++)
+        xmlFree(v[i]);
+}
+
+/* Steady state, minus the failed machines, plus the summary's changes. */
+static void summary_apply(const struct sim *sim, const struct sim_failure *f,
+                          const struct summary *c, struct sim_outcome *o)
+{
+    o->multi = c->multi;
+    for (int s = 0; s < sim->nstores; s++) {
+        int p = sim->s[s].steady;
+        if (p >= 0 && (is_failed(f, p) || c->lost[s] == p))
+            p = -1;
+        if (c->gained[s] >= 0 && p >= 0 && p != c->gained[s])
+            o->multi++;
+        else if (c->gained[s] >= 0)
+            p = c->gained[s];
+        o->promoted[s] = p;
+    }
+}
+
+static int read_summary(const struct sim *sim, const char *path, const struct sim_failure *f,
+                        struct sim_outcome *o)
+{
+    struct summary c = {ss_xcalloc((size_t)sim->nstores, sizeof(int)),
+                        ss_xcalloc((size_t)sim->nstores, sizeof(int)), 0};
+    for (int s = 0; s < sim->nstores; s++)
+        c.lost[s] = c.gained[s] = -1;
+    xmlTextReaderPtr rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
+    int ret = rd ? 1 : -1, in_actions = 0, seen = 0;
+    while (rd && (ret = xmlTextReaderRead(rd)) == 1) {
+        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
+            continue;
+        const char *name = (const char *)xmlTextReaderConstName(rd);
+        int depth = xmlTextReaderDepth(rd);
+        if (depth == 1)
+            seen |= in_actions = strcmp(name, "actions") == 0;
+        else if (depth == 2 && in_actions && strcmp(name, "rsc_action") == 0)
+            summary_action(sim, rd, &c);
+    }
+    xmlFreeTextReader(rd);
+    o->promoted = ss_xcalloc((size_t)sim->nstores, sizeof(int));
+    o->actions = 0;
+    summary_apply(sim, f, &c, o);
+    free(c.lost);
+    free(c.gained);
+    if (ret != 0 || !seen) {
+        free(o->promoted);
+        o->promoted = NULL;
+        return sim_error(SS_EXIT_RUNTIME, "cannot read crm_simulate's result (%s); is crm_simulate "
+                                          "Pacemaker 2.1 or later?", path);
+    }
+    return 0;
+}
+
 /* Run crm_simulate from `in` until its transition is empty (at most `max`
  * runs); leaves the last result in *o and the last saved CIB in `out`. */
 static int settle(struct sim *sim, const char *in, const char *out, int max,
@@ -1141,7 +1295,10 @@ static int settle(struct sim *sim, const char *in, const char *out, int max,
         /* crm_simulate cannot read and write the same file: alternate */
         char *next = xasprintf("%s.%d", out, *runs % 2);
         if (rename(out, next) != 0)
-            rc = sim_error(SS_EXIT_RUNTIME, "cannot rename %s (%s)", out, strerror(errno));
+            rc = sim_error(SS_EXIT_RUNTIME, "cannot rename %s (%s); check TMPDIR", out,
+                           strerror(errno));
+        if (strcmp(cur, in) != 0)
+            unlink(cur);
         free(cur);
         cur = next;
     }
@@ -1274,7 +1431,7 @@ static int steady_state(struct sim *sim, const char *merged)
     unlink(merged);
     if (rc != 0)
         return rc;
-    sim->steady.transitions = runs;
+    sim->steady.runs = runs;
     sim->steady.unsettled = o.actions > 0;
     for (int s = 0; s < sim->nstores; s++) {
         sim->s[s].steady = o.promoted[s];
@@ -1299,52 +1456,69 @@ static void list_failures(struct sim *sim, int pairs)
             sim->fail[sim->nfail++] = (struct sim_failure){.failed = {a, b}, .nfailed = 2};
 }
 
+/* The pool runs the scheduler only (--run): the decisions, without the cost
+ * of executing them on a copy of the CIB. */
 static int fail_prepare(struct sim *sim, void *ctx, int i, struct sim_run *r)
 {
     (void)ctx;
-    char *out = dir_file(sim, "fail-%d.xml", i);
     char *res = dir_file(sim, "fail-%d.res", i);
     char label[256];
     failure_label(sim, &sim->fail[i], label, sizeof(label));
-    simulate_run(sim, r, sim->steady_path, out, res, &sim->fail[i]);
+    simulate_run(sim, r, sim->steady_path, NULL, res, &sim->fail[i]);
     r->what = xasprintf("failure of %s", label);
-    free(out);
     free(res);
     return 0;
 }
 
-/* Read one failure's result.  A result that breaks the plan is only
- * reported once Pacemaker has nothing more to do: run more transitions. */
+/* Re-check a result that breaks the plan by executing it: crm_simulate -S
+ * with the failure, then more transitions until nothing is scheduled, so
+ * that what is reported is where Pacemaker ends up, not a first step. */
+static int fail_execute(struct sim *sim, int i, struct sim_failure *f, struct sim_outcome *o,
+                        const char *what)
+{
+    char *out = dir_file(sim, "fail-%d.xml", i), *res = dir_file(sim, "fail-%d.exec", i);
+    char *again = dir_file(sim, "fail-%d-again.xml", i);
+    struct sim_run r;
+    simulate_run(sim, &r, sim->steady_path, out, res, f);
+    r.what = xasprintf("%s, executed", what);
+    int rc = run_wait(&r), runs = 0;
+    unlink(r.err);
+    run_clear(&r);
+    if (rc == 0)
+        rc = settle(sim, out, again, SIM_SETTLE_RUNS - 1, o, &runs, what);
+    f->runs += 1 + runs;
+    f->unsettled = rc == 0 && o->actions > 0;
+    unlink(out);
+    unlink(res);
+    unlink(again);
+    free(out);
+    free(res);
+    free(again);
+    return rc;
+}
+
 static int fail_finish(struct sim *sim, void *ctx, int i, struct sim_run *r)
 {
     (void)ctx;
     struct sim_failure *f = &sim->fail[i];
     struct sim_outcome o = {0};
-    char *res = dir_file(sim, "fail-%d.res", i), *out = dir_file(sim, "fail-%d.xml", i);
-    int rc = read_outcome(sim, res, &o);
-    f->transitions = 1;
-    if (rc == 0) {
+    char *res = dir_file(sim, "fail-%d.res", i);
+    int rc = read_summary(sim, res, f, &o);
+    f->runs = 1;
+    if (rc == 0)
         analyse(sim, &o, f);
-        if (broken(f)) {
-            int runs = 0;
-            char *again = dir_file(sim, "fail-%d-again.xml", i);
-            free(o.promoted);
-            rc = settle(sim, out, again, SIM_SETTLE_RUNS - 1, &o, &runs, r->what);
-            f->transitions += runs;
-            f->unsettled = rc == 0 && o.actions > 0;
-            f->nissues = 0;
-            if (rc == 0)
-                analyse(sim, &o, f);
-            unlink(again);
-            free(again);
-        }
+    if (rc == 0 && broken(f)) {
+        free(o.promoted);
+        o.promoted = NULL;
+        f->nissues = 0;
+        rc = fail_execute(sim, i, f, &o, r->what);
+        if (rc == 0)
+            analyse(sim, &o, f);
     }
     free(o.promoted);
     unlink(res);
     unlink(r->err);
-    unlink(out);
     free(res);
-    free(out);
     return rc;
 }
 
@@ -1367,24 +1541,26 @@ static void text_issues(const struct sim *sim, const struct sim_failure *f, cons
 {
     for (int i = 0; i < f->nissues; i++) {
         const struct sim_issue *is = &f->issues[i];
+        /* stores whose every copy failed are counted in the table, and named
+         * only in the XML: after double failures they are many and expected */
+        if (is->kind == SIM_LOST && f->nfailed > 0)
+            continue;
         printf("    %s: store %s %s", label, sim->s[is->store].name, problem_text(is->kind));
         if (is->kind == SIM_OFF_PLAN)
             printf(": promoted on %s, planned %s", mname(sim, is->got), mname(sim, is->want));
         else if (is->kind == SIM_NO_MASTER)
-            printf(" (planned %s, a copy survives)", mname(sim, is->want));
+            printf(" although a copy is up (planned %s)", mname(sim, is->want));
         putchar('\n');
     }
     if (f->unsettled)
-        printf("    %s: Pacemaker still scheduled actions after %d transitions\n", label,
-               f->transitions);
+        printf("    %s: Pacemaker still scheduled actions after %d runs\n", label, f->runs);
     if (f->multi)
         printf("    %s: %d stores promoted on more than one machine\n", label, f->multi);
 }
 
 static void text_steady(const struct sim *sim)
 {
-    printf("Steady state (every machine up, every slot in sync; %d transitions):\n",
-           sim->steady.transitions);
+    printf("Steady state (every machine up, every slot in sync):\n");
     printf("  %-16s %8s %8s %7s\n", "MACHINE", "MASTERS", "PLANNED", "COPIES");
     for (int m = 0; m < sim->nmachines; m++)
         printf("  %-16s %8d %8d %7d\n", sim->m[m].name, sim->m[m].masters, sim->m[m].planned,
@@ -1440,11 +1616,12 @@ static void text_worst(const struct sim *sim, const struct sim_failure *w, const
 
 struct sim_totals {
     int no_master, with_copy, off_plan, broken;
+    int above;            /* failures whose busiest survivor is above the bound */
 };
 
 static struct sim_totals totals(const struct sim *sim)
 {
-    struct sim_totals t = {0, 0, sim->steady.off_plan, broken(&sim->steady)};
+    struct sim_totals t = {0, 0, sim->steady.off_plan, broken(&sim->steady), 0};
     t.no_master = sim->steady.no_master;
     t.with_copy = sim->steady.no_master - sim->steady.lost;
     for (int i = 0; i < sim->nfail; i++) {
@@ -1453,6 +1630,7 @@ static struct sim_totals totals(const struct sim *sim)
         t.with_copy += f->no_master - f->lost;
         t.off_plan += f->off_plan;
         t.broken += broken(f);
+        t.above += f->bound >= 0 && f->busiest_masters > f->bound;
     }
     return t;
 }
@@ -1461,8 +1639,11 @@ static void print_text(const struct sim *sim)
 {
     printf("Simulated with crm_simulate from %s: %d machines, %d stores\n", sim->cib_path,
            sim->nmachines, sim->nstores);
-    for (int i = 0; i < sim->nnotes; i++)
+    for (int i = 0; i < sim->nnotes && i < SIM_NOTES_SHOWN; i++)
         printf("Note: %s\n", sim->notes[i]);
+    if (sim->nnotes > SIM_NOTES_SHOWN)
+        printf("Note: ... and %d more notes (all of them in --output-as=xml)\n",
+               sim->nnotes - SIM_NOTES_SHOWN);
     putchar('\n');
     text_steady(sim);
     text_failures(sim, 0, sim->nsingle, "Single machine failures");
@@ -1472,6 +1653,8 @@ static void print_text(const struct sim *sim)
     printf("\nSummary:\n");
     text_worst(sim, worst(sim, 0, sim->nsingle), "single");
     text_worst(sim, worst(sim, sim->nsingle, sim->nfail), "double");
+    printf("  failures with the busiest survivor above the bound: %d of %d\n", t.above,
+           sim->nfail);
     printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
            t.no_master, t.with_copy);
     printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
@@ -1515,7 +1698,7 @@ static void xml_result_attrs(xmlTextWriterPtr w, const struct sim_failure *f)
     xml_int(w, "without-master", f->no_master);
     xml_int(w, "lost", f->lost);
     xml_int(w, "off-plan", f->off_plan);
-    xml_int(w, "transitions", f->transitions);
+    xml_int(w, "runs", f->runs);
     xml_str(w, "settled", f->unsettled ? "false" : "true");
     if (f->multi)
         xml_int(w, "multi-promoted", f->multi);
@@ -1586,6 +1769,7 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     xml_int(w, "without-master", t.no_master);
     xml_int(w, "without-master-with-copy", t.with_copy);
     xml_int(w, "off-plan", t.off_plan);
+    xml_int(w, "above-bound", t.above);
     xml_int(w, "differing-simulations", t.broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);
@@ -1699,13 +1883,14 @@ static void restore_signals(const struct sigaction *old)
 }
 
 /* Load, prepare, cold start: everything up to the merged copy. */
-static int prepare(struct sim *sim, const struct sim_opts *o, char **merged)
+static int load_and_cold_start(struct sim *sim, const struct sim_opts *o, char **merged)
 {
     char *live = NULL;
     int rc = o->cib ? 0 : fetch_live_cib(sim, &live);
     if (rc != 0)
         return rc;
     sim->cib_path = o->cib ? o->cib : "the live CIB";
+    sim->cib_is_file = o->cib != NULL;
     xmlDocPtr doc = NULL;
     rc = load_cib(o->cib ? o->cib : live, &doc);
     free(live);
@@ -1724,7 +1909,7 @@ static int simulate(struct sim *sim, const struct sim_opts *o)
     char *merged = NULL;
     int rc = make_dir(sim);
     if (rc == 0)
-        rc = prepare(sim, o, &merged);
+        rc = load_and_cold_start(sim, o, &merged);
     if (rc == 0)
         rc = steady_state(sim, merged);
     free(merged);
