@@ -155,7 +155,7 @@ static void make_room(struct replan *r)
         if (worst < 0)
             return;
         /* take over the most crowded movable copy from a machine that can spare it */
-        int best_s = -1, best_c = -1, best = -1;
+        int best_s = -1, best_c = -1, best = -(1 << 30);
         for (int s = 0; s < r->S; s++) {
             struct ss_store *st = &r->pl->stores[s];
             if (st->fixed || holes_of(r, st) > 0 || member(st, r->k, worst))
@@ -165,10 +165,13 @@ static void make_room(struct replan *r)
                 int saved = st->machine[c];
                 st->machine[c] = -1;
                 int ok = zone_ok(r, st, worst);
+                /* how crowded the new pairs with `worst` would be */
+                int dest = ok ? crowding(r, st, worst) : 0;
                 st->machine[c] = saved;
                 if (!ok)
                     continue;
-                int score = crowding(r, st, from) * 4 + (c > 0) * 2 + (r->used[from] >= r->n[from]);
+                int score = crowding(r, st, from) * 4 - dest * 16 + (c > 0) * 2 +
+                            (r->used[from] >= r->n[from]);
                 if (score > best) {
                     best = score;
                     best_s = s;
@@ -219,6 +222,67 @@ static int fill_holes(struct replan *r)
             }
         }
     return 0;
+}
+
+/* Copies of old stores that are no longer on one of their old machines. */
+static int moved_copies(const struct replan *r, const struct ss_placement *old)
+{
+    int moved = 0;
+    for (int s = 0; s < r->S_old; s++)
+        for (int c = 0; c < r->k; c++)
+            moved += !member(&old->stores[s], r->k, r->pl->stores[s].machine[c]);
+    return moved;
+}
+
+/* 2-slot stores: machine pairs holding more stores than the new pair cap
+ * lose a store by exchanging one copy with another store (X={x,y}, Y={u,v}
+ * -> {x,v}, {u,y}), while the slot moves stay within 1.25x the copies the
+ * grown machines receive. */
+static void swap_pairs(struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, grown = 0;
+    int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < r->S_old; s++)
+        for (int c = 0; c < r->k; c++)
+            if (old->stores[s].machine[c] >= 0)
+                kept0[old->stores[s].machine[c]]++;
+    for (int i = 0; i < M; i++)
+        if (r->n[i] > kept0[i])
+            grown += r->n[i] - kept0[i];
+    free(kept0);
+    int budget = grown * 5 / 4 - moved_copies(r, old);
+    for (int x = 0; x < M && budget >= 2; x++)
+        for (int y = x + 1; y < M && budget >= 2; y++) {
+            while (r->pair[x * M + y] > r->pcap && budget >= 2) {
+                int done = 0;
+                for (int sx = 0; sx < r->S && !done; sx++) {
+                    struct ss_store *X = &r->pl->stores[sx];
+                    if (X->fixed || !member(X, 2, x) || !member(X, 2, y))
+                        continue;
+                    int cy = X->machine[0] == y ? 0 : 1;
+                    for (int sy = 0; sy < r->S && !done; sy++) {
+                        struct ss_store *Y = &r->pl->stores[sy];
+                        if (sy == sx || Y->fixed || member(Y, 2, x) || member(Y, 2, y))
+                            continue;
+                        for (int cv = 0; cv < 2 && !done; cv++) {
+                            int v = Y->machine[cv], u = Y->machine[1 - cv];
+                            if (r->pair[x * M + v] + 1 > r->pcap ||
+                                r->pair[u * M + y] + 1 > r->pcap ||
+                                !ss_pair_allowed(r->t, x, v) || !ss_pair_allowed(r->t, u, y))
+                                continue;
+                            remove_copy(r, X, cy);
+                            remove_copy(r, Y, cv);
+                            place_copy(r, X, cy, v);
+                            place_copy(r, Y, cv, y);
+                            done = 1;
+                        }
+                    }
+                }
+                if (!done)
+                    break;
+                budget = grown * 5 / 4 - moved_copies(r, old);
+            }
+        }
 }
 
 /* Put each store's machines in order: master, first failover, rest.  Masters
@@ -499,6 +563,8 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
         make_room(&r);
         rc = fill_holes(&r);
     }
+    if (rc == 0 && r.k == 2)
+        swap_pairs(&r, old);
     if (rc == 0)
         rc = order_stores(&r, old);
     if (rc == 0)

@@ -272,15 +272,18 @@ static void add_machine_cases(void)
         struct chk_report r = {0};
         int strict = rc == 0 && good(p1, &r, 1);
         int ok = rc == 0 && r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair;
-        printf("# after adding: failure bounds 2-3 %s (single excess %d, double excess %d)\n",
-               strict ? "hold" : "do not hold yet", r.single_worst_excess, r.double_worst_excess);
+        printf("# after adding: failure bounds 2-3 %s (single excess %d, slack %d, double excess "
+               "%d, lost %d of bound %d)\n",
+               strict ? "hold" : "do not hold yet", r.single_worst_excess, r.single_slack,
+               r.double_worst_excess, r.double_max_lost, r.pair_bound);
+        /* 2-slot stores: the new plan also meets the failure bounds (3-slot: open work) */
         CHECK(rc == 0 && 4 * mv.slot_moves <= 5 * held && ok && names_kept &&
-                  mv.slot_moves >= mv.slot_moves_bound,
+                  mv.slot_moves >= mv.slot_moves_bound && (cases[i].replicas == 2 || strict),
               "%dx%d replicas %d + 1 machine: %d slot moves (bound %d) for %d slots on the new "
-              "machine, %d master moves (bound %d); placement %s %s%s",
+              "machine, %d master moves (bound %d); placement %s, bounds 2-3 %s %s%s",
               cases[i].machines, cases[i].slots, cases[i].replicas, mv.slot_moves,
               mv.slot_moves_bound, held, mv.master_moves, mv.master_moves_bound,
-              ok ? "valid" : "invalid", rc ? err.msg : "", r.why);
+              ok ? "valid" : "invalid", strict ? "hold" : "missed", rc ? err.msg : "", r.why);
         /* the same topology again moves nothing */
         struct ss_placement *p2 = NULL;
         struct ss_moves mv2 = {0};
