@@ -128,6 +128,9 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
     print_failure(p, "worst single:", &b->worst_single);
     if (b->doubles_computed)
         print_failure(p, "worst double:", &b->worst_double);
+    if (b->doubles_computed)
+        printf("  any double failure: at most %d masters on a survivor, at most %d stores lost\n",
+               b->max_double_busiest, b->max_double_lost);
     printf("  most stores on one machine pair: %d\n", b->max_pair);
     if (mv)
         printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d)\n  master moves: %d "
@@ -202,6 +205,12 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
     }
     xmlTextWriterStartElement(w, BAD_CAST "balance");
     xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-pair", "%d", b->max_pair);
+    if (b->doubles_computed) {
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-double-busiest", "%d",
+                                          b->max_double_busiest);
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-double-lost", "%d",
+                                          b->max_double_lost);
+    }
     for (int f = 0; f < b->nsingle; f++)
         xml_failure(w, p, "single-failure", &b->single[f]);
     xml_failure(w, p, "worst-single", &b->worst_single);

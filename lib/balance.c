@@ -142,6 +142,10 @@ struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles)
                 int failed[2] = {x, y};
                 struct ss_failure_result r;
                 analyse(p, b->masters, failed, 2, load, &r);
+                if (r.busiest_masters > b->max_double_busiest)
+                    b->max_double_busiest = r.busiest_masters;
+                if (r.stores_lost > b->max_double_lost)
+                    b->max_double_lost = r.stores_lost;
                 if (first || worse(&r, &b->worst_double))
                     b->worst_double = r;
                 first = 0;

@@ -29,6 +29,8 @@ struct ss_balance {
     struct ss_failure_result worst_double;  /* only when computed */
     int doubles_computed;
     int max_pair;        /* most stores sharing one machine pair */
+    int max_double_busiest; /* most masters on a survivor over every double failure */
+    int max_double_lost;    /* most stores lost by one double failure */
 };
 
 /* Compute the balance report; `doubles` adds every double failure (O(M^2 * stores)). */

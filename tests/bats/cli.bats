@@ -49,6 +49,8 @@ promoted_by_simulate() {
     [ "$(xmllint --xpath 'count(//store)' "$TMP/plan.xml")" -eq 12 ]
     [ "$(xmllint --xpath 'count(//store/slot)' "$TMP/plan.xml")" -eq 36 ]
     [ "$(xmllint --xpath 'count(//single-failure)' "$TMP/plan.xml")" -eq 6 ]
+    # 3-slot stores: no double failure loses a store
+    [ "$(xmllint --xpath 'string(//balance/@max-double-lost)' "$TMP/plan.xml")" -eq 0 ]
 }
 
 @test "bad topology: file:line, exit 2, nothing written" {
