@@ -17,7 +17,8 @@ crm_simulate -x "$work/cib.xml" -S -u imap01 -u imap02 -u imap03 -u imap04 -O "$
 CIB_file=$work/steady.xml crm_mon -1 | sed -n '/Full List/,$p'
 echo; echo "== imap01 dies: where do its masters go?"
 crm_simulate -x "$work/steady.xml" -S --node-fail imap01 -O "$work/fail.xml" >/dev/null
-CIB_file=$work/fail.xml crm_mon -1 | grep -A2 "Clone Set" | grep Promoted
+CIB_file=$work/fail.xml crm_mon -1 |
+    awk '/Clone Set:/ {store=$4} /Promoted: \[/ && !/Unpromoted/ {print "   " store " -> " $4}'
 if $ss simulate --help >/dev/null 2>&1; then
     echo; echo "== slotstore simulate (every single machine failure)"
     $ss simulate --cib "$work/cib.xml" || true
