@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "placement_int.h"
 
 struct dsearch {
@@ -211,6 +212,39 @@ static long t_cost_rows(const struct tsearch *d, const int *rows, int nrows)
     return ex;
 }
 
+/* The level a double failure of a and b can reach when zones restrict where
+ * masters may go: a's masters (not first-failing over to b) only where a
+ * store of a may have a copy, b's likewise, the stores on both only where
+ * their third slot may be.  Smallest L at which a flow places them all. */
+static int zoned_level(const struct ss_topology *t, const int *m, const int *room, const int *F,
+                       int a, int b, int from)
+{
+    int M = t->nmachines;
+    int groups[3] = {m[a] - F[a * M + b], m[b] - F[b * M + a], F[a * M + b] + F[b * M + a]};
+    long need = groups[0] + groups[1] + groups[2];
+    for (int L = from;; L++) {
+        int src = 0, g0 = 1, c0 = 4, sink = 4 + M;
+        struct ss_flow *fl = ss_flow_new(M + 5);
+        for (int g = 0; g < 3; g++)
+            ss_flow_add_edge(fl, src, g0 + g, groups[g]);
+        for (int c = 0; c < M; c++) {
+            if (c == a || c == b || L <= m[c])
+                continue;
+            ss_flow_add_edge(fl, c0 + c, sink, L - m[c] < room[c] ? L - m[c] : room[c]);
+            if (ss_pair_allowed(t, a, c))
+                ss_flow_add_edge(fl, g0, c0 + c, groups[0]);
+            if (ss_pair_allowed(t, b, c))
+                ss_flow_add_edge(fl, g0 + 1, c0 + c, groups[1]);
+            if (ss_triple_allowed(t, a, b, c))
+                ss_flow_add_edge(fl, g0 + 2, c0 + c, groups[2]);
+        }
+        long got = ss_flow_run(fl, src, sink);
+        ss_flow_free(fl);
+        if (got >= need || L > from + (int)need)
+            return L;
+    }
+}
+
 void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement *pl,
                                 const int *m, const int *room, long budget)
 {
@@ -232,11 +266,11 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
         for (int b = a + 1; b < M; b++) {
             for (int c = 0; c < M; c++)
                 d.alive[c] = c != a && c != b;
-            int lvl = ss_waterfill(M, m, room, d.alive, m[a] + m[b]);
             int busiest = 0;
             for (int c = 0; c < M; c++)
                 if (d.alive[c] && m[c] > busiest)
                     busiest = m[c];
+            int lvl = zoned_level(t, m, room, d.F, a, b, busiest);
             d.W2[a * M + b] = d.W2[b * M + a] = (lvl > busiest ? lvl : busiest) + 1;
         }
     unsigned rng = 88172645u;
