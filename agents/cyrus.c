@@ -1,0 +1,398 @@
+/* cyrus.c - ocf:slotstore:cyrus, one Cyrus slot as a promotable clone
+ * instance.  Actions are small functions over lib/slot (processes, config)
+ * and lib/ocf (environment, logging, attributes); see the metadata for the
+ * behaviour and the promotion-score ladder. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cyrus_agent.h"
+#include "ocf.h"
+#include "slot.h"
+
+#define STOP_MS 10000L
+
+/* Attribute name of the persistent "outdated" mark of a store. */
+static void outdated_name(const struct slot *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "slotstore-outdated-%s", s->store);
+}
+
+static void score_cache(const struct slot *s, int member, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/state/score.%s", s->dir, s->m[member].node);
+}
+
+static void publish(const struct slot *s, int member, const char *score)
+{
+    char cache[SLOT_PATH + 160];
+    score_cache(s, member, cache, sizeof(cache));
+    ocf_promotion_set(s->m[member].node, score, cache);
+}
+
+/* start/promote/demote are rare and the attribute may have been changed by
+ * another slot since our cache was written: always send. */
+static void publish_now(const struct slot *s, int member, const char *score)
+{
+    char cache[SLOT_PATH + 160];
+    score_cache(s, member, cache, sizeof(cache));
+    unlink(cache);
+    ocf_promotion_set(s->m[member].node, score, cache);
+}
+
+static int is_marked(const struct slot *s, int member)
+{
+    char mark[32], v[8];
+    snprintf(mark, sizeof(mark), "outdated.%s", s->m[member].channel);
+    return slot_state_get(s, mark, v, sizeof(v)) == 0;
+}
+
+/* A new master adopts the outdated marks in the CIB (a previous master may
+ * have set them), so that its monitor clears them only after a full drain. */
+static void adopt_mark(const struct slot *s, int member)
+{
+    char name[128], mark[32], v[64];
+    outdated_name(s, name, sizeof(name));
+    snprintf(mark, sizeof(mark), "outdated.%s", s->m[member].channel);
+    if (ocf_node_attr_get(s->m[member].node, name, v, sizeof(v)) == 0 && v[0] &&
+        strcmp(v, "0") != 0)
+        slot_state_set(s, mark, "1");
+    else
+        slot_state_del(s, mark);
+}
+
+/* The outdated mark is permanent: it survives the master that set it. */
+static void set_outdated(const struct slot *s, int member, int outdated)
+{
+    char name[128], mark[32];
+    outdated_name(s, name, sizeof(name));
+    snprintf(mark, sizeof(mark), "outdated.%s", s->m[member].channel);
+    char have[8];
+    int had = slot_state_get(s, mark, have, sizeof(have)) == 0;
+    if (outdated && !had) {
+        ocf_log(OCF_WARN, "replication to %s has failed for more than %d s: outdating it",
+                s->m[member].node, s->outdate_grace);
+        if (ocf_node_attr_set(s->m[member].node, name, "1") == 0)
+            slot_state_set(s, mark, "1");
+    } else if (!outdated && had) {
+        ocf_log(OCF_INFO, "replica %s caught up: clearing its outdated mark", s->m[member].node);
+        if (ocf_node_attr_set(s->m[member].node, name, NULL) == 0)
+            slot_state_del(s, mark);
+    }
+    publish(s, member, outdated ? SCORE_OUTDATED : SCORE_INSYNC);
+}
+
+static int self_outdated(const struct slot *s)
+{
+    char name[128], v[64];
+    outdated_name(s, name, sizeof(name));
+    if (ocf_node_attr_get(s->node, name, v, sizeof(v)) == 0 && v[0] && strcmp(v, "0") != 0)
+        return 1;
+    if (ocf_promotion_get(s->node, v, sizeof(v)) == 0 && strcmp(v, SCORE_OUTDATED) == 0)
+        return 1;
+    return 0;
+}
+
+static int running_role(const struct slot *s)
+{
+    char r[16];
+    if (slot_state_get(s, "role", r, sizeof(r)) != 0)
+        return -1;
+    return strcmp(r, "master") == 0 ? SLOT_MASTER : SLOT_REPLICA;
+}
+
+static void set_role(const struct slot *s, int role)
+{
+    if (role < 0)
+        slot_state_del(s, "role");
+    else
+        slot_state_set(s, "role", role == SLOT_MASTER ? "master" : "replica");
+}
+
+static void stop_sync_clients(const struct slot *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (i != s->self)
+            slot_sync_stop(s, i, 3000);
+}
+
+/* Everything of the slot stopped: sync_clients, then Cyrus's group. */
+static int stop_all(const struct slot *s)
+{
+    stop_sync_clients(s);
+    return slot_master_stop(s, STOP_MS);
+}
+
+static int start_role(const struct slot *s, enum slot_role role)
+{
+    if (slot_write_config(s, role) != 0)
+        return OCF_ERR_GENERIC;
+    if (slot_master_start(s, role, ocf_timeout_ms(60000) - 2000) != 0) {
+        slot_master_stop(s, STOP_MS);
+        return OCF_ERR_GENERIC;
+    }
+    set_role(s, role);
+    return OCF_SUCCESS;
+}
+
+static int action_start(const struct slot *s)
+{
+    if (slot_master_alive(s) && running_role(s) >= 0)
+        return OCF_SUCCESS;
+    if (slot_create(s) != 0)
+        return OCF_ERR_PERM;
+    stop_all(s); /* leftovers of a crash: orphaned children keep the ports */
+    int parked = slot_park_sync_log(s);
+    int rc = start_role(s, SLOT_REPLICA);
+    if (rc != OCF_SUCCESS)
+        return rc;
+    /* A clean hand-over (state/handover-clean) proves freshness only at the
+     * moment of demote: after a stop the master may have written more, so a
+     * started replica is "unknown" until the master's monitor confirms it. */
+    if (parked > 0 || self_outdated(s))
+        publish_now(s, s->self, SCORE_OUTDATED); /* a former master that did not hand over */
+    else
+        publish_now(s, s->self, SCORE_UNKNOWN);
+    ocf_log(OCF_INFO, "started as replica on %s:%d", s->m[s->self].addr, s->sync_port);
+    return OCF_SUCCESS;
+}
+
+static int action_stop(const struct slot *s)
+{
+    int rc = stop_all(s);
+    set_role(s, -1);
+    slot_state_del(s, "handover-clean");
+    return rc == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
+}
+
+/* A rolling sync_client whose replica was away backs off up to 20 min: when
+ * work is waiting and the replica answers again, restart it (at most once
+ * per outdate_grace) so a replica catches up in seconds, not minutes. */
+static void kick_sync_client(const struct slot *s, int i, long age, int marked)
+{
+    if (age == 0 || (!marked && age <= s->outdate_grace) ||
+        !slot_listening(s->m[i].addr, s->sync_port))
+        return;
+    char name[32], last[32];
+    snprintf(name, sizeof(name), "kicked.%s", s->m[i].channel);
+    time_t now = time(NULL);
+    if (slot_state_get(s, name, last, sizeof(last)) == 0 &&
+        now - strtol(last, NULL, 10) < s->outdate_grace)
+        return;
+    ocf_log(OCF_INFO, "replica %s answers again: restarting its sync_client", s->m[i].node);
+    slot_sync_stop(s, i, 3000);
+    slot_sync_start(s, i);
+    snprintf(last, sizeof(last), "%ld", (long)now);
+    slot_state_set(s, name, last);
+}
+
+/* Master side of the monitor: supervise each sync_client, judge each replica. */
+static void check_replicas(const struct slot *s, int probe)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (i == s->self)
+            continue;
+        int alive = slot_sync_alive(s, i);
+        if (!alive && !probe) {
+            ocf_log(OCF_WARN, "sync_client to %s (%s) is not running: restarting it",
+                    s->m[i].node, s->m[i].channel);
+            slot_sync_start(s, i);
+        }
+        if (probe)
+            continue;
+        long age = slot_sync_pending_age(s, i);
+        int marked = is_marked(s, i);
+        char name[32], since[32];
+        snprintf(name, sizeof(name), "failing.%s", s->m[i].channel);
+        /* in sync: drained; or, unless marked outdated, a young pending log
+         * (under constant writes the log is rarely seen empty) */
+        if (alive && (age == 0 || (!marked && age <= s->outdate_grace))) {
+            slot_state_del(s, name);
+            set_outdated(s, i, 0);
+            continue;
+        }
+        kick_sync_client(s, i, age, marked);
+        if (alive && age <= s->outdate_grace)
+            continue; /* catching up: no verdict yet */
+        if (slot_state_get(s, name, since, sizeof(since)) != 0) {
+            snprintf(since, sizeof(since), "%ld", (long)time(NULL));
+            slot_state_set(s, name, since);
+        }
+        if (time(NULL) - strtol(since, NULL, 10) >= s->outdate_grace)
+            set_outdated(s, i, 1);
+    }
+}
+
+static int action_monitor(const struct slot *s, int probe)
+{
+    int role = running_role(s);
+    int alive = slot_master_alive(s);
+    if (!alive) {
+        if (role < 0 && !slot_group_alive(s))
+            return OCF_NOT_RUNNING;
+        ocf_log(OCF_ERR, "Cyrus master of the slot is not running (role %s)",
+                role == SLOT_MASTER ? "master" : role == SLOT_REPLICA ? "replica" : "none");
+        return role == SLOT_MASTER ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
+    }
+    if (role < 0) {
+        ocf_log(OCF_ERR, "Cyrus runs but the agent has no record of starting it");
+        return OCF_ERR_GENERIC;
+    }
+    int port = role == SLOT_MASTER ? s->imap_port : s->sync_port;
+    if (!slot_listening(s->m[s->self].addr, port)) {
+        ocf_log(OCF_ERR, "nothing answers on %s:%d", s->m[s->self].addr, port);
+        return role == SLOT_MASTER ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
+    }
+    if (role != SLOT_MASTER)
+        return OCF_SUCCESS;
+    if (role == SLOT_MASTER && s->lmtp_port != s->imap_port &&
+        !slot_listening(s->m[s->self].addr, s->lmtp_port)) {
+        ocf_log(OCF_ERR, "LMTP does not answer on %s:%d", s->m[s->self].addr, s->lmtp_port);
+        return OCF_FAILED_PROMOTED;
+    }
+    check_replicas(s, probe);
+    if (!probe)
+        publish(s, s->self, SCORE_INSYNC);
+    return OCF_RUNNING_PROMOTED;
+}
+
+static int action_promote(const struct slot *s)
+{
+    if (running_role(s) == SLOT_MASTER && slot_master_alive(s))
+        return OCF_SUCCESS;
+    if (self_outdated(s)) {
+        ocf_log(OCF_ERR, "refusing to promote: this slot is outdated (its data may be stale)");
+        return OCF_ERR_GENERIC;
+    }
+    slot_master_stop(s, STOP_MS);
+    slot_state_del(s, "handover-clean");
+    int rc = start_role(s, SLOT_MASTER);
+    if (rc != OCF_SUCCESS)
+        return rc;
+    for (int i = 0; i < s->n; i++)
+        if (i != s->self) {
+            adopt_mark(s, i);
+            if (slot_sync_start(s, i) != 0)
+                ocf_log(OCF_WARN, "cannot start sync_client to %s", s->m[i].node);
+        }
+    publish_now(s, s->self, SCORE_INSYNC);
+    ocf_log(OCF_INFO, "promoted: master on %s (imap %d, lmtp %d)", s->m[s->self].addr,
+            s->imap_port, s->lmtp_port);
+    return OCF_SUCCESS;
+}
+
+/* Wait for the sync log to drain while sync_clients run; bounded. */
+static int drain(const struct slot *s, long budget_ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (slot_sync_drained_all(s))
+            return 1;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (el >= budget_ms)
+            return 0;
+        for (int i = 0; i < s->n; i++)
+            if (i != s->self && !slot_sync_alive(s, i) && slot_sync_pending_age(s, i) > 0)
+                slot_sync_start(s, i);
+        struct timespec d = {0, 10 * 1000000L};
+        nanosleep(&d, NULL);
+    }
+}
+
+static int action_demote(const struct slot *s)
+{
+    int role = running_role(s);
+    if (role == SLOT_REPLICA && slot_master_alive(s))
+        return OCF_SUCCESS;
+    if (role < 0)
+        return OCF_NOT_RUNNING;
+    if (slot_master_stop(s, STOP_MS) != 0) /* no writers from here on */
+        return OCF_ERR_GENERIC;
+    long budget = ocf_timeout_ms(120000) - 5000;
+    int clean = drain(s, budget > 1000 ? budget : 1000);
+    stop_sync_clients(s);
+    if (clean) {
+        char now[32];
+        snprintf(now, sizeof(now), "%ld", (long)time(NULL));
+        slot_state_set(s, "handover-clean", now);
+        ocf_log(OCF_INFO, "sync log drained: handed over clean");
+    } else {
+        /* keep the log: replicas lack these writes, this slot stays the freshest */
+        for (int i = 0; i < s->n; i++)
+            if (i != s->self && slot_sync_pending_age(s, i) > 0)
+                set_outdated(s, i, 1);
+        ocf_log(OCF_WARN, "sync log not drained within the demote timeout");
+    }
+    int rc = start_role(s, SLOT_REPLICA);
+    if (rc == OCF_SUCCESS)
+        publish_now(s, s->self, SCORE_INSYNC);
+    return rc;
+}
+
+static int action_reload(const struct slot *s)
+{
+    int role = running_role(s);
+    if (role >= 0 && slot_write_config(s, (enum slot_role)role) != 0)
+        return OCF_ERR_GENERIC;
+    return OCF_SUCCESS;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: cyrus {start|stop|monitor|promote|demote|notify|meta-data|"
+                    "validate-all|reload-agent}\n");
+    return OCF_ERR_UNIMPLEMENTED;
+}
+
+/* Bad configuration: what each action must answer. */
+static int config_error(const char *action, int kind, const char *msg)
+{
+    ocf_log(OCF_ERR, "%s", msg);
+    if (kind == -2) { /* Cyrus not installed here: it cannot be running */
+        if (strcmp(action, "stop") == 0)
+            return OCF_SUCCESS;
+        if (strcmp(action, "monitor") == 0)
+            return OCF_NOT_RUNNING;
+        return OCF_ERR_INSTALLED;
+    }
+    return OCF_ERR_CONFIGURED;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage();
+    const char *action = argv[1];
+    if (strcmp(action, "meta-data") == 0)
+        return cyrus_meta_data();
+    ocf_log_init("cyrus", ocf_param("store", getenv("OCF_RESOURCE_INSTANCE")));
+    static const char *const known[] = {"start", "stop", "monitor", "promote", "demote",
+                                        "notify", "validate-all", "reload-agent", NULL};
+    int ok = 0;
+    for (int i = 0; known[i]; i++)
+        ok |= strcmp(action, known[i]) == 0;
+    if (!ok)
+        return usage();
+    struct slot s;
+    char err[512];
+    int kind = slot_parse(&s, err, sizeof(err));
+    if (kind != 0)
+        return config_error(action, kind, err);
+    if (strcmp(action, "validate-all") == 0 || strcmp(action, "notify") == 0)
+        return OCF_SUCCESS;
+    if (strcmp(action, "start") == 0)
+        return action_start(&s);
+    if (strcmp(action, "stop") == 0)
+        return action_stop(&s);
+    if (strcmp(action, "monitor") == 0)
+        return action_monitor(&s, ocf_is_probe(action));
+    if (strcmp(action, "promote") == 0)
+        return action_promote(&s);
+    if (strcmp(action, "demote") == 0)
+        return action_demote(&s);
+    return action_reload(&s);
+}

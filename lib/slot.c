@@ -1,0 +1,731 @@
+/* slot.c - Cyrus slot control: parameters, tree, config, processes. */
+#include "slot.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ocf.h"
+
+#define CYRUS_USER "cyrus"
+#define CYRUS_GROUP "mail"
+
+static int parse_port(const char *name, const char *v, int *out, char *err, size_t errlen)
+{
+    char *end;
+    long p = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || p < 1 || p > 65535) {
+        snprintf(err, errlen, "parameter %s=\"%s\" is not a port number (1-65535)", name, v);
+        return -1;
+    }
+    *out = (int)p;
+    return 0;
+}
+
+/* "node:slot@addr" */
+static int parse_member(const char *tok, struct slot_member *m)
+{
+    const char *colon = strchr(tok, ':'), *at = strchr(tok, '@');
+    if (!colon || !at || at < colon || colon == tok || at[1] == '\0')
+        return -1;
+    size_t nl = (size_t)(colon - tok);
+    if (nl >= sizeof(m->node) || strlen(at + 1) >= sizeof(m->addr))
+        return -1;
+    memcpy(m->node, tok, nl);
+    m->node[nl] = '\0';
+    char *end;
+    long sn = strtol(colon + 1, &end, 10);
+    if (end != at || sn < 0)
+        return -1;
+    m->slotno = (int)sn;
+    snprintf(m->addr, sizeof(m->addr), "%s", at + 1);
+    struct in_addr ia;
+    return inet_pton(AF_INET, m->addr, &ia) == 1 ? 0 : -1;
+}
+
+static int parse_slots(struct slot *s, const char *v, char *err, size_t errlen)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s", v);
+    s->n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (s->n == SLOT_MAX) {
+            snprintf(err, errlen, "parameter slots has more than %d slots", SLOT_MAX);
+            return -1;
+        }
+        struct slot_member *m = &s->m[s->n];
+        if (parse_member(tok, m) != 0) {
+            snprintf(err, errlen,
+                     "parameter slots: \"%s\" is not machine:slot@IPv4-address", tok);
+            return -1;
+        }
+        snprintf(m->channel, sizeof(m->channel), "p%d", s->n + 1);
+        s->n++;
+    }
+    if (s->n < 2) {
+        snprintf(err, errlen, "parameter slots needs 2 or 3 slots (\"m1:3@addr m2:7@addr\")");
+        return -1;
+    }
+    return 0;
+}
+
+static void local_node(char *buf, size_t len)
+{
+    const char *v = ocf_param("node", NULL);
+    if (!v)
+        v = ocf_meta("on_node");
+    if (v) {
+        snprintf(buf, len, "%s", v);
+        return;
+    }
+    if (gethostname(buf, len) != 0)
+        buf[0] = '\0';
+    buf[len - 1] = '\0';
+    char *dot = strchr(buf, '.');
+    if (dot)
+        *dot = '\0';
+}
+
+static int safe_word(const char *v)
+{
+    for (; *v; v++)
+        if (!(*v == '-' || *v == '_' || *v == '.' || (*v >= '0' && *v <= '9') ||
+              (*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z')))
+            return 0;
+    return 1;
+}
+
+int slot_parse(struct slot *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    const char *store = ocf_param("store", NULL);
+    if (!store || !safe_word(store) || strlen(store) >= sizeof(s->store)) {
+        snprintf(err, errlen, "parameter store is required (letters, digits, '-', '_', '.')");
+        return -1;
+    }
+    snprintf(s->store, sizeof(s->store), "%s", store);
+    const char *slots = ocf_param("slots", NULL);
+    if (!slots) {
+        snprintf(err, errlen, "parameter slots is required");
+        return -1;
+    }
+    if (parse_slots(s, slots, err, errlen) != 0)
+        return -1;
+    if (parse_port("imap_port", ocf_param("imap_port", "143"), &s->imap_port, err, errlen) ||
+        parse_port("lmtp_port", ocf_param("lmtp_port", "24"), &s->lmtp_port, err, errlen) ||
+        parse_port("sync_port", ocf_param("sync_port", "2005"), &s->sync_port, err, errlen))
+        return -1;
+    local_node(s->node, sizeof(s->node));
+    s->self = -1;
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->m[i].node, s->node) == 0)
+            s->self = i;
+    if (s->self < 0) {
+        snprintf(err, errlen, "parameter slots does not list this node (%s)", s->node);
+        return -1;
+    }
+    const char *base = ocf_param("base_dir", "/var/lib/slotstore");
+    int w = snprintf(s->dir, sizeof(s->dir) - 64, "%s/%s", base, store);
+    if (base[0] != '/' || w < 0 || (size_t)w >= sizeof(s->dir) - 64) {
+        snprintf(err, errlen, "parameter base_dir must be an absolute path (< 400 bytes)");
+        return -1;
+    }
+    snprintf(s->bin, sizeof(s->bin), "%s", ocf_param("cyrus_bin", "/usr/lib/cyrus/bin"));
+    const char *rep = ocf_param("sync_repeat_interval", "0");
+    if (!safe_word(rep) || strlen(rep) >= sizeof(s->sync_repeat)) {
+        snprintf(err, errlen, "parameter sync_repeat_interval=\"%s\" is not a duration", rep);
+        return -1;
+    }
+    snprintf(s->sync_repeat, sizeof(s->sync_repeat), "%s", rep);
+    const char *pw = ocf_param("sync_password", NULL);
+    if (pw && (strchr(pw, '\n') || strlen(pw) >= sizeof(s->sync_password))) {
+        snprintf(err, errlen, "parameter sync_password must be one line of < 128 bytes");
+        return -1;
+    }
+    /* default: derived from the store name, same on every slot of the store */
+    snprintf(s->sync_password, sizeof(s->sync_password), "%s", pw ? pw : store);
+    snprintf(s->extra, sizeof(s->extra), "%s", ocf_param("extra_config", ""));
+    const char *g = ocf_param("outdate_grace", "30");
+    char *end;
+    long gv = strtol(g, &end, 10);
+    if (*end != '\0' || gv < 1) {
+        snprintf(err, errlen, "parameter outdate_grace=\"%s\" must be seconds >= 1", g);
+        return -1;
+    }
+    s->outdate_grace = (int)gv;
+    char path[SLOT_PATH + 16];
+    snprintf(path, sizeof(path), "%s/master", s->bin);
+    if (access(path, X_OK) != 0) {
+        snprintf(err, errlen, "parameter cyrus_bin: %s is not executable (cyrus-imapd installed?)",
+                 path);
+        return -2;
+    }
+    return 0;
+}
+
+void slot_path(const struct slot *s, const char *rel, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", s->dir, rel);
+}
+
+/* ---------- tree and config ---------- */
+
+static int mkdir_owned(const char *path, int cyrus_owned)
+{
+    if (mkdir(path, 0750) != 0 && errno != EEXIST)
+        return -1;
+    if (!cyrus_owned)
+        return chmod(path, 0755);
+    struct passwd *pw = getpwnam(CYRUS_USER);
+    struct group *gr = getgrnam(CYRUS_GROUP);
+    if (!pw || !gr)
+        return -1;
+    return chown(path, pw->pw_uid, gr->gr_gid);
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[SLOT_PATH];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int make_sasldb(const struct slot *s)
+{
+    char db[SLOT_PATH + 32], realm[256], conf[SLOT_PATH + 32];
+    slot_path(s, "conf/sasldb2", db, sizeof(db));
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    snprintf(realm, sizeof(realm), "%s-%s", s->store, s->node);
+    for (char *p = realm; *p; p++)
+        *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+    char pw[160];
+    snprintf(pw, sizeof(pw), "%s\n", s->sync_password);
+    /* -p: password from stdin, never on a command line */
+    const char *argv[] = {"/usr/sbin/saslpasswd2", "-p", "-c", "-f", db, "-u", realm,
+                          CYRUS_USER, NULL};
+    if (ocf_run(argv, pw, NULL, 0) != 0)
+        return -1;
+    struct passwd *u = getpwnam(CYRUS_USER);
+    struct group *g = getgrnam(CYRUS_GROUP);
+    if (!u || !g || chown(db, u->pw_uid, g->gr_gid) != 0)
+        return -1;
+    return chmod(db, 0640);
+}
+
+int slot_create(const struct slot *s)
+{
+    static const struct { const char *rel; int cyrus; } dirs[] = {
+        {"etc", 0}, {"state", 0}, {"log", 0}, {"conf", 1}, {"spool", 1}, {"meta", 1},
+        {"run", 1}, {"run/proc", 1}, {"run/lock", 1}, {"run/socket", 1}, {"conf/sync", 1},
+        /* what Cyrus's own tools create under configdirectory */
+        {"conf/db", 1}, {"conf/socket", 1}, {"conf/log", 1}, {"conf/msg", 1}, {"conf/user", 1},
+        {"conf/quota", 1}, {"conf/sieve", 1}, {"conf/ptclient", 1}, {"conf/proc", 1},
+        {"conf/lock", 1},
+    };
+    if (mkdir_p(s->dir) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        char p[SLOT_PATH + 32];
+        slot_path(s, dirs[i].rel, p, sizeof(p));
+        if (mkdir_owned(p, dirs[i].cyrus) != 0) {
+            ocf_log(OCF_ERR, "cannot create %s: %s", p, strerror(errno));
+            return -1;
+        }
+    }
+    char db[SLOT_PATH + 32];
+    slot_path(s, "conf/sasldb2", db, sizeof(db));
+    if (access(db, F_OK) != 0) {
+        if (slot_write_config(s, SLOT_REPLICA) != 0 || make_sasldb(s) != 0) {
+            ocf_log(OCF_ERR, "cannot create the slot's sasldb %s", db);
+            return -1;
+        }
+        ocf_log(OCF_INFO, "created slot tree %s", s->dir);
+    }
+    return 0;
+}
+
+static FILE *open_conf(const struct slot *s, const char *rel, char *path, size_t len)
+{
+    char tmp[SLOT_PATH + 48];
+    slot_path(s, rel, path, len);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    return fopen(tmp, "we");
+}
+
+/* Write via a temporary file and rename, so a crash never leaves half a config. */
+static int close_conf(FILE *f, const char *path)
+{
+    char tmp[SLOT_PATH + 48];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
+static int write_imapd(const struct slot *s)
+{
+    char path[SLOT_PATH + 32];
+    FILE *f = open_conf(s, "etc/imapd.conf", path, sizeof(path));
+    if (!f)
+        return -1;
+    const char *d = s->dir;
+    fprintf(f, "# generated by ocf:slotstore:cyrus for %s on %s: do not edit\n", s->store, s->node);
+    fprintf(f, "configdirectory: %s/conf\npartition-default: %s/spool\n", d, d);
+    fprintf(f, "metapartition-default: %s/meta\n", d);
+    fprintf(f, "metapartition_files: header index cache expunge squat annotations lock dav "
+               "archivecache\n");
+    fprintf(f, "proc_path: %s/run/proc\nmboxname_lockpath: %s/run/lock\n", d, d);
+    fprintf(f, "lmtpsocket: %s/run/socket/lmtp\nidlesocket: %s/run/socket/idle\n", d, d);
+    fprintf(f, "notifysocket: %s/run/socket/notify\n", d);
+    fprintf(f, "servername: %s-%s\nsyslog_prefix: cyrus/%s\n", s->store, s->node, s->store);
+    fprintf(f, "sasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\n");
+    fprintf(f, "sasl_sasldb_path: %s/conf/sasldb2\nallowplaintext: yes\n", d);
+    fprintf(f, "sasl_mech_list: PLAIN LOGIN\nadmins: %s\n", CYRUS_USER);
+    /* extra_config: "key: value; key: value" */
+    char extra[sizeof(s->extra)];
+    snprintf(extra, sizeof(extra), "%s", s->extra);
+    char *save = NULL;
+    for (char *t = strtok_r(extra, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+        while (*t == ' ')
+            t++;
+        if (*t)
+            fprintf(f, "%s\n", t);
+    }
+    fprintf(f, "@include: %s/etc/role.conf\n", d);
+    return close_conf(f, path);
+}
+
+static int write_role(const struct slot *s, enum slot_role role)
+{
+    char path[SLOT_PATH + 32];
+    FILE *f = open_conf(s, "etc/role.conf", path, sizeof(path));
+    if (!f)
+        return -1;
+    if (role == SLOT_REPLICA) {
+        fprintf(f, "sync_log: 0\n");
+        return close_conf(f, path);
+    }
+    fprintf(f, "sync_log: 1\nsync_log_channels:");
+    for (int i = 0; i < s->n; i++)
+        if (i != s->self)
+            fprintf(f, " %s", s->m[i].channel);
+    fprintf(f, "\nsync_try_imap: no\nsync_authname: %s\nsync_password: %s\n", CYRUS_USER,
+            s->sync_password);
+    fprintf(f, "sync_repeat_interval: %s\n", s->sync_repeat);
+    for (int i = 0; i < s->n; i++)
+        if (i != s->self)
+            fprintf(f, "%s_sync_host: %s\n%s_sync_port: %d\n", s->m[i].channel, s->m[i].addr,
+                    s->m[i].channel, s->sync_port);
+    return close_conf(f, path);
+}
+
+static int write_cyrus(const struct slot *s, enum slot_role role)
+{
+    char path[SLOT_PATH + 32];
+    FILE *f = open_conf(s, "etc/cyrus.conf", path, sizeof(path));
+    if (!f)
+        return -1;
+    const char *b = s->bin, *d = s->dir, *a = s->m[s->self].addr;
+    fprintf(f, "START {\n  recover cmd=\"%s/ctl_cyrusdb -C %s/etc/imapd.conf -r\"\n}\n", b, d);
+    fprintf(f, "SERVICES {\n");
+    if (role == SLOT_MASTER) {
+        fprintf(f, "  imap cmd=\"%s/imapd -C %s/etc/imapd.conf\" listen=\"%s:%d\" prefork=0\n", b,
+                d, a, s->imap_port);
+        fprintf(f, "  lmtp cmd=\"%s/lmtpd -C %s/etc/imapd.conf -a\" listen=\"%s:%d\" prefork=0\n",
+                b, d, a, s->lmtp_port);
+    } else {
+        fprintf(f, "  syncserver cmd=\"%s/sync_server -C %s/etc/imapd.conf\" listen=\"%s:%d\" "
+                   "prefork=0\n", b, d, a, s->sync_port);
+    }
+    fprintf(f, "}\nEVENTS {\n  checkpoint cmd=\"%s/ctl_cyrusdb -C %s/etc/imapd.conf -c\" "
+               "period=30\n}\n", b, d);
+    return close_conf(f, path);
+}
+
+int slot_write_config(const struct slot *s, enum slot_role role)
+{
+    if (write_imapd(s) != 0 || write_role(s, role) != 0 || write_cyrus(s, role) != 0) {
+        ocf_log(OCF_ERR, "cannot write the configuration under %s/etc: %s", s->dir,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Leftover sync/<channel>/log* after acting as master: park, never replay. */
+int slot_park_sync_log(const struct slot *s)
+{
+    char sync[SLOT_PATH + 32];
+    slot_path(s, "conf/sync", sync, sizeof(sync));
+    DIR *dir = opendir(sync);
+    if (!dir)
+        return 0;
+    int parked = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        static const char *const names[] = {"log", "log-run"};
+        for (int k = 0; k < 2; k++) {
+            char from[SLOT_PATH + 600], to[SLOT_PATH + 700];
+            snprintf(from, sizeof(from), "%s/%s/%s", sync, e->d_name, names[k]);
+            if (access(from, F_OK) != 0)
+                continue;
+            snprintf(to, sizeof(to), "%s/state/parked-%ld-%s-%s", s->dir, (long)time(NULL),
+                     e->d_name, names[k]);
+            if (rename(from, to) == 0) {
+                ocf_log(OCF_WARN, "parked leftover sync log %s as %s", from, to);
+                parked++;
+            }
+        }
+    }
+    closedir(dir);
+    return parked;
+}
+
+/* ---------- processes ---------- */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Start argv in a new session, detached from us (double fork: the agent
+ * never has it as a child, so a dead one is never a zombie that looks alive).
+ * Returns its pid (= its process group), or -1. */
+static pid_t spawn_session(const char *const argv[], const char *logfile, int isdaemon)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t c = fork();
+    if (c < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    if (c == 0) {
+        close(p[0]);
+        setsid();
+        pid_t g = fork();
+        if (g == 0) {
+            setpgid(0, 0);
+            int nul = open("/dev/null", O_RDONLY);
+            int log = open(logfile, O_WRONLY | O_APPEND | O_CREAT, 0640);
+            if (nul >= 0)
+                dup2(nul, 0);
+            if (log >= 0) {
+                dup2(log, 1);
+                dup2(log, 2);
+            }
+            /* inherit nothing else: a test harness or lrmd waits for its pipes to close */
+            close_range(3, ~0U, 0);
+            if (isdaemon)
+                setenv("CYRUS_ISDAEMON", "1", 1);
+            execv(argv[0], (char *const *)argv);
+            _exit(127);
+        }
+        /* the grandchild is not a session leader, so give it its own group */
+        if (g > 0)
+            setpgid(g, g);
+        ssize_t n = write(p[1], &g, sizeof(g));
+        _exit(n == (ssize_t)sizeof(g) ? 0 : 1);
+    }
+    close(p[1]);
+    pid_t g = -1;
+    if (read(p[0], &g, sizeof(g)) != (ssize_t)sizeof(g))
+        g = -1;
+    close(p[0]);
+    waitpid(c, NULL, 0);
+    return g;
+}
+
+static pid_t read_pid(const struct slot *s, const char *name)
+{
+    char buf[32];
+    if (slot_state_get(s, name, buf, sizeof(buf)) != 0)
+        return -1;
+    long v = strtol(buf, NULL, 10);
+    return v > 1 ? (pid_t)v : -1;
+}
+
+/* State letter and process group of pid from /proc, or -1. */
+static int proc_stat(pid_t pid, char *state, pid_t *pgrp)
+{
+    char p[64], buf[512];
+    snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    /* "pid (comm) S ppid pgrp ...": comm may contain spaces, so from the last ')' */
+    char *rp = strrchr(buf, ')');
+    int ppid, pg;
+    if (!rp || sscanf(rp + 1, " %c %d %d", state, &ppid, &pg) != 3)
+        return -1;
+    *pgrp = pg;
+    return 0;
+}
+
+/* Alive (a zombie is dead: our reaper may be slow to collect it) and still
+ * ours: pid reuse gives a different process group. */
+static int pid_alive(pid_t pid)
+{
+    char st;
+    pid_t pg;
+    return pid > 1 && proc_stat(pid, &st, &pg) == 0 && st != 'Z' && pg == pid;
+}
+
+/* Any live (non-zombie) member of the group. */
+static int group_alive(pid_t pgid)
+{
+    if (pgid <= 1 || kill(-pgid, 0) != 0)
+        return 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 1;
+    int alive = 0;
+    struct dirent *e;
+    while (!alive && (e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        char st;
+        pid_t pg;
+        if (*end == '\0' && pid > 1 && proc_stat((pid_t)pid, &st, &pg) == 0 && pg == pgid &&
+            st != 'Z')
+            alive = 1;
+    }
+    closedir(d);
+    return alive;
+}
+
+/* SIGTERM the group, wait, then SIGKILL: nothing of it is left running. */
+static int kill_group(pid_t pgid, long timeout_ms)
+{
+    if (!group_alive(pgid))
+        return 0;
+    kill(-pgid, SIGTERM);
+    long start = now_ms(), end = start + timeout_ms;
+    while (group_alive(pgid) && now_ms() < end)
+        sleep_ms(10);
+    if (!group_alive(pgid)) {
+        ocf_log(OCF_DEBUG, "process group %d gone %ld ms after SIGTERM", (int)pgid,
+                now_ms() - start);
+        return 0;
+    }
+    ocf_log(OCF_WARN, "process group %d ignored SIGTERM: SIGKILL", (int)pgid);
+    kill(-pgid, SIGKILL);
+    for (int i = 0; i < 300 && group_alive(pgid); i++)
+        sleep_ms(10);
+    return group_alive(pgid) ? -1 : 0;
+}
+
+int slot_listening(const char *addr, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+int slot_master_start(const struct slot *s, enum slot_role role, long timeout_ms)
+{
+    char conf[SLOT_PATH + 32], cyr[SLOT_PATH + 32], pidf[SLOT_PATH + 32], log[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    slot_path(s, "etc/cyrus.conf", cyr, sizeof(cyr));
+    slot_path(s, "run/master.pid", pidf, sizeof(pidf));
+    slot_path(s, "log/cyrus.log", log, sizeof(log));
+    char master[SLOT_PATH + 16];
+    snprintf(master, sizeof(master), "%s/master", s->bin);
+    /* foreground (no -d): we already put it in its own session */
+    const char *argv[] = {master, "-C", conf, "-M", cyr, "-p", pidf, NULL};
+    pid_t pid = spawn_session(argv, log, 0);
+    if (pid < 0)
+        return -1;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    slot_state_set(s, "master.pid", buf);
+    int port = role == SLOT_MASTER ? s->imap_port : s->sync_port;
+    long end = now_ms() + timeout_ms;
+    while (now_ms() < end) {
+        if (!pid_alive(pid)) {
+            ocf_log(OCF_ERR, "Cyrus master exited during start (see %s and syslog)", log);
+            kill_group(pid, 2000);
+            return -1;
+        }
+        if (slot_listening(s->m[s->self].addr, port)) {
+            ocf_log(OCF_DEBUG, "listening %ld ms after start", now_ms() - (end - timeout_ms));
+            return 0;
+        }
+        sleep_ms(20);
+    }
+    ocf_log(OCF_ERR, "Cyrus did not listen on %s:%d within %ld ms", s->m[s->self].addr, port,
+            timeout_ms);
+    return -1;
+}
+
+int slot_master_stop(const struct slot *s, long timeout_ms)
+{
+    pid_t pid = read_pid(s, "master.pid");
+    if (pid > 0 && kill_group(pid, timeout_ms) != 0)
+        return -1;
+    slot_state_del(s, "master.pid");
+    return 0;
+}
+
+int slot_master_alive(const struct slot *s)
+{
+    return pid_alive(read_pid(s, "master.pid"));
+}
+
+int slot_group_alive(const struct slot *s)
+{
+    return group_alive(read_pid(s, "master.pid"));
+}
+
+/* ---------- rolling sync_client, one per replica channel ---------- */
+
+static void sync_pidname(const struct slot *s, int member, char *buf, size_t len)
+{
+    snprintf(buf, len, "sync.%s.pid", s->m[member].channel);
+}
+
+int slot_sync_start(const struct slot *s, int member)
+{
+    char conf[SLOT_PATH + 32], log[SLOT_PATH + 32], prog[SLOT_PATH + 16], name[64];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    slot_path(s, "log/sync_client.log", log, sizeof(log));
+    snprintf(prog, sizeof(prog), "%s/sync_client", s->bin);
+    const char *argv[] = {prog, "-C", conf, "-r", "-n", s->m[member].channel, NULL};
+    pid_t pid = spawn_session(argv, log, 1);
+    if (pid < 0)
+        return -1;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    sync_pidname(s, member, name, sizeof(name));
+    return slot_state_set(s, name, buf);
+}
+
+int slot_sync_stop(const struct slot *s, int member, long timeout_ms)
+{
+    char name[64];
+    sync_pidname(s, member, name, sizeof(name));
+    pid_t pid = read_pid(s, name);
+    if (pid > 0 && kill_group(pid, timeout_ms) != 0)
+        return -1;
+    slot_state_del(s, name);
+    return 0;
+}
+
+int slot_sync_alive(const struct slot *s, int member)
+{
+    char name[64];
+    sync_pidname(s, member, name, sizeof(name));
+    return pid_alive(read_pid(s, name));
+}
+
+long slot_sync_pending_age(const struct slot *s, int member)
+{
+    static const char *const names[] = {"log-run", "log"};
+    long oldest = 0;
+    for (int k = 0; k < 2; k++) {
+        char p[SLOT_PATH + 64];
+        snprintf(p, sizeof(p), "%s/conf/sync/%s/%s", s->dir, s->m[member].channel, names[k]);
+        struct stat st;
+        if (stat(p, &st) != 0)
+            continue;
+        /* ctime: a log being appended to keeps a fresh mtime; its creation
+         * (rename to log-run, first append to log) is what ages */
+        long age = (long)(time(NULL) - st.st_ctime) + 1;
+        if (age > oldest)
+            oldest = age;
+    }
+    return oldest;
+}
+
+int slot_sync_drained_all(const struct slot *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (i != s->self && slot_sync_pending_age(s, i) > 0)
+            return 0;
+    return 1;
+}
+
+/* ---------- state files ---------- */
+
+int slot_state_get(const struct slot *s, const char *name, char *buf, size_t len)
+{
+    char p[SLOT_PATH + 80];
+    snprintf(p, sizeof(p), "%s/state/%s", s->dir, name);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return -1;
+    int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+int slot_state_set(const struct slot *s, const char *name, const char *value)
+{
+    char p[SLOT_PATH + 80], tmp[SLOT_PATH + 90];
+    snprintf(p, sizeof(p), "%s/state/%s", s->dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -1;
+    fprintf(f, "%s\n", value);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, p);
+}
+
+void slot_state_del(const struct slot *s, const char *name)
+{
+    char p[SLOT_PATH + 80];
+    snprintf(p, sizeof(p), "%s/state/%s", s->dir, name);
+    unlink(p);
+}
