@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# ocf:slotstore:cyrus: outdating, 3-slot stores, ocf-tester (real Cyrus, CIB_file).
+
+load ../agent/helpers
+
+setup() { agent_setup; }
+teardown() { agent_teardown; }
+
+outdated_attr() { crm_attribute -N "$1" -n slotstore-outdated-st1 -l forever -G -q 2>/dev/null; }
+score_is() { [ "$(score "$1")" = "$2" ]; }
+monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
+
+@test "agent-safety: the master outdates a replica it cannot reach, and clears it on catch-up" {
+    export OCF_RESKEY_outdate_grace=1
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    monitor m1 || [ $? -eq 8 ]
+    score_is m2 1000
+    agent m2 stop
+    $LMTP "$(addr m1)" 10024 dave 3 out "$T/accepted"
+    wait_for 15 monitor_until_score m1 m2 -INFINITY
+    [ "$(outdated_attr m2)" = 1 ]
+    # the mark survives: a restarted replica stays at -INFINITY and refuses promotion
+    agent m2 start
+    score_is m2 -INFINITY
+    run agent m2 promote
+    [ "$status" -eq 1 ]
+    # the master's monitor sees it catch up and clears the mark
+    wait_for 20 monitor_until_score m1 m2 1000
+    [ -z "$(outdated_attr m2)" ]
+    has_ids m2 out 3
+}
+
+@test "agent-safety: a 3-slot store replicates to both replicas, one channel each" {
+    export OCF_RESKEY_slots="m1:1@$(addr m1) m2:1@$(addr m2) m3:1@$(addr m3)"
+    agent m1 start
+    agent m2 start
+    agent m3 start
+    agent m1 promote
+    grep -q '^sync_log_channels: p2 p3$' "$T/m1/st1/etc/role.conf"
+    $LMTP "$(addr m1)" 10024 erin 4 three "$T/accepted"
+    wait_for 10 has_ids m2 three 4
+    wait_for 10 has_ids m3 three 4
+    agent m1 demote
+    agent m3 promote
+    run monitor m3
+    [ "$status" -eq 8 ]
+    $LMTP "$(addr m3)" 10024 erin 2 more "$T/accepted"
+    wait_for 10 has_ids m1 more 2
+    wait_for 10 has_ids m2 more 2
+    has_ids m3 three 4
+}
+
+@test "agent-safety: ocf-tester passes" {
+    command -v ocf-tester >/dev/null || skip "ocf-tester not installed"
+    SLOTSTORE_AGENT=$AGENT run timeout 120 ocf-tester -n st1-cyrus \
+        -o store=st1 -o "slots=$OCF_RESKEY_slots" -o node=m1 -o base_dir="$T/m1" \
+        -o imap_port=10143 -o lmtp_port=10024 -o sync_port=12005 \
+        "$BATS_TEST_DIRNAME/../agent/ocf-tester-agent.sh"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"passed all tests"* ]]
+}
+
+@test "agent-safety: crash of a master with unreplicated mail: nothing lost after it returns" {
+    export OCF_RESKEY_outdate_grace=1
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    $LMTP "$(addr m1)" 10024 frank 1 before "$T/accepted"
+    wait_for 10 has_ids m2 before 1
+    agent m2 stop
+    $LMTP "$(addr m1)" 10024 frank 3 orphan "$T/accepted"
+    # the machine of m1 dies: every process of the slot, no agent involved
+    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    agent m2 start
+    agent m2 promote
+    $LMTP "$(addr m2)" 10024 frank 2 after "$T/accepted"
+    # m1 comes back: stop (recovery) then start as a replica; its log is parked
+    agent m1 stop
+    agent m1 start
+    ls "$T"/m1/st1/state/ | grep -q '^parked-'
+    score_is m1 -INFINITY
+    # the new master's sync_client finds the conflict and copies the orphans back
+    wait_for 30 eval 'monitor m2 >/dev/null 2>&1; imap_has m2 frank orphan 3'
+    # exactly once each, as the new master's IMAP shows them (files of
+    # messages expunged by the copy-back stay on disk until cyr_expire)
+    imap_has m2 frank after 2
+    imap_has m2 frank before 1
+    [ -z "$(imap_ids m2 frank | uniq -d)" ]
+    [ "$(imap_ids m2 frank | wc -l)" -eq 6 ]
+    wait_for 10 eval 'monitor m2 >/dev/null 2>&1; score_is m1 1000'
+}
+
+@test "agent-safety: demote with the replica down is bounded, outdates it and stays the fresh one" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    agent m2 stop
+    $LMTP "$(addr m1)" 10024 gina 2 late "$T/accepted"
+    t0=$(date +%s)
+    agent m1 demote OCF_RESKEY_CRM_meta_timeout=8000
+    [ $(( $(date +%s) - t0 )) -le 6 ]
+    [ ! -e "$T/m1/st1/state/handover-clean" ]
+    score_is m2 -INFINITY
+    [ "$(outdated_attr m2)" = 1 ]
+    score_is m1 1000
+    # promoted again, it replays its kept log once the replica is back
+    agent m1 promote
+    agent m2 start
+    wait_for 30 eval 'monitor m1 >/dev/null 2>&1; score_is m2 1000'
+    wait_for 10 has_ids m2 late 2
+    [ -z "$(outdated_attr m2)" ]
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# ocf:slotstore:cyrus against real Cyrus slots (no cluster: CIB_file).
+
+load ../agent/helpers
+
+setup() { agent_setup; }
+teardown() { agent_teardown; }
+
+@test "agent: meta-data validates against metadata.rng and documents every parameter" {
+    run "$AGENT" meta-data
+    [ "$status" -eq 0 ]
+    echo "$output" | xmllint --noout --relaxng /usr/share/resource-agents/metadata.rng -
+    for p in store slots imap_port lmtp_port sync_port base_dir sync_repeat_interval \
+             sync_password outdate_grace extra_config cyrus_bin node; do
+        echo "$output" | grep -q "parameter name=\"$p\""
+    done
+    echo "$output" | grep -q -- "-INFINITY"
+    echo "$output" | grep -q 'role="Promoted"'
+}
+
+@test "agent: bad parameters give OCF_ERR_CONFIGURED naming the parameter" {
+    run agent m1 validate-all
+    [ "$status" -eq 0 ]
+    run agent m1 validate-all OCF_RESKEY_slots=
+    [ "$status" -eq 6 ]; [[ "$output" == *"parameter slots"* ]]
+    run agent m1 validate-all OCF_RESKEY_slots="m1:1@nowhere m2:1@127.0.0.9"
+    [ "$status" -eq 6 ]; [[ "$output" == *"parameter slots"* ]]
+    run agent m9 validate-all
+    [ "$status" -eq 6 ]; [[ "$output" == *"does not list this node (m9)"* ]]
+    run agent m1 validate-all OCF_RESKEY_lmtp_port=70000
+    [ "$status" -eq 6 ]; [[ "$output" == *"lmtp_port"* ]]
+    run agent m1 start OCF_RESKEY_store=
+    [ "$status" -eq 6 ]; [[ "$output" == *"parameter store"* ]]
+    run agent m1 validate-all OCF_RESKEY_outdate_grace=soon
+    [ "$status" -eq 6 ]; [[ "$output" == *"outdate_grace"* ]]
+    run agent m1 start OCF_RESKEY_cyrus_bin=/nonexistent
+    [ "$status" -eq 5 ]; [[ "$output" == *"cyrus_bin"* ]]
+    run agent m1 monitor OCF_RESKEY_cyrus_bin=/nonexistent
+    [ "$status" -eq 7 ]
+    run agent m1 frobnicate
+    [ "$status" -eq 3 ]
+    grep -q 'cyrus(st1)\[[0-9]*\]: ERROR: parameter' "$HA_LOGFILE"
+}
+
+@test "agent: start/stop are idempotent, monitor 7/0 and nothing left running" {
+    run agent m1 monitor
+    [ "$status" -eq 7 ]
+    agent m1 start
+    agent m1 start
+    run agent m1 monitor
+    [ "$status" -eq 0 ]
+    [ "$(score m1)" = 1 ]
+    [ -n "$(live_procs)" ]
+    agent m1 stop
+    agent m1 stop
+    run agent m1 monitor
+    [ "$status" -eq 7 ]
+    [ -z "$(live_procs)" ]
+}
+
+@test "agent: promote/demote cycle between two slots, monitor 8/0, scores" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    agent m1 promote
+    run monitor m1
+    [ "$status" -eq 8 ]
+    run monitor m2
+    [ "$status" -eq 0 ]
+    [ "$(score m1)" = 1000 ]
+    [ "$(score m2)" = 1000 ]
+    agent m1 demote
+    [ -e "$T/m1/st1/state/handover-clean" ]
+    run monitor m1
+    [ "$status" -eq 0 ]
+    agent m2 promote
+    run monitor m2
+    [ "$status" -eq 8 ]
+    agent m2 demote
+    agent m1 promote
+    run monitor m1
+    [ "$status" -eq 8 ]
+    agent m1 stop
+    agent m2 stop
+    [ -z "$(live_procs)" ]
+}
+
+@test "agent: LMTP delivered to the master is replicated to the replica" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    $LMTP "$(addr m1)" 10024 alice 5 rep "$T/accepted"
+    [ "$(wc -l < "$T/accepted")" -eq 5 ]
+    wait_for 10 has_ids m2 rep 5
+    [ "$(spool_ids m1 | grep -c '^rep-')" -eq 5 ]
+}
+
+@test "agent: killed master process: monitor 9, stop cleans up the orphaned children" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    kill -KILL "$(cat "$T/m1/st1/state/master.pid")"
+    run monitor m1
+    [ "$status" -eq 9 ]
+    run agent m1 monitor
+    [ "$status" -eq 9 ]
+    # Cyrus's orphaned children still hold the listeners until stop
+    agent m1 stop
+    run agent m1 monitor
+    [ "$status" -eq 7 ]
+    ! live_procs | grep -q "$T/m1/"
+}
+
+@test "agent: killed replica: monitor 1" {
+    agent m2 start
+    kill -KILL "$(cat "$T/m2/st1/state/master.pid")"
+    run monitor m2
+    [ "$status" -eq 1 ]
+    agent m2 stop
+    run monitor m2
+    [ "$status" -eq 7 ]
+}
+
+@test "agent: killed sync_client: a probe leaves it, a recurring monitor restarts it" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    old=$(cat "$T/m1/st1/state/sync.p2.pid")
+    kill -KILL -- "-$old"
+    run agent m1 monitor          # probe: reports, changes nothing
+    [ "$status" -eq 8 ]
+    [ "$(cat "$T/m1/st1/state/sync.p2.pid")" = "$old" ]
+    run monitor m1
+    [ "$status" -eq 8 ]
+    new=$(cat "$T/m1/st1/state/sync.p2.pid")
+    [ "$new" != "$old" ]
+    kill -0 "$new"
+    $LMTP "$(addr m1)" 10024 bob 2 after "$T/accepted"
+    wait_for 10 has_ids m2 after 2
+}
+
+@test "agent: switchover under continuous LMTP delivery loses nothing, duplicates nothing" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    $LMTP "$(addr m1),$(addr m2)" 10024 carol 0 sw "$T/accepted" "$T/stop" &
+    LMTP_PID=$!
+    wait_for 10 test -s "$T/accepted"
+    sleep 0.3
+    t0=$(date +%s%N)
+    agent m1 demote
+    agent m2 promote
+    t1=$(date +%s%N)
+    echo "# switchover (demote+promote): $(( (t1 - t0) / 1000000 )) ms" >&3
+    sleep 0.5
+    touch "$T/stop"
+    wait "$LMTP_PID"
+    LMTP_PID=
+    n=$(sort -u "$T/accepted" | wc -l)
+    [ "$n" -gt 5 ]
+    # every accepted message exactly once on the new master, as IMAP shows it
+    imap_ids m2 carol | sort > "$T/on-master"
+    [ -z "$(uniq -d "$T/on-master")" ]
+    [ -z "$(comm -23 <(sort -u "$T/accepted") "$T/on-master")" ]
+    [ -z "$(spool_ids m2 | grep '^sw-' | uniq -d)" ]
+    # and on the old master, now replica, after replication
+    wait_for 10 same_ids m1 m2 sw
+    echo "# $n messages accepted during the run" >&3
+}
+
+@test "agent: promote refuses an outdated slot" {
+    agent m2 start
+    crm_attribute -N m2 -n slotstore-outdated-st1 -l forever -v 1
+    run agent m2 promote
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"outdated"* ]]
+    run monitor m2
+    [ "$status" -eq 0 ]
+}
