@@ -16,8 +16,9 @@ if [ "$(id -u)" != 0 ]; then
     exit 2
 fi
 export DEBIAN_FRONTEND=noninteractive
-# On a systemd host the packages would start a one-node cluster: keep them down.
-if [ -d /run/systemd/system ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+# The packages would start daemons (a one-node cluster, Debian's own Cyrus
+# instance) where an init system runs: keep every service down while installing.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
