@@ -310,7 +310,10 @@ static int action_demote(const struct slot *s)
         return OCF_SUCCESS;
     if (role < 0)
         return OCF_NOT_RUNNING;
-    if (slot_master_stop(s, STOP_MS) != 0) /* no writers from here on */
+    slot_quiesce(s, 250); /* deliveries in flight get their reply first */
+    int stopped = slot_master_stop(s, STOP_MS); /* no writers from here on */
+    slot_unquiesce(s);                          /* sync_client obeys it too */
+    if (stopped != 0)
         return OCF_ERR_GENERIC;
     long budget = ocf_timeout_ms(120000) - 5000;
     int clean = drain(s, budget > 1000 ? budget : 1000);

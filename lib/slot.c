@@ -536,6 +536,54 @@ static int group_alive(pid_t pgid)
     return alive;
 }
 
+/* Does the group have a live member other than `leader`? */
+static int members_besides(pid_t pgid, pid_t leader)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 1;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        char st;
+        pid_t pg;
+        if (*end == '\0' && pid > 1 && pid != leader && proc_stat((pid_t)pid, &st, &pg) == 0 &&
+            pg == pgid && st != 'Z')
+            found = 1;
+    }
+    closedir(d);
+    return found;
+}
+
+/* Name the live members of a process group in the log (why a stop was slow). */
+static void log_group(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        char st, comm[64] = "?", path[64];
+        pid_t pg;
+        if (*end != '\0' || pid <= 1 || proc_stat((pid_t)pid, &st, &pg) != 0 || pg != pgid ||
+            st == 'Z')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+        FILE *f = fopen(path, "re");
+        if (f) {
+            if (fgets(comm, sizeof(comm), f))
+                comm[strcspn(comm, "\n")] = '\0';
+            fclose(f);
+        }
+        ocf_log(OCF_WARN, "  still running: pid %ld (%s), state %c", pid, comm, st);
+    }
+    closedir(d);
+}
+
 /* SIGTERM the group, wait, then SIGKILL: nothing of it is left running. */
 static int kill_group(pid_t pgid, long timeout_ms)
 {
@@ -543,14 +591,22 @@ static int kill_group(pid_t pgid, long timeout_ms)
         return 0;
     kill(-pgid, SIGTERM);
     long start = now_ms(), end = start + timeout_ms;
-    while (group_alive(pgid) && now_ms() < end)
+    while (group_alive(pgid) && now_ms() < end) {
+        /* Cyrus's master sometimes spins after SIGTERM once its children are
+         * gone; it holds no mail data, so it need not be waited for */
+        if (now_ms() - start > 300 && !members_besides(pgid, pgid)) {
+            kill(pgid, SIGKILL);
+            ocf_log(OCF_DEBUG, "master %d alone after SIGTERM: SIGKILL", (int)pgid);
+        }
         sleep_ms(10);
+    }
     if (!group_alive(pgid)) {
         ocf_log(OCF_DEBUG, "process group %d gone %ld ms after SIGTERM", (int)pgid,
                 now_ms() - start);
         return 0;
     }
     ocf_log(OCF_WARN, "process group %d ignored SIGTERM: SIGKILL", (int)pgid);
+    log_group(pgid);
     kill(-pgid, SIGKILL);
     for (int i = 0; i < 300 && group_alive(pgid); i++)
         sleep_ms(10);
@@ -576,6 +632,7 @@ int slot_master_start(const struct slot *s, enum slot_role role, long timeout_ms
     slot_path(s, "etc/cyrus.conf", cyr, sizeof(cyr));
     slot_path(s, "run/master.pid", pidf, sizeof(pidf));
     slot_path(s, "log/cyrus.log", log, sizeof(log));
+    slot_unquiesce(s); /* a previous slot_quiesce must not stop the new services */
     char master[SLOT_PATH + 16];
     snprintf(master, sizeof(master), "%s/master", s->bin);
     /* foreground (no -d): we already put it in its own session */
@@ -603,6 +660,27 @@ int slot_master_start(const struct slot *s, enum slot_role role, long timeout_ms
     ocf_log(OCF_ERR, "Cyrus did not listen on %s:%d within %ld ms", s->m[s->self].addr, port,
             timeout_ms);
     return -1;
+}
+
+void slot_quiesce(const struct slot *s, long settle_ms)
+{
+    char p[SLOT_PATH + 32];
+    slot_path(s, "conf/msg/shutdown", p, sizeof(p));
+    FILE *f = fopen(p, "w");
+    if (f == NULL) {
+        ocf_log(OCF_WARN, "cannot write %s: %s", p, strerror(errno));
+        return;
+    }
+    fputs("slot switching over, try again\n", f);
+    fclose(f);
+    sleep_ms(settle_ms);
+}
+
+void slot_unquiesce(const struct slot *s)
+{
+    char p[SLOT_PATH + 32];
+    slot_path(s, "conf/msg/shutdown", p, sizeof(p));
+    unlink(p);
 }
 
 int slot_master_stop(const struct slot *s, long timeout_ms)

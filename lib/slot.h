@@ -54,6 +54,13 @@ int slot_park_sync_log(const struct slot *s);
 
 int slot_master_start(const struct slot *s, enum slot_role role, long timeout_ms);
 int slot_master_stop(const struct slot *s, long timeout_ms);
+/* Stop writers gracefully: Cyrus's shutdown file makes every service answer
+ * 421 at its next command, so a delivery in flight finishes with its reply
+ * instead of being cut after its commit (which the sender would retry: a
+ * duplicate).  Waits `settle_ms`.  slot_unquiesce removes the file (the
+ * rolling sync_client also obeys it, so remove it before draining). */
+void slot_quiesce(const struct slot *s, long settle_ms);
+void slot_unquiesce(const struct slot *s);
 int slot_master_alive(const struct slot *s);
 /* Anything left in the master's process group (orphaned children). */
 int slot_group_alive(const struct slot *s);
