@@ -26,6 +26,7 @@ static const char usage[] =
     "       [--dry-run]       show what would change, change nothing\n"
     "  simulate [--cib FILE]  run crm_simulate: steady state and every machine failure\n"
     "       [--pairs]         also every double failure\n"
+    "  marks [--clear]        list the agents' outdated marks; remove leftover ones\n"
     "\n"
     "Common options:\n"
     "  --output-as=text|xml   output format (default text)\n"
@@ -47,6 +48,7 @@ static const struct command commands[] = {
     {"cib", cmd_cib},
     {"apply", cmd_apply},
     {"simulate", cmd_simulate},
+    {"marks", cmd_marks},
     {NULL, NULL},
 };
 

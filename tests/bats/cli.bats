@@ -146,3 +146,33 @@ promoted_by_simulate() {
     run "$SLOTSTORE" simulate --cib "$TMP/missing.xml"
     [ "$status" -eq 2 ]
 }
+
+@test "marks: lists the agents' outdated marks, clears only leftovers, --all needs --yes" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    export CIB_file=$TMP/cib.xml
+    first=$("$SLOTSTORE" plan "$DATA/four.topo" --output-as=xml |
+            xmllint --xpath "string(//store[@name='store001']/slot[@position='0']/@machine)" -)
+    other=$(for m in imap01 imap02 imap03 imap04; do
+                "$SLOTSTORE" plan "$DATA/four.topo" | grep -q "^store001 .*$m:" || echo $m
+            done | head -1)
+    crm_attribute -N "$first" -n slotstore-outdated-store001 -l forever -v 1
+    crm_attribute -N "$other" -n slotstore-outdated-store001 -l forever -v 1
+    crm_attribute -N imap02 -n slotstore-outdated-gone -l forever -v 1
+    run "$SLOTSTORE" marks
+    [ "$status" -eq 4 ]
+    [ "$(echo "$output" | grep -c ' yes ')" -eq 2 ]
+    run "$SLOTSTORE" marks --all --clear
+    [ "$status" -eq 2 ]
+    run "$SLOTSTORE" marks --clear
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 2 marks"* ]]
+    # the real mark stays: that slot may be stale
+    run "$SLOTSTORE" marks --output-as=xml
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | xmllint --xpath 'count(//mark)' -)" -eq 1 ]
+    crm_attribute -N "$first" -n slotstore-outdated-store001 -l forever -G
+    run "$SLOTSTORE" marks --clear --all --yes
+    [ "$status" -eq 0 ]
+    run crm_attribute -N "$first" -n slotstore-outdated-store001 -l forever -G
+    [ "$status" -ne 0 ]
+}
