@@ -4,13 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <crm/cib.h>
-#include <crm/common/logging.h>
-#include <crm/common/results.h>
-#include <crm/common/xml.h>
+#include <libxml/tree.h>
 
 #include "cib_xml.h"
 #include "cli.h"
+#include "live_cib.h"
 
 static const char apply_usage[] =
     "Usage: slotstore apply TOPOLOGY [--allow-moves] [--dry-run]\n"
@@ -204,24 +202,16 @@ int cmd_apply(int argc, char **argv)
     if (ss_topology_load(o.topology, &topo, &err) != 0)
         return cli_fail(&err);
 
-    /* also loads Pacemaker's schemas, which the CIB file backend validates against */
-    crm_log_cli_init("slotstore");
-    cib_t *cib = cib_new();
-    xmlNode *current = NULL;
+    struct live_cib lc = {0};
     struct ss_placement *old = NULL, *p = NULL;
     struct ss_moves mv = {0};
     xmlNodePtr conf = NULL;
     int exit_code = SS_EXIT_OK;
-    int crc = cib ? cib->cmds->signon(cib, "slotstore", cib_command) : -ENOMEM;
-    if (crc == pcmk_ok)
-        crc = cib->cmds->query(cib, NULL, &current, cib_sync_call | cib_scope_local);
-    if (crc != pcmk_ok) {
-        ss_error_set(&err, SS_ERR_RUNTIME,
-                     "apply: cannot read the CIB: %s; is the cluster running (or CIB_file set)?",
-                     pcmk_strerror(crc));
+    if (live_cib_open(&lc, "apply", &err) != 0) {
         exit_code = cli_fail(&err);
         goto out;
     }
+    xmlNode *current = lc.current;
     char **unknown = NULL;
     rc = ss_cib_read_placement(current->doc, topo, &old, &unknown, &err);
     if (unknown) {
@@ -256,11 +246,7 @@ int cmd_apply(int argc, char **argv)
                mv.master_moves);
         goto out;
     }
-    crc = cib->cmds->replace(cib, "configuration", conf, cib_sync_call);
-    if (crc != pcmk_ok) {
-        ss_error_set(&err, SS_ERR_RUNTIME,
-                     "apply: the CIB refused the new configuration: %s; nothing was changed",
-                     pcmk_strerror(crc));
+    if (live_cib_replace(&lc, "configuration", conf, "apply", &err) != 0) {
         exit_code = cli_fail(&err);
         goto out;
     }
@@ -269,12 +255,7 @@ int cmd_apply(int argc, char **argv)
 out:
     if (conf)
         xmlFreeNode(conf);
-    if (current)
-        free_xml(current);
-    if (cib) {
-        cib->cmds->signoff(cib);
-        cib_delete(cib);
-    }
+    live_cib_close(&lc);
     ss_placement_free(p);
     ss_placement_free(old);
     ss_topology_free(topo);

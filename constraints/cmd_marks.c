@@ -11,13 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <crm/cib.h>
-#include <crm/common/logging.h>
-#include <crm/common/results.h>
-#include <crm/common/xml.h>
+#include <libxml/tree.h>
 
 #include "cib_xml.h"
 #include "cli.h"
+#include "live_cib.h"
 
 #define MARK_PREFIX "slotstore-outdated-"
 
@@ -146,12 +144,12 @@ static void collect(xmlNodePtr cib, const struct ss_placement *p, struct marks *
 }
 
 /* Remove the chosen marks from a copy of the nodes section; replace it once. */
-static int clear_marks(cib_t *cib, xmlNodePtr current, const struct marks *mk, int all,
-                       int *removed)
+static int clear_marks(struct live_cib *lc, xmlNodePtr current, const struct marks *mk, int all,
+                       int *removed, struct ss_error *err)
 {
     xmlNodePtr nodes = child_named(child_named(current, "configuration"), "nodes");
     if (nodes == NULL)
-        return pcmk_ok;
+        return 0;
     xmlNodePtr copy = xmlCopyNode(nodes, 1);
     *removed = 0;
     for (xmlNodePtr n = copy->children; n; n = n->next) {
@@ -178,7 +176,7 @@ static int clear_marks(cib_t *cib, xmlNodePtr current, const struct marks *mk, i
         }
         free(uname);
     }
-    int rc = *removed ? cib->cmds->replace(cib, "nodes", copy, cib_sync_call) : pcmk_ok;
+    int rc = *removed ? live_cib_replace(lc, "nodes", copy, "marks", err) : 0;
     xmlFreeNode(copy);
     return rc;
 }
@@ -237,23 +235,16 @@ int cmd_marks(int argc, char **argv)
                         "needs --clear and --yes\n");
         return SS_EXIT_INPUT;
     }
-    crm_log_cli_init("slotstore");
-    cib_t *cib = cib_new();
-    xmlNode *current = NULL;
+    struct live_cib lc = {0};
     struct ss_placement *p = NULL;
     struct marks mk = {0};
     struct ss_error err = {0};
     int exit_code = SS_EXIT_OK;
-    int crc = cib ? cib->cmds->signon(cib, "slotstore", cib_command) : -ENOMEM;
-    if (crc == pcmk_ok)
-        crc = cib->cmds->query(cib, NULL, &current, cib_sync_call | cib_scope_local);
-    if (crc != pcmk_ok) {
-        ss_error_set(&err, SS_ERR_RUNTIME,
-                     "marks: cannot read the CIB: %s; is the cluster running (or CIB_file set)?",
-                     pcmk_strerror(crc));
+    if (live_cib_open(&lc, "marks", &err) != 0) {
         exit_code = cli_fail(&err);
         goto done;
     }
+    xmlNode *current = lc.current;
     if (ss_cib_read_placement(current->doc, NULL, &p, NULL, &err) != 0) {
         exit_code = cli_fail(&err);
         goto done;
@@ -265,11 +256,7 @@ int cmd_marks(int argc, char **argv)
         leftovers += mk.v[i].leftover;
     if (clear) {
         int removed = 0;
-        crc = clear_marks(cib, current, &mk, all, &removed);
-        if (crc != pcmk_ok) {
-            ss_error_set(&err, SS_ERR_RUNTIME, "marks: the CIB refused the change: %s; nothing "
-                                               "was removed",
-                         pcmk_strerror(crc));
+        if (clear_marks(&lc, current, &mk, all, &removed, &err) != 0) {
             exit_code = cli_fail(&err);
             goto done;
         }
@@ -286,11 +273,6 @@ done:
     }
     free(mk.v);
     ss_placement_free(p);
-    if (current)
-        free_xml(current);
-    if (cib) {
-        cib->cmds->signoff(cib);
-        cib_delete(cib);
-    }
+    live_cib_close(&lc);
     return exit_code;
 }

@@ -514,64 +514,28 @@ static int pid_alive(pid_t pid)
 }
 
 /* Any live (non-zombie) member of the group. */
-static int group_alive(pid_t pgid)
-{
-    if (pgid <= 1 || kill(-pgid, 0) != 0)
-        return 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 1;
-    int alive = 0;
-    struct dirent *e;
-    while (!alive && (e = readdir(d)) != NULL) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        char st;
-        pid_t pg;
-        if (*end == '\0' && pid > 1 && proc_stat((pid_t)pid, &st, &pg) == 0 && pg == pgid &&
-            st != 'Z')
-            alive = 1;
-    }
-    closedir(d);
-    return alive;
-}
-
-/* Does the group have a live member other than `leader`? */
-static int members_besides(pid_t pgid, pid_t leader)
+/* Live (not zombie) members of a process group other than `skip`; with
+ * `log`, name each in the log (why a stop was slow).  This machine's init
+ * reaps late, so zombies must not count as running. */
+static int scan_group(pid_t pgid, pid_t skip, int log)
 {
     DIR *d = opendir("/proc");
     if (!d)
         return 1;
     int found = 0;
     struct dirent *e;
-    while (!found && (e = readdir(d)) != NULL) {
+    while ((e = readdir(d)) != NULL) {
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         char st;
         pid_t pg;
-        if (*end == '\0' && pid > 1 && pid != leader && proc_stat((pid_t)pid, &st, &pg) == 0 &&
-            pg == pgid && st != 'Z')
-            found = 1;
-    }
-    closedir(d);
-    return found;
-}
-
-/* Name the live members of a process group in the log (why a stop was slow). */
-static void log_group(pid_t pgid)
-{
-    DIR *d = opendir("/proc");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        char st, comm[64] = "?", path[64];
-        pid_t pg;
-        if (*end != '\0' || pid <= 1 || proc_stat((pid_t)pid, &st, &pg) != 0 || pg != pgid ||
-            st == 'Z')
+        if (*end != '\0' || pid <= 1 || pid == skip || proc_stat((pid_t)pid, &st, &pg) != 0 ||
+            pg != pgid || st == 'Z')
             continue;
+        found++;
+        if (!log)
+            break;
+        char comm[64] = "?", path[64];
         snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
         FILE *f = fopen(path, "re");
         if (f) {
@@ -582,6 +546,14 @@ static void log_group(pid_t pgid)
         ocf_log(OCF_WARN, "  still running: pid %ld (%s), state %c", pid, comm, st);
     }
     closedir(d);
+    return found;
+}
+
+static int group_alive(pid_t pgid)
+{
+    if (pgid <= 1 || kill(-pgid, 0) != 0)
+        return 0;
+    return scan_group(pgid, 0, 0) > 0;
 }
 
 /* SIGTERM the group, wait, then SIGKILL: nothing of it is left running. */
@@ -594,7 +566,7 @@ static int kill_group(pid_t pgid, long timeout_ms)
     while (group_alive(pgid) && now_ms() < end) {
         /* Cyrus's master sometimes spins after SIGTERM once its children are
          * gone; it holds no mail data, so it need not be waited for */
-        if (now_ms() - start > 300 && !members_besides(pgid, pgid)) {
+        if (now_ms() - start > 300 && scan_group(pgid, pgid, 0) == 0) {
             kill(pgid, SIGKILL);
             ocf_log(OCF_DEBUG, "master %d alone after SIGTERM: SIGKILL", (int)pgid);
         }
@@ -606,7 +578,7 @@ static int kill_group(pid_t pgid, long timeout_ms)
         return 0;
     }
     ocf_log(OCF_WARN, "process group %d ignored SIGTERM: SIGKILL", (int)pgid);
-    log_group(pgid);
+    scan_group(pgid, 0, 1);
     kill(-pgid, SIGKILL);
     for (int i = 0; i < 300 && group_alive(pgid); i++)
         sleep_ms(10);
