@@ -188,6 +188,21 @@ static void kick_sync_client(const struct slot *s, int i, long age, int marked)
     slot_state_set(s, name, last);
 }
 
+/* Replication lag of a replica as the master sees it: seconds its sync log
+ * has waited (0 = drained), as the transient node attribute
+ * slotstore-lag-<store> on the replica's node; forked only on change. */
+static void publish_lag(const struct slot *s, int member, long age)
+{
+    char cache[48], last[32] = "", value[32], name[96];
+    snprintf(cache, sizeof(cache), "lag.%s", s->m[member].channel);
+    snprintf(value, sizeof(value), "%ld", age);
+    if (slot_state_get(s, cache, last, sizeof(last)) == 0 && strcmp(last, value) == 0)
+        return;
+    snprintf(name, sizeof(name), "slotstore-lag-%s", s->store);
+    if (ocf_node_status_set(s->m[member].node, name, value) == 0)
+        slot_state_set(s, cache, value);
+}
+
 /* Master side of the monitor: supervise each sync_client, judge each replica. */
 static void check_replicas(const struct slot *s, int probe)
 {
@@ -203,6 +218,7 @@ static void check_replicas(const struct slot *s, int probe)
         if (probe)
             continue;
         long age = slot_sync_pending_age(s, i);
+        publish_lag(s, i, age);
         int marked = is_marked(s, i);
         char name[32], since[32];
         snprintf(name, sizeof(name), "failing.%s", s->m[i].channel);

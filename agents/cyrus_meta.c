@@ -40,6 +40,8 @@ static const char meta[] =
     "Cyrus copy-back recovers its orphan messages when the new master syncs to it).\n"
     "The role=Promoted preferences written by slotstore cib (10/20/30) only break ties.\n"
     "promote refuses (generic error) on a slot that is outdated or at -INFINITY.\n"
+    "The master's recurring monitor also sets the transient node attribute\n"
+    "slotstore-lag-STORE on each replica's node: seconds its sync log has waited (0 = drained).\n"
     "\n"
     "Cyrus logs only to syslog (prefix cyrus/STORE); run a syslog daemon to see its messages.\n"
     "Stdout/stderr of Cyrus go to base_dir/STORE/log/. Agent messages follow HA_LOGFILE and\n"

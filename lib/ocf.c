@@ -270,6 +270,13 @@ int ocf_node_attr_set(const char *node, const char *name, const char *value)
     return ocf_run(value ? set : del, NULL, NULL, 0) == 0 ? 0 : -1;
 }
 
+int ocf_node_status_set(const char *node, const char *name, const char *value)
+{
+    const char *set[] = {"/usr/sbin/crm_attribute", "-N", node, "-n", name, "-l", "reboot",
+                         "-v", value, NULL};
+    return ocf_run(set, NULL, NULL, 0) == 0 ? 0 : -1;
+}
+
 int ocf_node_attr_get(const char *node, const char *name, char *buf, size_t len)
 {
     const char *argv[] = {"/usr/sbin/crm_attribute", "-N", node, "-n", name, "-l", "forever",

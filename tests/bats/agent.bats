@@ -93,6 +93,11 @@ teardown() { agent_teardown; }
     [ "$(wc -l < "$T/accepted")" -eq 5 ]
     wait_for 10 has_ids m2 rep 5
     [ "$(spool_ids m1 | grep -c '^rep-')" -eq 5 ]
+    # the master's monitor reports the replica's lag (0 = drained) on the replica's node
+    wait_for 10 test -z "$(ls "$T"/m1/st1/conf/sync/*/log* 2>/dev/null)"
+    run monitor m1
+    [ "$status" -eq 8 ]
+    [ "$(crm_attribute -N m2 -n slotstore-lag-st1 -l reboot -G -q)" = "0" ]
 }
 
 @test "agent: killed master process: monitor 9, stop cleans up the orphaned children" {
