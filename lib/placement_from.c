@@ -285,12 +285,16 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
         }
 }
 
-/* Put each store's machines in order: master, first failover, rest.  Masters
- * by a flow warm-started at the current masters; for 2-slot stores the same
- * flow also caps each machine pair direction at its single-failure level. */
+/* Put each store's machines in order: master, first failover, rest.  One flow
+ * chooses every store's (master, first failover) pair: store -> pair (a,b) ->
+ * machine a -> sink, with pair (a,b) capped at a's single-failure level
+ * (m_b + F[a][b] <= L_a) and machine a at its share of masters.  It starts
+ * from the current order (few master moves); levels rise uniformly only as
+ * far as needed. */
 static int order_stores(struct replan *r, const struct ss_placement *old)
 {
     int M = r->M, k = r->k, S = r->S;
+    int nopt = k * (k - 1); /* ordered (master, first failover) choices per store */
     unsigned char *recv = ss_xcalloc((size_t)M, 1);
     int *rep = ss_xcalloc((size_t)M, sizeof(int));
     int *L = ss_xcalloc((size_t)M, sizeof(int));
@@ -307,151 +311,110 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
                 L[a] = r->m[b];
     }
     int rc = 0;
-    /* master[s]: position (0..k-1) of the chosen master in stores[s].machine */
-    int *master = ss_xcalloc((size_t)S, sizeof(int));
-    for (int round = 0; round < 4 * M + 8; round++) {
-        /* nodes: src, stores, (k==2: direction nodes per store position), machines, sink */
-        int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M;
-        int grp0 = sink + 1; /* group nodes (a,b) for k==2 caps */
-        struct ss_flow *fl = ss_flow_new(grp0 + (k == 2 ? M * M : 0));
-        int *edge = ss_xcalloc((size_t)S * k, sizeof(int));
-        int *gedge = k == 2 ? ss_xcalloc((size_t)M * M, sizeof(int)) : NULL;
-        if (gedge)
-            for (int i = 0; i < M * M; i++)
-                gedge[i] = -1;
-        int *medge = ss_xcalloc((size_t)M, sizeof(int));
-        int *mfree = ss_xcalloc((size_t)M, sizeof(int));
+    int *choice = ss_xcalloc((size_t)S, sizeof(int)); /* option index per store */
+    int *edge = ss_xcalloc((size_t)S * nopt, sizeof(int));
+    int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *gfree = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *medge = ss_xcalloc((size_t)M, sizeof(int));
+    int *mfree = ss_xcalloc((size_t)M, sizeof(int));
+    long got = 0;
+    for (int round = 0; round < 4 * M + 8 && got < S; round++) {
+        int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M, grp0 = sink + 1;
+        struct ss_flow *fl = ss_flow_new(grp0 + M * M);
+        for (int i = 0; i < M * M; i++)
+            gedge[i] = -1;
         for (int i = 0; i < M; i++) {
             medge[i] = ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
             mfree[i] = r->m[i];
         }
-        int *gfree = k == 2 ? ss_xcalloc((size_t)M * M, sizeof(int)) : NULL;
         long warmed = 0;
         for (int s = 0; s < S; s++) {
             const struct ss_store *st = &r->pl->stores[s];
             int se = ss_flow_add_edge(fl, src, st0 + s, 1);
-            int warm = -1;
-            if (s < r->S_old && old->stores[s].machine[0] >= 0)
-                for (int c = 0; c < k; c++)
-                    if (st->machine[c] == old->stores[s].machine[0])
-                        warm = c;
-            for (int c = 0; c < k; c++) {
-                int a = st->machine[c];
-                if (k == 2) {
-                    int b = st->machine[1 - c];
+            int warm = -1, o = 0;
+            for (int c1 = 0; c1 < k; c1++)
+                for (int c2 = 0; c2 < k; c2++) {
+                    if (c1 == c2)
+                        continue;
+                    int a = st->machine[c1], b = st->machine[c2];
                     if (gedge[a * M + b] < 0) {
                         int cap = L[a] - r->m[b];
                         cap = cap < 0 ? 0 : cap;
                         gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap);
                         gfree[a * M + b] = cap;
                     }
-                    edge[s * k + c] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
-                } else {
-                    edge[s * k + c] = ss_flow_add_edge(fl, st0 + s, mach0 + a, 1);
+                    edge[s * nopt + o] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
+                    /* the current order; else at least the current master */
+                    if (s < r->S_old && old->stores[s].machine[0] == a &&
+                        (old->stores[s].machine[1] == b || warm < 0))
+                        warm = o;
+                    o++;
                 }
-            }
-            /* warm start: keep the current master where the caps allow it */
-            if (warm >= 0) {
-                int a = st->machine[warm];
-                int g = k == 2 ? st->machine[1 - warm] : -1;
-                if (mfree[a] > 0 && (k != 2 || gfree[a * M + g] > 0)) {
-                    mfree[a]--;
-                    warmed++;
-                    ss_flow_preset(fl, se, 1);
-                    ss_flow_preset(fl, edge[s * k + warm], 1);
-                    ss_flow_preset(fl, medge[a], 1);
-                    if (k == 2) {
-                        gfree[a * M + g]--;
-                        ss_flow_preset(fl, gedge[a * M + g], 1);
+            if (warm < 0)
+                continue;
+            /* warm start: keep the current order where the caps allow it */
+            int wo = 0, a = -1, b = -1;
+            for (int c1 = 0; c1 < k; c1++)
+                for (int c2 = 0; c2 < k; c2++)
+                    if (c1 != c2 && wo++ == warm) {
+                        a = st->machine[c1];
+                        b = st->machine[c2];
                     }
-                }
+            if (mfree[a] > 0 && gfree[a * M + b] > 0) {
+                mfree[a]--;
+                gfree[a * M + b]--;
+                warmed++;
+                ss_flow_preset(fl, se, 1);
+                ss_flow_preset(fl, edge[s * nopt + warm], 1);
+                ss_flow_preset(fl, gedge[a * M + b], 1);
+                ss_flow_preset(fl, medge[a], 1);
             }
         }
-        free(medge);
-        free(mfree);
-        free(gfree);
-        long got = warmed + ss_flow_run(fl, src, sink);
-        if (got == S) {
-            for (int s = 0; s < S; s++)
-                for (int c = 0; c < k; c++)
-                    if (ss_flow_edge_flow(fl, edge[s * k + c]) > 0)
-                        master[s] = c;
-        } else if (k == 2) {
-            for (int a = 0; a < M; a++)
-                L[a]++;
-        }
-        ss_flow_free(fl);
-        free(edge);
-        free(gedge);
+        got = warmed + ss_flow_run(fl, src, sink);
         if (got == S)
-            goto masters_done;
-        if (k != 2) {
-            rc = ss_error_set(r->err, SS_ERR_INPUT,
-                              "%s: cannot give every machine its share of masters", r->t->path);
-            goto out;
-        }
-    }
-    rc = ss_error_set(r->err, SS_ERR_INPUT, "%s: cannot order the stores' failover", r->t->path);
-    goto out;
-masters_done:
-    /* Prefer the old master where the flow left a free choice: a cheap local
-     * swap pass (two stores exchange which copy is master) keeps counts. */
-    for (int s = 0; s < S; s++) {
-        struct ss_store *st = &r->pl->stores[s];
-        int c = master[s];
-        int tmp = st->machine[0], ts = st->slot[0];
-        st->machine[0] = st->machine[c];
-        st->slot[0] = st->slot[c];
-        st->machine[c] = tmp;
-        st->slot[c] = ts;
-    }
-    if (k == 3) {
-        /* first failover: flow store -> (a,b) group capped at a's single-failure level */
-        int src = 0, st0 = 1, grp0 = 1 + S, sink = grp0 + M * M;
-        for (int round = 0; round < 4 * M + 8; round++) {
-            struct ss_flow *fl = ss_flow_new(sink + 1);
-            int *edge = ss_xcalloc((size_t)S * 2, sizeof(int));
-            int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
-            for (int i = 0; i < M * M; i++)
-                gedge[i] = -1;
-            for (int s = 0; s < S; s++) {
-                const struct ss_store *st = &r->pl->stores[s];
-                ss_flow_add_edge(fl, src, st0 + s, 1);
-                int a = st->machine[0];
-                for (int c = 1; c < 3; c++) {
-                    int b = st->machine[c];
-                    if (gedge[a * M + b] < 0) {
-                        int cap = L[a] - r->m[b];
-                        gedge[a * M + b] =
-                            ss_flow_add_edge(fl, grp0 + a * M + b, sink, cap < 0 ? 0 : cap);
-                    }
-                    edge[s * 2 + c - 1] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
-                }
-            }
-            long got = ss_flow_run(fl, src, sink);
-            if (got == S)
-                for (int s = 0; s < S; s++)
-                    if (ss_flow_edge_flow(fl, edge[s * 2 + 1]) > 0) {
-                        struct ss_store *st = &r->pl->stores[s];
-                        int tm = st->machine[1], ts = st->slot[1];
-                        st->machine[1] = st->machine[2];
-                        st->slot[1] = st->slot[2];
-                        st->machine[2] = tm;
-                        st->slot[2] = ts;
-                    }
-            ss_flow_free(fl);
-            free(edge);
-            free(gedge);
-            if (got == S)
-                goto out;
+            for (int s = 0; s < S; s++)
+                for (int o = 0; o < nopt; o++)
+                    if (ss_flow_edge_flow(fl, edge[s * nopt + o]) > 0)
+                        choice[s] = o;
+        ss_flow_free(fl);
+        if (got < S)
             for (int a = 0; a < M; a++)
                 L[a]++;
-        }
-        rc = ss_error_set(r->err, SS_ERR_INPUT, "%s: cannot order the stores' failover",
-                          r->t->path);
     }
-out:
-    free(master);
+    if (got < S) {
+        rc = ss_error_set(r->err, SS_ERR_INPUT,
+                          "%s: cannot give every machine its share of masters", r->t->path);
+    } else {
+        for (int s = 0; s < S; s++) {
+            struct ss_store *st = &r->pl->stores[s];
+            struct ss_store orig = *st;
+            int o = 0, c1 = 0, c2 = 1;
+            for (int x = 0; x < k; x++)
+                for (int y = 0; y < k; y++) {
+                    if (x == y)
+                        continue;
+                    if (o++ == choice[s]) {
+                        c1 = x;
+                        c2 = y;
+                    }
+                }
+            st->machine[0] = orig.machine[c1];
+            st->slot[0] = orig.slot[c1];
+            st->machine[1] = orig.machine[c2];
+            st->slot[1] = orig.slot[c2];
+            if (k == 3) {
+                int c3 = 3 - c1 - c2;
+                st->machine[2] = orig.machine[c3];
+                st->slot[2] = orig.slot[c3];
+            }
+        }
+    }
+    free(choice);
+    free(edge);
+    free(gedge);
+    free(gfree);
+    free(medge);
+    free(mfree);
     free(recv);
     free(rep);
     free(L);
