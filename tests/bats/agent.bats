@@ -85,6 +85,9 @@ teardown() { agent_teardown; }
     [ -z "$(live_procs)" ]
 }
 
+# The master's sync log is drained (re-checked on every call, unlike a $(...) argument).
+sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
+
 @test "agent: LMTP delivered to the master is replicated to the replica" {
     agent m1 start
     agent m2 start
@@ -94,7 +97,7 @@ teardown() { agent_teardown; }
     wait_for 10 has_ids m2 rep 5
     [ "$(spool_ids m1 | grep -c '^rep-')" -eq 5 ]
     # the master's monitor reports the replica's lag (0 = drained) on the replica's node
-    wait_for 10 test -z "$(ls "$T"/m1/st1/conf/sync/*/log* 2>/dev/null)"
+    wait_for 10 sync_drained m1
     run monitor m1
     [ "$status" -eq 8 ]
     [ "$(crm_attribute -N m2 -n slotstore-lag-st1 -l reboot -G -q)" = "0" ]
