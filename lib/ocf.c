@@ -187,7 +187,7 @@ static void chomp(char *s)
         s[--n] = '\0';
 }
 
-static int read_cache(const char *path, char *buf, size_t len)
+int ocf_read_line(const char *path, char *buf, size_t len)
 {
     FILE *f = fopen(path, "re");
     if (!f)
@@ -224,7 +224,7 @@ static long cache_age(const char *path)
 int ocf_promotion_set(const char *node, const char *score, const char *cache)
 {
     char last[64];
-    if (cache && read_cache(cache, last, sizeof(last)) == 0 && strcmp(last, score) == 0 &&
+    if (cache && ocf_read_line(cache, last, sizeof(last)) == 0 && strcmp(last, score) == 0 &&
         cache_age(cache) < OCF_PROMOTION_REFRESH)
         return 0;
     const char *rsc = getenv("OCF_RESOURCE_INSTANCE");

@@ -58,6 +58,8 @@ int ocf_promotion_get(const char *node, char *buf, size_t len);
 
 /* A permanent node attribute (lifetime forever); value NULL deletes it. */
 int ocf_node_attr_set(const char *node, const char *name, const char *value);
+/* First line of a small file, without its line end; 0 or -1. */
+int ocf_read_line(const char *path, char *buf, size_t len);
 int ocf_node_attr_get(const char *node, const char *name, char *buf, size_t len);
 /* A transient node attribute (lifetime reboot: gone when the node leaves). */
 int ocf_node_status_set(const char *node, const char *name, const char *value);

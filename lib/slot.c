@@ -748,15 +748,7 @@ int slot_state_get(const struct slot *s, const char *name, char *buf, size_t len
 {
     char p[SLOT_PATH + 80];
     snprintf(p, sizeof(p), "%s/state/%s", s->dir, name);
-    FILE *f = fopen(p, "re");
-    if (!f)
-        return -1;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    if (!ok)
-        return -1;
-    buf[strcspn(buf, "\n")] = '\0';
-    return 0;
+    return ocf_read_line(p, buf, len);
 }
 
 int slot_state_set(const struct slot *s, const char *name, const char *value)
