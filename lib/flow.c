@@ -170,9 +170,3 @@ void ss_flow_set_cap(struct ss_flow *f, int edge, int cap)
     f->e[edge].cap = cap - used;
     f->orig[edge / 2] = cap;
 }
-
-int ss_flow_source_side(const struct ss_flow *f, int node)
-{
-    /* the last BFS of ss_flow_run found no path: its levels mark the source side */
-    return f->level[node] >= 0;
-}

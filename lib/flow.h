@@ -19,8 +19,6 @@ int ss_flow_edge_flow(const struct ss_flow *f, int edge);
 /* Change an edge's capacity (never below its current flow); keeps the flow,
  * so a later ss_flow_run continues from it. */
 void ss_flow_set_cap(struct ss_flow *f, int edge, int cap);
-/* After ss_flow_run: is `node` on the source side of the minimum cut? */
-int ss_flow_source_side(const struct ss_flow *f, int node);
 /* Preset flow on an edge before ss_flow_run (a warm start): the caller
  * must keep conservation; ss_flow_run then only augments. */
 void ss_flow_preset(struct ss_flow *f, int edge, int flow);

@@ -62,6 +62,15 @@ void ss_placement_free(struct ss_placement *p)
     free(p);
 }
 
+void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb)
+{
+    int m = a->machine[ca], sl = a->slot[ca];
+    a->machine[ca] = b->machine[cb];
+    a->slot[ca] = b->slot[cb];
+    b->machine[cb] = m;
+    b->slot[cb] = sl;
+}
+
 /* ---- counting helpers ---------------------------------------------------- */
 
 int ss_apportion(int n, const double *weight, const int *cap, long total, int *out)
@@ -834,7 +843,6 @@ static int plan_third(struct planner *p, struct third_plan *tp)
         tp->spare[c] = p->r2[c] - p->fr2[c];
     for (int e2 = 0; e2 < tp->nslots; e2++)
         tp->spare[tp->edge_c[e2]] -= ss_flow_edge_flow(tp->fl, tp->edge_id[e2]);
-    (void)flow;
     return 0;
 }
 

@@ -30,6 +30,8 @@ void ss_repair_double_failures(int M, const int *m, const int *room, const int *
 /* The same for 3-slot stores, on a materialized placement (before slot numbers). */
 void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement *pl,
                                 const int *m, const int *room, long budget);
+/* Exchange copy ca of store a with copy cb of store b (machine and slot). */
+void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
 int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err);
 int ss_name_width(int nstores);
 char *ss_next_store_name(const struct ss_topology *t, GHashTable *taken, int *counter, int width);

@@ -319,18 +319,10 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
         t_store(&d, s1, -1);
         if (s2) {
             t_store(&d, s2, -1);
-            int c1 = s1->machine[2], sl1 = s1->slot[2];
-            s1->machine[2] = s2->machine[2];
-            s1->slot[2] = s2->slot[2];
-            s2->machine[2] = c1;
-            s2->slot[2] = sl1;
+            ss_store_swap(s1, 2, s2, 2);
             t_store(&d, s2, 1);
         } else {
-            int b = s1->machine[1], sl = s1->slot[1];
-            s1->machine[1] = s1->machine[2];
-            s1->slot[1] = s1->slot[2];
-            s1->machine[2] = b;
-            s1->slot[2] = sl;
+            ss_store_swap(s1, 1, s1, 2);
         }
         t_store(&d, s1, 1);
         long after = t_cost_rows(&d, rows, nrows);
