@@ -186,6 +186,8 @@ void slot_path(const struct slot *s, const char *rel, char *buf, size_t len)
 
 /* ---------- tree and config ---------- */
 
+/* Modes are set explicitly: the cluster runs agents under a restrictive umask, and Cyrus
+ * (user cyrus) must traverse every directory above its own. */
 static int mkdir_owned(const char *path, int cyrus_owned)
 {
     if (mkdir(path, 0750) != 0 && errno != EEXIST)
@@ -196,7 +198,17 @@ static int mkdir_owned(const char *path, int cyrus_owned)
     struct group *gr = getgrnam(CYRUS_GROUP);
     if (!pw || !gr)
         return -1;
-    return chown(path, pw->pw_uid, gr->gr_gid);
+    if (chown(path, pw->pw_uid, gr->gr_gid) != 0)
+        return -1;
+    return chmod(path, 0750);
+}
+
+/* Only directories made here get a mode; existing parents are the operator's. */
+static int mkdir_searchable(const char *path)
+{
+    if (mkdir(path, 0755) == 0)
+        return chmod(path, 0755);
+    return errno == EEXIST ? 0 : -1;
 }
 
 static int mkdir_p(const char *path)
@@ -206,11 +218,11 @@ static int mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            if (mkdir_searchable(tmp) != 0)
                 return -1;
             *p = '/';
         }
-    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+    return mkdir_searchable(tmp);
 }
 
 static int make_sasldb(const struct slot *s)
@@ -275,12 +287,25 @@ static FILE *open_conf(const struct slot *s, const char *rel, char *path, size_t
     return fopen(tmp, "we");
 }
 
+/* Readable by Cyrus (group mail) whatever umask the cluster runs agents with; it may
+ * hold the sync password, so not by others. */
+static int make_cyrus_readable(FILE *f)
+{
+    struct group *gr = getgrnam(CYRUS_GROUP);
+    if (!gr)
+        return -1;
+    if (fchown(fileno(f), (uid_t)-1, gr->gr_gid) != 0)
+        return -1;
+    return fchmod(fileno(f), 0640);
+}
+
 /* Write via a temporary file and rename, so a crash never leaves half a config. */
 static int close_conf(FILE *f, const char *path)
 {
     char tmp[SLOT_PATH + 48];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (fclose(f) != 0)
+    int perm_failed = make_cyrus_readable(f);
+    if (fclose(f) != 0 || perm_failed)
         return -1;
     return rename(tmp, path);
 }
@@ -644,6 +669,8 @@ void slot_quiesce(const struct slot *s, long settle_ms)
         return;
     }
     fputs("slot switching over, try again\n", f);
+    if (make_cyrus_readable(f) != 0)
+        ocf_log(OCF_WARN, "cannot make %s readable by Cyrus: %s", p, strerror(errno));
     fclose(f);
     sleep_ms(settle_ms);
 }

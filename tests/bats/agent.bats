@@ -42,6 +42,18 @@ teardown() { agent_teardown; }
     grep -q 'cyrus(st1)\[[0-9]*\]: ERROR: parameter' "$HA_LOGFILE"
 }
 
+@test "agent: works under the cluster's restrictive umask (config readable by Cyrus)" {
+    # pacemaker-execd runs agents with umask 027-like masks; Cyrus runs as cyrus:mail
+    (umask 077; agent m1 start)
+    run agent m1 promote
+    [ "$status" -eq 0 ]
+    run agent m1 monitor
+    [ "$status" -eq 8 ]
+    [ "$(stat -c %G:%a "$T/m1/st1/etc/imapd.conf")" = mail:640 ]
+    $LMTP "$(addr m1)" 10024 alice 2 u /dev/null
+    agent m1 stop
+}
+
 @test "agent: start/stop are idempotent, monitor 7/0 and nothing left running" {
     run agent m1 monitor
     [ "$status" -eq 7 ]
