@@ -95,6 +95,22 @@ static int self_outdated(const struct slot *s)
     return 0;
 }
 
+/* Every other slot carries the permanent outdated mark: none of them can have been
+ * promoted since, so this slot (a former master) holds the only complete copy. */
+static int others_all_outdated(const struct slot *s)
+{
+    char name[128], v[64];
+    outdated_name(s, name, sizeof(name));
+    for (int i = 0; i < s->n; i++) {
+        if (i == s->self)
+            continue;
+        if (ocf_node_attr_get(s->m[i].node, name, v, sizeof(v)) != 0 || !v[0] ||
+            strcmp(v, "0") == 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int running_role(const struct slot *s)
 {
     char r[16];
@@ -144,7 +160,15 @@ static int action_start(const struct slot *s)
     if (slot_create(s) != 0)
         return OCF_ERR_PERM;
     stop_all(s); /* leftovers of a crash: orphaned children keep the ports */
-    int parked = slot_park_sync_log(s);
+    /* A sync log left by a crash holds writes the replicas lack. Normally a replica has
+     * been promoted meanwhile and this slot is stale: park the log (never replayed).
+     * When every replica is marked outdated, no one was promoted: this slot is the
+     * freshest, and its log is kept so that, promoted again, it replicates those writes. */
+    int parked = 0;
+    if (!self_outdated(s) && others_all_outdated(s))
+        ocf_log(OCF_INFO, "every other slot is outdated: keeping this former master's sync log");
+    else
+        parked = slot_park_sync_log(s);
     int rc = start_role(s, SLOT_REPLICA);
     if (rc != OCF_SUCCESS)
         return rc;
@@ -246,7 +270,9 @@ static int action_monitor(const struct slot *s, int probe)
     int role = running_role(s);
     int alive = slot_master_alive(s);
     if (!alive) {
-        if (role < 0 && !slot_group_alive(s))
+        /* A probe after a crash or reboot finds only the role file left: not running
+         * (start deals with the leftovers). A recurring monitor reports the failure. */
+        if ((role < 0 || probe) && !slot_group_alive(s))
             return OCF_NOT_RUNNING;
         ocf_log(OCF_ERR, "Cyrus master of the slot is not running (role %s)",
                 role == SLOT_MASTER ? "master" : role == SLOT_REPLICA ? "replica" : "none");
@@ -270,7 +296,7 @@ static int action_monitor(const struct slot *s, int probe)
     }
     check_replicas(s, probe);
     if (!probe)
-        publish(s, s->self, SCORE_INSYNC);
+        publish(s, s->self, SCORE_MASTER);
     return OCF_RUNNING_PROMOTED;
 }
 
@@ -293,7 +319,7 @@ static int action_promote(const struct slot *s)
             if (slot_sync_start(s, i) != 0)
                 ocf_log(OCF_WARN, "cannot start sync_client to %s", s->m[i].node);
         }
-    publish_now(s, s->self, SCORE_INSYNC);
+    publish_now(s, s->self, SCORE_MASTER);
     ocf_log(OCF_INFO, "promoted: master on %s (imap %d, lmtp %d)", s->m[s->self].addr,
             s->imap_port, s->lmtp_port);
     return OCF_SUCCESS;
@@ -360,6 +386,33 @@ static int action_reload(const struct slot *s)
     return OCF_SUCCESS;
 }
 
+/* post-start: a replica (re)started and published "unknown". The master forgets what it
+ * last published for that node, so its next check (now, and every monitor) sends the
+ * verdict again instead of waiting for the periodic refresh. */
+static int action_notify(const struct slot *s)
+{
+    const char *type = ocf_param("CRM_meta_notify_type", "");
+    const char *op = ocf_param("CRM_meta_notify_operation", "");
+    if (strcmp(type, "post") != 0 || strcmp(op, "start") != 0 ||
+        running_role(s) != SLOT_MASTER || !slot_master_alive(s))
+        return OCF_SUCCESS;
+    char started[1024];
+    snprintf(started, sizeof(started), " %s ", ocf_param("CRM_meta_notify_start_uname", ""));
+    int any = 0;
+    for (int i = 0; i < s->n; i++) {
+        char needle[160], cache[SLOT_PATH + 96];
+        snprintf(needle, sizeof(needle), " %s ", s->m[i].node);
+        if (i == s->self || strstr(started, needle) == NULL)
+            continue;
+        score_cache(s, i, cache, sizeof(cache));
+        unlink(cache);
+        any = 1;
+    }
+    if (any)
+        check_replicas(s, 0);
+    return OCF_SUCCESS;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: cyrus {start|stop|monitor|promote|demote|notify|meta-data|"
@@ -401,8 +454,10 @@ int main(int argc, char **argv)
     int kind = slot_parse(&s, err, sizeof(err));
     if (kind != 0)
         return config_error(action, kind, err);
-    if (strcmp(action, "validate-all") == 0 || strcmp(action, "notify") == 0)
+    if (strcmp(action, "validate-all") == 0)
         return OCF_SUCCESS;
+    if (strcmp(action, "notify") == 0)
+        return action_notify(&s);
     if (strcmp(action, "start") == 0)
         return action_start(&s);
     if (strcmp(action, "stop") == 0)

@@ -6,6 +6,11 @@
 
 int cyrus_meta_data(void);
 
+/* The running master outscores an in-sync replica by more than the role=Promoted
+ * preferences differ (at most 10 x (copies - 1)): masters stay where they are until an
+ * operator or slotstore moves them, so a finished `pcs resource move` does not bounce
+ * back and a rejoined machine does not take its masters back by itself. */
+#define SCORE_MASTER "1100"
 #define SCORE_INSYNC "1000"
 #define SCORE_UNKNOWN "1"
 #define SCORE_OUTDATED "-INFINITY"

@@ -450,20 +450,30 @@ static long now_ms(void)
 /* Start argv in a new session, detached from us (double fork: the agent
  * never has it as a child, so a dead one is never a zombie that looks alive).
  * Returns its pid (= its process group), or -1. */
+/* Fork argv in a session of its own; returns its PID once it has exec'd (or died), so
+ * that callers may recognise it by its arguments from the first check on. */
 static pid_t spawn_session(const char *const argv[], const char *logfile, int isdaemon)
 {
-    int p[2];
+    int p[2], e[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return -1;
+    if (pipe2(e, O_CLOEXEC) != 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     fflush(NULL);
     pid_t c = fork();
     if (c < 0) {
         close(p[0]);
         close(p[1]);
+        close(e[0]);
+        close(e[1]);
         return -1;
     }
     if (c == 0) {
         close(p[0]);
+        close(e[0]);
         setsid();
         pid_t g = fork();
         if (g == 0) {
@@ -476,8 +486,9 @@ static pid_t spawn_session(const char *const argv[], const char *logfile, int is
                 dup2(log, 1);
                 dup2(log, 2);
             }
-            /* inherit nothing else: a test harness or lrmd waits for its pipes to close */
-            close_range(3, ~0U, 0);
+            /* inherit nothing else (a test harness or lrmd waits for its pipes to
+             * close); e[1] closes at exec, which tells the parent */
+            close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
             if (isdaemon)
                 setenv("CYRUS_ISDAEMON", "1", 1);
             execv(argv[0], (char *const *)argv);
@@ -490,10 +501,15 @@ static pid_t spawn_session(const char *const argv[], const char *logfile, int is
         _exit(n == (ssize_t)sizeof(g) ? 0 : 1);
     }
     close(p[1]);
+    close(e[1]);
     pid_t g = -1;
     if (read(p[0], &g, sizeof(g)) != (ssize_t)sizeof(g))
         g = -1;
     close(p[0]);
+    char b;
+    while (read(e[0], &b, 1) < 0 && errno == EINTR)
+        ; /* EOF: exec'd or gone */
+    close(e[0]);
     waitpid(c, NULL, 0);
     return g;
 }
@@ -529,20 +545,42 @@ static int proc_stat(pid_t pid, char *state, pid_t *pgrp)
     return 0;
 }
 
-/* Alive (a zombie is dead: our reaper may be slow to collect it) and still
- * ours: pid reuse gives a different process group. */
-static int pid_alive(pid_t pid)
+/* Does the process run with `arg` as one of its arguments?  Every process of a slot
+ * (Cyrus master, its services, sync_client) has "-C <slot>/etc/imapd.conf". */
+static int has_arg(pid_t pid, const char *arg)
+{
+    char p[64], buf[4096];
+    snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    for (char *a = buf; a < buf + n; a += strlen(a) + 1)
+        if (strcmp(a, arg) == 0)
+            return 1;
+    return 0;
+}
+
+/* Alive (a zombie is dead: our reaper may be slow to collect it) and still ours: a
+ * recorded PID may belong to anyone after a reboot (a fresh PID namespace reuses small
+ * PIDs, even for another slot's session leader), so the slot's config must be in its
+ * arguments.  NULL mark: a child just spawned here (it may not have exec'd yet). */
+static int pid_alive(pid_t pid, const char *mark)
 {
     char st;
     pid_t pg;
-    return pid > 1 && proc_stat(pid, &st, &pg) == 0 && st != 'Z' && pg == pid;
+    return pid > 1 && proc_stat(pid, &st, &pg) == 0 && st != 'Z' && pg == pid &&
+           (mark == NULL || has_arg(pid, mark));
 }
 
-/* Any live (non-zombie) member of the group. */
-/* Live (not zombie) members of a process group other than `skip`; with
- * `log`, name each in the log (why a stop was slow).  This machine's init
- * reaps late, so zombies must not count as running. */
-static int scan_group(pid_t pgid, pid_t skip, int log)
+/* Live (not zombie) members of a process group other than `skip` that belong to the
+ * slot (`mark` in their arguments); with `log`, name each in the log (why a stop was
+ * slow).  This machine's init reaps late, so zombies must not count as running. */
+static int scan_group(pid_t pgid, pid_t skip, int log, const char *mark)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -555,7 +593,7 @@ static int scan_group(pid_t pgid, pid_t skip, int log)
         char st;
         pid_t pg;
         if (*end != '\0' || pid <= 1 || pid == skip || proc_stat((pid_t)pid, &st, &pg) != 0 ||
-            pg != pgid || st == 'Z')
+            pg != pgid || st == 'Z' || !has_arg((pid_t)pid, mark))
             continue;
         found++;
         if (!log)
@@ -574,40 +612,42 @@ static int scan_group(pid_t pgid, pid_t skip, int log)
     return found;
 }
 
-static int group_alive(pid_t pgid)
+/* A group holding a live process of the slot is the slot's: a process group ID is not
+ * reused while any member lives. */
+static int group_alive(pid_t pgid, const char *mark)
 {
     if (pgid <= 1 || kill(-pgid, 0) != 0)
         return 0;
-    return scan_group(pgid, 0, 0) > 0;
+    return scan_group(pgid, 0, 0, mark) > 0;
 }
 
 /* SIGTERM the group, wait, then SIGKILL: nothing of it is left running. */
-static int kill_group(pid_t pgid, long timeout_ms)
+static int kill_group(pid_t pgid, long timeout_ms, const char *mark)
 {
-    if (!group_alive(pgid))
+    if (!group_alive(pgid, mark))
         return 0;
     kill(-pgid, SIGTERM);
     long start = now_ms(), end = start + timeout_ms;
-    while (group_alive(pgid) && now_ms() < end) {
+    while (group_alive(pgid, mark) && now_ms() < end) {
         /* Cyrus's master sometimes spins after SIGTERM once its children are
          * gone; it holds no mail data, so it need not be waited for */
-        if (now_ms() - start > 300 && scan_group(pgid, pgid, 0) == 0) {
+        if (now_ms() - start > 300 && scan_group(pgid, pgid, 0, mark) == 0) {
             kill(pgid, SIGKILL);
             ocf_log(OCF_DEBUG, "master %d alone after SIGTERM: SIGKILL", (int)pgid);
         }
         sleep_ms(10);
     }
-    if (!group_alive(pgid)) {
+    if (!group_alive(pgid, mark)) {
         ocf_log(OCF_DEBUG, "process group %d gone %ld ms after SIGTERM", (int)pgid,
                 now_ms() - start);
         return 0;
     }
     ocf_log(OCF_WARN, "process group %d ignored SIGTERM: SIGKILL", (int)pgid);
-    scan_group(pgid, 0, 1);
+    scan_group(pgid, 0, 1, mark);
     kill(-pgid, SIGKILL);
-    for (int i = 0; i < 300 && group_alive(pgid); i++)
+    for (int i = 0; i < 300 && group_alive(pgid, mark); i++)
         sleep_ms(10);
-    return group_alive(pgid) ? -1 : 0;
+    return group_alive(pgid, mark) ? -1 : 0;
 }
 
 int slot_listening(const char *addr, int port)
@@ -643,9 +683,9 @@ int slot_master_start(const struct slot *s, enum slot_role role, long timeout_ms
     int port = role == SLOT_MASTER ? s->imap_port : s->sync_port;
     long end = now_ms() + timeout_ms;
     while (now_ms() < end) {
-        if (!pid_alive(pid)) {
+        if (!pid_alive(pid, NULL)) {
             ocf_log(OCF_ERR, "Cyrus master exited during start (see %s and syslog)", log);
-            kill_group(pid, 2000);
+            kill_group(pid, 2000, conf);
             return -1;
         }
         if (slot_listening(s->m[s->self].addr, port)) {
@@ -684,8 +724,10 @@ void slot_unquiesce(const struct slot *s)
 
 int slot_master_stop(const struct slot *s, long timeout_ms)
 {
+    char conf[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
     pid_t pid = read_pid(s, "master.pid");
-    if (pid > 0 && kill_group(pid, timeout_ms) != 0)
+    if (pid > 0 && kill_group(pid, timeout_ms, conf) != 0)
         return -1;
     slot_state_del(s, "master.pid");
     return 0;
@@ -693,12 +735,16 @@ int slot_master_stop(const struct slot *s, long timeout_ms)
 
 int slot_master_alive(const struct slot *s)
 {
-    return pid_alive(read_pid(s, "master.pid"));
+    char conf[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    return pid_alive(read_pid(s, "master.pid"), conf);
 }
 
 int slot_group_alive(const struct slot *s)
 {
-    return group_alive(read_pid(s, "master.pid"));
+    char conf[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    return group_alive(read_pid(s, "master.pid"), conf);
 }
 
 /* ---------- rolling sync_client, one per replica channel ---------- */
@@ -728,8 +774,10 @@ int slot_sync_stop(const struct slot *s, int member, long timeout_ms)
 {
     char name[64];
     sync_pidname(s, member, name, sizeof(name));
+    char conf[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
     pid_t pid = read_pid(s, name);
-    if (pid > 0 && kill_group(pid, timeout_ms) != 0)
+    if (pid > 0 && kill_group(pid, timeout_ms, conf) != 0)
         return -1;
     slot_state_del(s, name);
     return 0;
@@ -739,7 +787,9 @@ int slot_sync_alive(const struct slot *s, int member)
 {
     char name[64];
     sync_pidname(s, member, name, sizeof(name));
-    return pid_alive(read_pid(s, name));
+    char conf[SLOT_PATH + 32];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    return pid_alive(read_pid(s, name), conf);
 }
 
 long slot_sync_pending_age(const struct slot *s, int member)

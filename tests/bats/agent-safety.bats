@@ -113,3 +113,27 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     wait_for 10 has_ids m2 late 2
     [ -z "$(outdated_attr m2)" ]
 }
+
+@test "agent-safety: a crashed master whose only replica is outdated keeps its log and is the one promoted" {
+    export OCF_RESKEY_outdate_grace=1
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    agent m2 stop
+    $LMTP "$(addr m1)" 10024 hank 3 solo "$T/accepted"
+    wait_for 15 monitor_until_score m1 m2 -INFINITY
+    [ "$(outdated_attr m2)" = 1 ]
+    # the machine of m1 dies; m2 could not have been promoted (it is marked)
+    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    agent m1 stop
+    agent m1 start
+    ! ls "$T"/m1/st1/state/ | grep -q '^parked-'
+    score_is m1 1
+    grep -q "keeping this former master's sync log" "$HA_LOGFILE"
+    agent m1 promote
+    agent m2 start
+    # promoted again, it replicates the writes of its kept log; the mark goes
+    wait_for 30 eval 'monitor m1 >/dev/null 2>&1; score_is m2 1000'
+    wait_for 10 has_ids m2 solo 3
+    [ -z "$(outdated_attr m2)" ]
+}

@@ -79,7 +79,7 @@ teardown() { agent_teardown; }
     [ "$status" -eq 8 ]
     run monitor m2
     [ "$status" -eq 0 ]
-    [ "$(score m1)" = 1000 ]
+    [ "$(score m1)" = 1100 ]
     [ "$(score m2)" = 1000 ]
     agent m1 demote
     [ -e "$T/m1/st1/state/handover-clean" ]
@@ -129,6 +129,40 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     run agent m1 monitor
     [ "$status" -eq 7 ]
     ! live_procs | grep -q "$T/m1/"
+}
+
+@test "agent: after a machine crash (every process gone) a probe says 7, a recurring monitor 9" {
+    agent m1 start
+    agent m1 promote
+    for g in $(recorded_groups); do kill -KILL -- "-$g"; done
+    wait_for 5 eval '[ -z "$(live_procs)" ]'
+    # the rebooted node's first probe must not report a failed master (no demote/stop cycle)
+    run agent m1 monitor
+    [ "$status" -eq 7 ]
+    run monitor m1
+    [ "$status" -eq 9 ]
+    agent m1 start
+    run agent m1 monitor
+    [ "$status" -eq 0 ]
+    agent m1 stop
+}
+
+@test "agent: a recorded PID reused by another slot's Cyrus (after a reboot) is not taken for ours" {
+    agent m1 start
+    agent m2 start
+    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    # a fresh PID namespace hands out small PIDs again: m1's record now names m2's master
+    cat "$T/m2/st1/state/master.pid" > "$T/m1/st1/state/master.pid"
+    run agent m1 monitor
+    [ "$status" -eq 7 ]
+    agent m1 stop
+    run agent m2 monitor
+    [ "$status" -eq 0 ]
+    agent m1 start
+    run agent m1 monitor
+    [ "$status" -eq 0 ]
+    run agent m2 monitor
+    [ "$status" -eq 0 ]
 }
 
 @test "agent: killed replica: monitor 1" {
@@ -196,4 +230,25 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     [[ "$output" == *"outdated"* ]]
     run monitor m2
     [ "$status" -eq 0 ]
+}
+
+@test "agent: post-start notify on the master re-confirms a restarted replica at once" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    wait_for 10 eval 'monitor m1 >/dev/null 2>&1; [ "$(score m2)" = 1000 ]'
+    agent m2 stop
+    agent m2 start
+    [ "$(score m2)" = 1 ]
+    # the master's cache still says 1000 was sent: a monitor alone does not resend it
+    monitor m1 || true
+    [ "$(score m2)" = 1 ]
+    agent m1 notify OCF_RESKEY_CRM_meta_notify_type=post OCF_RESKEY_CRM_meta_notify_operation=start \
+        OCF_RESKEY_CRM_meta_notify_start_uname="m2 "
+    [ "$(score m2)" = 1000 ]
+    # notifications about other operations change nothing
+    agent m2 stop; agent m2 start
+    agent m1 notify OCF_RESKEY_CRM_meta_notify_type=pre OCF_RESKEY_CRM_meta_notify_operation=start \
+        OCF_RESKEY_CRM_meta_notify_start_uname="m2"
+    [ "$(score m2)" = 1 ]
 }
