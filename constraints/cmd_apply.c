@@ -136,6 +136,81 @@ static int describe_moves(const struct ss_placement *old, const struct ss_placem
     return SS_EXIT_REFUSED;
 }
 
+/* symmetric-cluster as the operator set it; NULL when unset (caller frees). */
+static xmlChar *symmetric_option(xmlNodePtr conf)
+{
+    xmlNodePtr crm_config = first_child(conf, "crm_config");
+    for (xmlNodePtr set = crm_config ? crm_config->children : NULL; set; set = set->next)
+        for (xmlNodePtr nv = set->children; nv; nv = nv->next) {
+            if (nv->type != XML_ELEMENT_NODE)
+                continue;
+            xmlChar *name = xmlGetProp(nv, (const xmlChar *)"name");
+            int match = name && strcmp((const char *)name, "symmetric-cluster") == 0;
+            xmlFree(name);
+            if (match)
+                return xmlGetProp(nv, (const xmlChar *)"value");
+        }
+    return NULL;
+}
+
+/* Is resource `id` named by any location constraint (rsc= or a resource_set's ref)? */
+static int has_location(xmlNodePtr constraints, const xmlChar *id)
+{
+    for (xmlNodePtr c = constraints ? constraints->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, (const xmlChar *)"rsc_location"))
+            continue;
+        xmlChar *rsc = xmlGetProp(c, (const xmlChar *)"rsc");
+        int match = rsc && xmlStrEqual(rsc, id);
+        xmlFree(rsc);
+        if (match)
+            return 1;
+        for (xmlNodePtr set = c->children; set; set = set->next)
+            for (xmlNodePtr ref = set->children; ref; ref = ref->next) {
+                xmlChar *rid = ref->type == XML_ELEMENT_NODE
+                                   ? xmlGetProp(ref, (const xmlChar *)"id") : NULL;
+                match = rid && xmlStrEqual(rid, id);
+                xmlFree(rid);
+                if (match)
+                    return 1;
+            }
+    }
+    return 0;
+}
+
+/* Turning an unset symmetric-cluster into false (opt-in) would leave the operator's
+ * resources without a location constraint nowhere to run, stonith devices included:
+ * refuse, and say how to fix it. */
+static int refuse_opt_in(xmlNodePtr current_cib)
+{
+    xmlNodePtr conf = first_child(current_cib, "configuration");
+    xmlChar *sym = symmetric_option(conf);
+    int unset = sym == NULL;
+    xmlFree(sym);
+    if (!unset)
+        return 0;
+    xmlNodePtr resources = first_child(conf, "resources");
+    xmlNodePtr constraints = first_child(conf, "constraints");
+    int stranded = 0;
+    for (xmlNodePtr r = resources ? resources->children : NULL; r; r = r->next) {
+        if (r->type != XML_ELEMENT_NODE || ss_cib_is_owned(r))
+            continue;
+        xmlChar *id = xmlGetProp(r, (const xmlChar *)"id");
+        if (id && !has_location(constraints, id)) {
+            if (stranded++ == 0)
+                fprintf(stderr, "slotstore: apply: the stores need symmetric-cluster=false "
+                                "(opt-in), which would stop these resources, as no location "
+                                "constraint allows them anywhere:\n");
+            fprintf(stderr, "  %s\n", (const char *)id);
+        }
+        xmlFree(id);
+    }
+    if (stranded)
+        fprintf(stderr, "Nothing was changed.  Allow each on its nodes first (e.g. 'pcs "
+                        "constraint location RESOURCE prefers NODE1 NODE2 ...'), or set "
+                        "symmetric-cluster yourself ('pcs property set symmetric-cluster=false').\n");
+    return stranded > 0;
+}
+
 /* Build the new configuration section from the current one. */
 static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_placement *p,
                                     struct ss_error *err)
@@ -231,6 +306,10 @@ int cmd_apply(int argc, char **argv)
     }
     if ((mv.slot_moves > 0 || mv.master_moves > 0) && !o.allow_moves) {
         exit_code = describe_moves(old, p, &mv);
+        goto out;
+    }
+    if (refuse_opt_in(current)) {
+        exit_code = SS_EXIT_REFUSED;
         goto out;
     }
     conf = new_configuration(current, p, &err);

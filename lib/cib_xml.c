@@ -175,8 +175,10 @@ static void cluster_options(xmlNodePtr crm_config)
     nvpair(set, id, "dc-deadtime", "5s");
 }
 
-/* One stonith device able to fence every machine (the lab's, or IPMI/PDU). */
-static void add_fence_device(const struct ss_topology *t, xmlNodePtr resources)
+/* One stonith device able to fence every machine (the lab's, or IPMI/PDU), allowed on
+ * every machine: in an opt-in cluster a device without a location is disabled. */
+static void add_fence_device(const struct ss_topology *t, xmlNodePtr resources,
+                             xmlNodePtr constraints)
 {
     const char *id = SS_ID_PREFIX "fence";
     xmlNodePtr prim = xmlNewNode(NULL, X("primitive"));
@@ -203,6 +205,15 @@ static void add_fence_device(const struct ss_topology *t, xmlNodePtr resources)
         xmlAddPrevSibling(resources->children, prim);
     else
         xmlAddChild(resources, prim);
+    for (int i = 0; i < t->nmachines; i++) {
+        char lid[256];
+        snprintf(lid, sizeof(lid), SS_ID_PREFIX "loc-fence-%s", t->machines[i].name);
+        xmlNodePtr loc = child(constraints, "rsc_location");
+        attr(loc, "id", lid);
+        attr(loc, "rsc", id);
+        attr(loc, "node", t->machines[i].name);
+        attr(loc, "score", "0");
+    }
 }
 
 int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_error *err)
@@ -232,7 +243,7 @@ int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_erro
         attr(node, "uname", p->topo->machines[i].name);
     }
     if (p->topo->fence_agent)
-        add_fence_device(p->topo, res);
+        add_fence_device(p->topo, res, con);
     xmlAddChild(conf, res);
     xmlAddChild(conf, con);
     child(cib, "status");

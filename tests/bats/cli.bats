@@ -118,6 +118,39 @@ promoted_by_simulate() {
     grep -q 'id="web"' "$TMP/live.xml"
 }
 
+@test "apply refuses to make the cluster opt-in when that would strand an operator's resources" {
+    cat > "$TMP/bare.xml" <<'EOT'
+<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration><crm_config/><nodes/>
+    <resources>
+      <primitive id="fence-a" class="stonith" type="fence_dummy"/>
+      <primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>
+    </resources>
+    <constraints><rsc_location id="web-on-1" rsc="web" node="imap01" score="0"/></constraints>
+  </configuration><status/></cib>
+EOT
+    cp "$TMP/bare.xml" "$TMP/before.xml"
+    run env CIB_file="$TMP/bare.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"symmetric-cluster=false"* ]]
+    [[ "$output" == *"  fence-a"* ]]
+    [[ "$output" != *"  web"* ]]
+    cmp "$TMP/bare.xml" "$TMP/before.xml"
+    # once the operator allowed it somewhere, apply goes ahead and makes the cluster opt-in
+    sed -i 's|<constraints>|<constraints><rsc_location id="fa" rsc="fence-a" node="imap02" score="0"/>|' "$TMP/bare.xml"
+    run env CIB_file="$TMP/bare.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    grep -q 'name="symmetric-cluster" value="false"' "$TMP/bare.xml"
+}
+
+@test "cib: the fence device may run on every machine of the opt-in cluster" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    [ "$(xmllint --xpath 'count(//rsc_location[@rsc="slotstore-fence"])' "$TMP/cib.xml")" -eq 4 ]
+    # Pacemaker starts it (without the locations it stays Stopped: disabled for fencing)
+    run crm_simulate -S -x "$TMP/cib.xml" -u imap01 -u imap02 -u imap03 -u imap04
+    [[ "$output" == *"Start      slotstore-fence"* ]]
+}
+
 @test "plan --from a CIB prints the moves against their lower bound" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
     cp "$DATA/four.topo" "$TMP/five.topo"
