@@ -22,6 +22,7 @@ int cmd_cib(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_marks(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* Print err on stderr as "slotstore: <msg>" and return the matching exit code. */
 int cli_fail(const struct ss_error *err);

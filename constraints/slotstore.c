@@ -27,6 +27,7 @@ static const char usage[] =
     "  simulate [--cib FILE]  run crm_simulate: steady state and every machine failure\n"
     "       [--pairs]         also every double failure\n"
     "  marks [--clear]        list the agents' outdated marks; remove leftover ones\n"
+    "  status                 masters now against the plan, slot states, manual moves\n"
     "\n"
     "Common options:\n"
     "  --output-as=text|xml   output format (default text)\n"
@@ -35,7 +36,8 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 success, 1 runtime error (cluster, I/O, crm_simulate), 2 bad input\n"
     "(usage, topology, impossible request), 3 refused for safety, 4 check failed.\n"
-    "Environment: CIB_file=FILE makes apply work on a CIB file instead of the cluster.\n"
+    "Environment: CIB_file=FILE makes apply, simulate, marks and status use a CIB file\n"
+    "instead of the cluster.\n"
     "See slotstore(8) and slotstore-topology(5).\n";
 
 struct command {
@@ -49,6 +51,7 @@ static const struct command commands[] = {
     {"apply", cmd_apply},
     {"simulate", cmd_simulate},
     {"marks", cmd_marks},
+    {"status", cmd_status},
     {NULL, NULL},
 };
 
