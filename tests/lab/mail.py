@@ -4,6 +4,7 @@
   mail.py stores CIB                       each store and its slot addresses, from a CIB
   mail.py load CIB DIR STOPFILE [RATE]     deliver to every store until STOPFILE exists
   mail.py check CIB DIR                    is every accepted message there exactly once?
+  mail.py lhlo ADDR...                     exit 0 when LMTP answers on every ADDR
   mail.py probe ADDR... --log FILE --stop STOPFILE
                                            deliver to each ADDR in turn, log each accept
 
@@ -169,6 +170,16 @@ def cmd_probe(addrs, logpath, stop):
     return 0
 
 
+def cmd_lhlo(addrs):
+    for a in addrs:
+        try:
+            conn = smtplib.LMTP(a, LMTP_PORT, timeout=2)
+            conn.quit()
+        except (OSError, smtplib.SMTPException):
+            return 1
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "stores":
         for st, (addrs, _) in sorted(stores_from_cib(argv[2]).items()):
@@ -178,6 +189,8 @@ def main(argv):
         return cmd_load(argv[2], argv[3], argv[4], float(argv[5]) if len(argv) == 6 else 10.0)
     if len(argv) == 4 and argv[1] == "check":
         return cmd_check(argv[2], argv[3])
+    if len(argv) >= 3 and argv[1] == "lhlo":
+        return cmd_lhlo(argv[2:])
     if len(argv) >= 7 and argv[1] == "probe" and argv[-4] == "--log" and argv[-2] == "--stop":
         return cmd_probe(argv[2:-4], argv[-3], argv[-1])
     sys.stderr.write(__doc__)
