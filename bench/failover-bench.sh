@@ -12,6 +12,7 @@
 # RUNS (default 2) switchovers and kills per token value; prints one table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo="$PWD"
 RUNS="${1:-2}"
 [ "$(id -u)" -eq 0 ] || { echo "failover-bench: needs root (the lab)" >&2; exit 2; }
 tests/build.sh >/dev/null
@@ -20,7 +21,7 @@ export LAB_DIR=/run/slotstore-lab-bench LAB_PREFIX=sslabb-
 . tests/lab/e2e.bash
 work="$LAB_DIR/bench"
 export E2E_CIB="$work/cib.xml"
-TOPO=tests/data/lab.topo
+TOPO="$repo/tests/data/lab.topo"
 trap '"$LAB" down >/dev/null 2>&1 || true' EXIT
 
 # longest gap between two accepted deliveries of STORE in load dir DIR after time T0

@@ -35,7 +35,7 @@ if [ "$(id -u)" -ne 0 ] || ! unshare --net --pid --mount --uts --ipc --fork true
 fi
 
 export LAB_DIR="${LAB_DIR:-/run/slotstore-lab}" LAB_PREFIX="${LAB_PREFIX:-sslab-}"
-TOPO=tests/data/lab.topo
+TOPO="$repo/tests/data/lab.topo"
 # shellcheck source=tests/lab/e2e.bash
 . tests/lab/e2e.bash
 work="$LAB_DIR/demo"
@@ -81,7 +81,10 @@ record "delivering to all 8 stores"
 victim=imap01
 step "Prediction: if $victim dies (plan + slotstore simulate, i.e. Pacemaker's scheduler)"
 on_live "$SLOTSTORE" simulate --output-as=xml >"$work/simulate.xml" || die "slotstore simulate disagrees with the plan"
-grep -o "<failure failed=\"$victim\"[^>]*>" "$work/simulate.xml" | sed 's/^/   /'
+fail="$(grep -o "<failure failed=\"$victim\"[^>]*>" "$work/simulate.xml")"
+attr() { sed -n "s/.* $1=\"\([^\"]*\)\".*/\1/p" <<<"$fail"; }
+printf '   crm_simulate: busiest survivor %s with %s masters (lower bound %s), %s stores without a master, %s off the plan\n' \
+    "$(attr busiest)" "$(attr busiest-masters)" "$(attr bound)" "$(attr without-master)" "$(attr off-plan)"
 mapfile -t predicted < <(e2e_cluster target "$E2E_CIB" "$victim" | sed 's/ /=/')
 printf '   %s\n' "${predicted[@]/=/ -> }"
 
@@ -113,6 +116,9 @@ if check_mail "$work/mail" | tee "$work/mail.txt"; then
 else
     die "mail was lost or duplicated (see above)"
 fi
+
+step "slotstore status"
+on_live "$SLOTSTORE" status
 
 step "The story"
 printf '%s\n' "${story[@]}"

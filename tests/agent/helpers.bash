@@ -62,7 +62,7 @@ recorded_groups() {
 live_procs() {
     local p c
     for p in /proc/[0-9]*; do
-        c=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+        c=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
         case "$c" in *cyrus/bin/*"$T/"*) grep -q '^State:.*Z' "$p/status" 2>/dev/null || echo "${p#/proc/} $c" ;; esac
     done
 }

@@ -102,11 +102,20 @@ teardown() {
     [ -z "$(cli_constraints)" ]
     sleep 5   # the plan's preferences must not pull it back
     [ "$(master_of "$st")" = "$to" ]
+    # slotstore status shows the manual move against the plan
+    run on_live "$SLOTSTORE" status
+    echo "$output"
+    [ "$status" -eq 0 ]
+    echo "$output" | grep -E "^$st +$to +$m .*moved"
+    [[ "$output" == *"7 of 8 masters as planned"* ]]
     # crm_resource --move --promoted back, then --clear: it stays
     wait_for 60 all_in_sync
     on_live crm_resource --move --promoted -r "$st" -N "$m"
     wait_for 60 eval '[ "$(master_of "$st")" = "$m" ]'
     [ -n "$(cli_constraints)" ]
+    run on_live "$SLOTSTORE" status --output-as=xml
+    [[ "$output" == *"<constraint id=\"cli-prefer-$st\""* ]]
+    [[ "$output" == *"as-planned=\"8\""* ]]
     on_live crm_resource --clear -r "$st"
     [ -z "$(cli_constraints)" ]
     sleep 5
