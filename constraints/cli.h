@@ -23,6 +23,8 @@ int cmd_apply(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_marks(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_drain(int argc, char **argv);
+int cmd_undrain(int argc, char **argv);
 
 /* Print err on stderr as "slotstore: <msg>" and return the matching exit code. */
 int cli_fail(const struct ss_error *err);

@@ -28,6 +28,13 @@ static const char usage[] =
     "       [--pairs]         also every double failure\n"
     "  marks [--clear]        list the agents' outdated marks; remove leftover ones\n"
     "  status                 masters now against the plan, slot states, manual moves\n"
+    "  drain MACHINE          move every master off MACHINE (planned switchovers)\n"
+    "       [--parallel N]    at most N stores moving at a time (default 4)\n"
+    "       [--timeout S]     per store (default 120 s)\n"
+    "       [--dry-run]       simulate on a copy of the CIB, change nothing\n"
+    "  undrain MACHINE        move back the stores MACHINE is the planned master of,\n"
+    "       [--wait S]        once its slots caught up (waiting up to S, default 600 s)\n"
+    "       [--parallel N] [--timeout S] [--dry-run]   as for drain\n"
     "\n"
     "Common options:\n"
     "  --output-as=text|xml   output format (default text)\n"
@@ -36,8 +43,8 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 success, 1 runtime error (cluster, I/O, crm_simulate), 2 bad input\n"
     "(usage, topology, impossible request), 3 refused for safety, 4 check failed.\n"
-    "Environment: CIB_file=FILE makes apply, simulate, marks and status use a CIB file\n"
-    "instead of the cluster.\n"
+    "Environment: CIB_file=FILE makes apply, simulate, marks, status and drain/undrain\n"
+    "--dry-run use a CIB file instead of the cluster.\n"
     "See slotstore(8) and slotstore-topology(5).\n";
 
 struct command {
@@ -52,6 +59,8 @@ static const struct command commands[] = {
     {"simulate", cmd_simulate},
     {"marks", cmd_marks},
     {"status", cmd_status},
+    {"drain", cmd_drain},
+    {"undrain", cmd_undrain},
     {NULL, NULL},
 };
 
