@@ -215,11 +215,23 @@ static void kick_sync_client(const struct slot *s, int i, long age, int marked)
 /* Replication lag of a replica as the master sees it: seconds its sync log
  * has waited (0 = drained), as the transient node attribute
  * slotstore-lag-<store> on the replica's node; forked only on change. */
+/* The lag in coarse steps (seconds, rounded down): an attribute that followed every second
+ * of jitter under load would rewrite the CIB, and so abort Pacemaker's transition, on
+ * almost every monitor of every store, slowing every failover and planned move. */
+static long lag_step(long age)
+{
+    static const long steps[] = {2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 86400};
+    long v = 0;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && age >= steps[i]; i++)
+        v = steps[i];
+    return v;
+}
+
 static void publish_lag(const struct slot *s, int member, long age)
 {
     char cache[48], last[32] = "", value[32], name[96];
     snprintf(cache, sizeof(cache), "lag.%s", s->m[member].channel);
-    snprintf(value, sizeof(value), "%ld", age);
+    snprintf(value, sizeof(value), "%ld", lag_step(age));
     if (slot_state_get(s, cache, last, sizeof(last)) == 0 && strcmp(last, value) == 0)
         return;
     snprintf(name, sizeof(name), "slotstore-lag-%s", s->store);

@@ -3,12 +3,15 @@
  * replicas; `slotstore undrain MACHINE`: once its slots have caught up, move
  * back the stores it is the planned master of.
  *
- * A move is what an operator would do by hand: `crm_resource --move
+ * A move is what an operator would do by hand with `crm_resource --move
  * --promoted -r STORE -N TARGET` (constraint cli-prefer-STORE, role
  * Promoted, INFINITY), wait until crm_mon shows STORE Promoted on TARGET and
- * no longer on the old machine, then `crm_resource --clear -r STORE -N
- * TARGET` (removes that constraint only; the running master's score 1100
- * keeps the store there).  The agent's demote hands over losslessly.
+ * no longer on the old machine, then remove that constraint (the running
+ * master's score 1100 keeps the store there).  Moves go in batches of
+ * --parallel: the batch's constraints are added in one CIB update and removed
+ * in one (one transition for the batch; each crm_resource call would cost a
+ * second and abort the transition in progress).  The agent's demote hands
+ * over losslessly.
  *
  * State comes from cluster_state.c (crm_mon + CIB).  A target is the first
  * machine of the store's `slots`, other than the one drained, that is online
@@ -64,9 +67,10 @@ static const char drain_usage[] =
     "mastered there goes to its target, the first machine of its 'slots' (failover order)\n"
     "other than MACHINE that is online, runs it as a replica in sync (promotion score\n"
     ">= 1000), has no outdated mark and no cli-* ban.  MACHINE's slots keep running as\n"
-    "replicas; nothing is stopped.  Per store: crm_resource --move --promoted -r STORE\n"
-    "-N TARGET, wait until crm_mon shows it Promoted on TARGET, crm_resource --clear -r\n"
-    "STORE -N TARGET.  The agent's demote hands over without losing mail.\n"
+    "replicas; nothing is stopped.  Per batch of N stores: the constraints crm_resource\n"
+    "--move --promoted -r STORE -N TARGET writes (cli-prefer-STORE) in one CIB update,\n"
+    "wait until crm_mon shows each Promoted on its TARGET, remove them in one update.\n"
+    "The agent's demote hands over without losing mail.\n"
     "\n"
     "Refuses (exit 3, nothing changed) when a store has no target, the cluster has no\n"
     "quorum, or another drain/undrain holds the lock (cluster_property_set\n"
@@ -74,7 +78,7 @@ static const char drain_usage[] =
     "SIGTERM).\n"
     "\n"
     "Options:\n"
-    "  --parallel N          at most N stores moving at a time (default 4)\n"
+    "  --parallel N          stores moved together in one batch (default 4)\n"
     "  --timeout SECONDS     per store (default 120): then its constraint is removed, the\n"
     "                        store reported failed, the others go on, exit 1\n"
     "  --dry-run             change nothing: add the constraints to a copy of the CIB,\n"
@@ -103,7 +107,7 @@ static const char undrain_usage[] =
     "another drain/undrain holds the lock.\n"
     "\n"
     "Options:\n"
-    "  --parallel N          at most N stores moving at a time (default 4)\n"
+    "  --parallel N          stores moved together in one batch (default 4)\n"
     "  --timeout SECONDS     per store (default 120)\n"
     "  --wait SECONDS        for the slots to catch up (default 600; 0 with --dry-run)\n"
     "  --dry-run             change nothing: simulate the moves on a copy of the CIB\n"
@@ -750,19 +754,6 @@ static void move_end(struct move *mv, enum mv_result result, char *why, double t
     g_free(clear_why);
 }
 
-static void move_start(struct move *mv)
-{
-    char *why = NULL;
-    mv->start = now();
-    if (constraint_add(mv, NULL, &why) == 0) {
-        mv->result = MV_MOVING;
-        g_free(why);
-        return;
-    }
-    /* it may have half-happened: clear what might be there */
-    move_end(mv, MV_FAILED, why, now());
-}
-
 static int arrived(const struct cluster_state *cs, const struct move *mv)
 {
     int i = cs_store_index(cs, mv->store);
@@ -777,31 +768,6 @@ static const char *master_now(const struct cluster_state *cs, const char *store)
 {
     int i = cs_store_index(cs, store);
     return i >= 0 ? or_none(cs->s[i].master) : "unknown";
-}
-
-/* One crm_mon for every store in flight. */
-static void moves_poll(struct drain *d, struct cluster_state *cs, char **poll_error)
-{
-    struct ss_error err = {0};
-    int ok = cluster_state_read_roles(cs, NULL, &err) == 0;
-    if (!ok) {
-        g_free(*poll_error);
-        *poll_error = g_strdup(err.msg);
-    }
-    double t = now();
-    for (int i = 0; i < d->nmv; i++) {
-        struct move *mv = &d->mv[i];
-        if (mv->result != MV_MOVING)
-            continue;
-        if (ok && arrived(cs, mv))
-            move_end(mv, MV_MOVED, NULL, t);
-        else if (t - mv->start >= d->o.timeout)
-            move_end(mv, MV_FAILED,
-                     g_strdup_printf("not Promoted on %s after %g s (master: %s%s%s)", mv->to,
-                                     d->o.timeout, ok ? master_now(cs, mv->store) : "unknown",
-                                     ok ? "" : "; ", ok ? "" : *poll_error),
-                     t);
-    }
 }
 
 static void moves_progress(const struct drain *d)
@@ -839,24 +805,137 @@ static void moves_interrupt(struct drain *d, const struct cluster_state *cs)
     }
 }
 
+/* A batch's constraints in one CIB update: for each move the constraint crm_resource
+ * --move --promoted writes (cli-prefer-STORE, role Promoted, INFINITY on the target).
+ * One update, one transition for the whole batch: on a busy cluster each crm_resource
+ * call costs about a second and aborts the transition in progress. */
+static int batch_add(struct drain *d, int first, int n, char **why)
+{
+    GString *x = g_string_new("<constraints>");
+    for (int i = first; i < first + n; i++)
+        g_string_append_printf(x,
+                               "<rsc_location id=\"" CS_MANUAL_PREFIX "prefer-%s\" rsc=\"%s\" "
+                               "role=\"Promoted\" node=\"%s\" score=\"INFINITY\"/>",
+                               d->mv[i].store, d->mv[i].store, d->mv[i].to);
+    g_string_append(x, "</constraints>");
+    char *argv[] = {"cibadmin", "--modify", "--allow-create", "--scope", "constraints",
+                    "--xml-text", x->str, NULL};
+    struct cs_child c;
+    int rc = run_child(argv, NULL, &c, why);
+    cs_child_clear(&c);
+    g_string_free(x, TRUE);
+    return rc;
+}
+
+/* Remove the batch's constraints (only ours: id and target node) in one CIB update;
+ * --force because cibadmin refuses XPath deletes otherwise. */
+static int batch_clear(struct drain *d, int first, int n, char **why)
+{
+    GString *x = g_string_new("//constraints/rsc_location[");
+    for (int i = first; i < first + n; i++)
+        g_string_append_printf(x, "%s(@id='" CS_MANUAL_PREFIX "prefer-%s' and @node='%s')",
+                               i > first ? " or " : "", d->mv[i].store, d->mv[i].to);
+    g_string_append(x, "]");
+    char *argv[] = {"cibadmin", "--delete-all", "--force", "--xpath", x->str, NULL};
+    struct cs_child c;
+    int rc = run_child(argv, NULL, &c, why);
+    cs_child_clear(&c);
+    g_string_free(x, TRUE);
+    return rc;
+}
+
+/* End every move of the batch still in flight (result r), then clear the batch. */
+static void batch_end(struct drain *d, int first, int n, double t)
+{
+    char *why = NULL;
+    int cleared = batch_clear(d, first, n, &why) == 0;
+    for (int i = first; i < first + n; i++) {
+        struct move *mv = &d->mv[i];
+        if (mv->result == MV_MOVING) {
+            mv->result = MV_MOVED;
+            if (mv->seconds == 0) /* not seen arriving: timed at the end */
+                mv->seconds = t - mv->start;
+        }
+        if (!cleared) {
+            mv->leftover = 1;
+            set_why(mv, g_strdup_printf("%s%sconstraint " CS_MANUAL_PREFIX "prefer-%s left (%s): "
+                                        "remove it with crm_resource --clear -r %s -N %s",
+                                        mv->why ? mv->why : "", mv->why ? "; " : "", mv->store,
+                                        why, mv->store, mv->to));
+        }
+    }
+    g_free(why);
+}
+
+/* Poll a batch until every move arrived or timed out; moves that arrive are timed
+ * then, the batch's constraints are cleared together at the end. */
+static void batch_wait(struct drain *d, struct cluster_state *cs, int first, int n)
+{
+    char *poll_error = NULL;
+    for (;;) {
+        moves_progress(d);
+        int moving = 0;
+        for (int i = first; i < first + n; i++)
+            moving += d->mv[i].result == MV_MOVING && d->mv[i].seconds == 0;
+        if (moving == 0 || dr_signal)
+            break;
+        sleep_ms(DR_POLL_MS);
+        if (dr_signal)
+            break;
+        struct ss_error err = {0};
+        int ok = cluster_state_read_roles(cs, NULL, &err) == 0;
+        if (!ok) {
+            g_free(poll_error);
+            poll_error = g_strdup(err.msg);
+        }
+        double t = now();
+        for (int i = first; i < first + n; i++) {
+            struct move *mv = &d->mv[i];
+            if (mv->result != MV_MOVING || mv->seconds != 0)
+                continue;
+            if (ok && arrived(cs, mv)) {
+                mv->seconds = t - mv->start;
+            } else if (t - mv->start >= d->o.timeout) {
+                mv->result = MV_FAILED;
+                mv->seconds = t - mv->start;
+                set_why(mv, g_strdup_printf("not Promoted on %s after %g s (master: %s%s%s)",
+                                            mv->to, d->o.timeout,
+                                            ok ? master_now(cs, mv->store) : "unknown",
+                                            ok ? "" : "; ", ok ? "" : poll_error));
+            }
+        }
+    }
+    g_free(poll_error);
+}
+
 static void moves_run(struct drain *d, struct cluster_state *cs)
 {
-    int next = 0;
-    char *poll_error = NULL;
-    while (!dr_signal && (next < d->nmv || count_result(d, MV_MOVING) > 0)) {
-        while (!dr_signal && next < d->nmv && count_result(d, MV_MOVING) < d->o.parallel)
-            move_start(&d->mv[next++]);
-        moves_progress(d);
-        if (dr_signal || count_result(d, MV_MOVING) == 0)
+    for (int first = 0; first < d->nmv && !dr_signal; first += d->o.parallel) {
+        int n = d->nmv - first < d->o.parallel ? d->nmv - first : d->o.parallel;
+        char *why = NULL;
+        double t0 = now();
+        for (int i = first; i < first + n; i++) {
+            d->mv[i].start = t0;
+            d->mv[i].seconds = 0;
+            d->mv[i].result = MV_MOVING;
+        }
+        if (batch_add(d, first, n, &why) != 0) {
+            for (int i = first; i < first + n; i++) {
+                d->mv[i].result = MV_FAILED;
+                set_why(&d->mv[i], g_strdup(why));
+            }
+            g_free(why);
+            batch_end(d, first, n, now()); /* it may have half-happened */
             continue;
-        sleep_ms(DR_POLL_MS);
-        if (!dr_signal)
-            moves_poll(d, cs, &poll_error);
+        }
+        batch_wait(d, cs, first, n);
+        if (dr_signal)
+            break;
+        batch_end(d, first, n, now());
     }
     if (dr_signal)
         moves_interrupt(d, cs);
     progress_done(d);
-    g_free(poll_error);
 }
 
 /* ---- dry run ------------------------------------------------------------ */
@@ -1015,7 +1094,7 @@ static const char *done_word(const struct drain *d)
 
 static void text_dry_run(const struct drain *d)
 {
-    printf("%s %s (dry run%s%s%s): %d master%s to move, at most %d at a time\n", d->o.verb,
+    printf("%s %s (dry run%s%s%s): %d master%s to move, in batches of %d\n", d->o.verb,
            d->o.machine, d->cib_file ? ", CIB_file=" : "", d->cib_file ? d->cib_file : "",
            d->cib_file ? "" : ", live cluster", d->nmv, d->nmv == 1 ? "" : "s", d->o.parallel);
     printf("%-16s %-16s %-16s %-16s %s\n", "STORE", "FROM", "TO", "PACEMAKER", "RESULT");
@@ -1207,7 +1286,7 @@ static int live_run(struct drain *d, struct cluster_state *cs)
     if (rc == 0 && d->nmv > 0) {
         print_notes(d);
         if (d->o.out != SS_OUT_XML)
-            printf("%s %s: %d master%s to move, at most %d at a time\n", d->o.verb,
+            printf("%s %s: %d master%s to move, in batches of %d\n", d->o.verb,
                    d->o.machine, d->nmv, d->nmv == 1 ? "" : "s", d->o.parallel);
         fflush(stdout);
         double t0 = now();

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# Maintenance on a real cluster: slotstore drain / undrain on a 4-machine lab with 32 stores
+# of real Cyrus slots (tests/data/lab16.topo: 8 masters a machine), continuous LMTP
+# delivery to every store. teardown_file always runs `lab down`.
+
+export LAB_DIR=/run/slotstore-lab-maint
+export LAB_PREFIX=sslabm-
+export LAB_SLOTS=16
+TOPO="$BATS_TEST_DIRNAME/../data/lab16.topo"
+
+load ../lab/e2e
+
+setup_file() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+    unshare --net --pid --mount --uts --ipc --fork true 2>/dev/null || skip "no namespaces here"
+    [ -x /usr/lib/cyrus/bin/master ] || skip "cyrus-imapd is not installed"
+    "$LAB" down >/dev/null 2>&1 || true
+    "$LAB" up 4 >"$BATS_FILE_TMPDIR/up.log" 2>&1
+    export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"
+    on_live "$SLOTSTORE" apply "$TOPO" >/dev/null
+    e2e_save_cib
+    wait_for 180 as_planned
+    wait_for 120 all_in_sync
+}
+
+teardown_file() {
+    local d
+    for d in "$BATS_FILE_TMPDIR"/load-*; do [ -d "$d" ] && stop_load "$d"; done
+    "$LAB" down >/dev/null 2>&1 || true
+}
+
+setup() { export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"; }
+
+teardown() {
+    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+        e2e_logs 15
+        echo "== slotstore status"; on_live "$SLOTSTORE" status 2>/dev/null || true
+    fi
+}
+
+lock_present() { on_live cibadmin -Q -o crm_config | grep -q 'slotstore-maintenance-lock'; }
+masters_on() { masters | awk -v m="$1" '$2 == m' | wc -l; }
+replicas_on() {
+    on_live crm_mon -1 --output-as=xml | e2e_cluster roles | awk -v m="$1" '$2 == m && $3 == "Unpromoted"' | wc -l
+}
+
+@test "maintenance: bad input is refused and changes nothing" {
+    run on_live "$SLOTSTORE" drain imap99
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"imap01"* ]]
+    local before; before="$(on_live cibadmin -Q -o configuration | md5sum)"
+    # a drain while another holds the lock
+    on_live cibadmin --create -o crm_config -X '<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap02 by test"/></cluster_property_set>'
+    run on_live "$SLOTSTORE" drain imap01
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"drain imap02 by test"* ]]
+    on_live cibadmin --delete -o crm_config -X '<cluster_property_set id="slotstore-maintenance-lock"/>'
+    [ "$(on_live cibadmin -Q -o configuration | md5sum)" = "$before" ]
+    [ "$(masters_on imap01)" -eq 8 ]
+    [ -z "$(cli_constraints)" ]
+}
+
+@test "maintenance: drain a machine with 8 masters under continuous delivery: all leave, nothing lost, nothing left" {
+    local d="$BATS_FILE_TMPDIR/load-drain" t0
+    [ "$(masters_on imap01)" -eq 8 ]
+    start_load "$d" 3
+    sleep 2
+    t0="$(e2e_now)"
+    run on_live "$SLOTSTORE" drain imap01 --parallel 4
+    echo "$output"
+    [ "$status" -eq 0 ]
+    echo "# drain of imap01 (8 masters, --parallel 4): $(e2e_since "$t0") s" >&3
+    echo "$output" | sed 's/^/# /' >&3
+    [ "$(masters_on imap01)" -eq 0 ]
+    # its slots stay up as replicas, every store still has one master
+    [ "$(replicas_on imap01)" -eq 16 ]
+    [ "$(masters | wc -l)" -eq 32 ]
+    [ -z "$(cli_constraints)" ]
+    ! lock_present
+    sleep 2
+    stop_load "$d"
+    run check_mail "$d"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # no drained store was without a master for longer than one switchover (a few s)
+    echo "$output" | awk 'NR > 1 && $7 > 10 { bad = 1 } END { exit bad }'
+}
+
+@test "maintenance: undrain after a stop and restart with mail delivered meanwhile: back after catch-up, nothing lost" {
+    local d="$BATS_FILE_TMPDIR/load-undrain" t0
+    [ "$(masters_on imap01)" -eq 0 ]
+    start_load "$d" 3
+    "$LAB" stop imap01
+    sleep 3   # mail imap01's replicas have not got
+    "$LAB" start imap01 >/dev/null
+    "$LAB" wait-online 90
+    t0="$(e2e_now)"
+    run on_live "$SLOTSTORE" undrain imap01 --parallel 4
+    echo "$output"
+    [ "$status" -eq 0 ]
+    echo "# undrain of imap01 (catch-up + 8 moves): $(e2e_since "$t0") s" >&3
+    as_planned
+    [ -z "$(cli_constraints)" ]
+    ! lock_present
+    sleep 2
+    stop_load "$d"
+    run check_mail "$d"
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
