@@ -28,6 +28,8 @@ static const char usage[] =
     "       [--pairs]         also every double failure\n"
     "  marks [--clear]        list the agents' outdated marks; remove leftover ones\n"
     "  status                 masters now against the plan, slot states, manual moves\n"
+    "  cleanup [--yes]        explain leftover cli-* constraints, marks, old constraints;\n"
+    "                         remove them (one CIB update)\n"
     "  drain MACHINE          move every master off MACHINE (planned switchovers)\n"
     "       [--parallel N]    at most N stores moving at a time (default 4)\n"
     "       [--timeout S]     per store (default 120 s)\n"
@@ -43,8 +45,8 @@ static const char usage[] =
     "\n"
     "Exit codes: 0 success, 1 runtime error (cluster, I/O, crm_simulate), 2 bad input\n"
     "(usage, topology, impossible request), 3 refused for safety, 4 check failed.\n"
-    "Environment: CIB_file=FILE makes apply, simulate, marks, status and drain/undrain\n"
-    "--dry-run use a CIB file instead of the cluster.\n"
+    "Environment: CIB_file=FILE makes apply, simulate, marks, status, cleanup and\n"
+    "drain/undrain --dry-run use a CIB file instead of the cluster.\n"
     "See slotstore(8) and slotstore-topology(5).\n";
 
 struct command {
@@ -59,6 +61,7 @@ static const struct command commands[] = {
     {"simulate", cmd_simulate},
     {"marks", cmd_marks},
     {"status", cmd_status},
+    {"cleanup", cmd_cleanup},
     {"drain", cmd_drain},
     {"undrain", cmd_undrain},
     {NULL, NULL},

@@ -60,6 +60,26 @@ replicas_on() {
     [ -z "$(cli_constraints)" ]
 }
 
+@test "maintenance: cleanup lists an operator's leftover ban on a store and removes it with --yes" {
+    local st r
+    read -r st r < <(e2e_cluster slots "$E2E_CIB" | awk '$2 == "imap02" { print $1, $3; exit }')
+    # a ban of the replica's promotion moves nothing, but blocks a failover there
+    on_live crm_resource --ban --promoted -r "$st" -N "$r"
+    run on_live "$SLOTSTORE" cleanup
+    echo "$output"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"cli-ban-$st-on-$r"* ]]
+    [ -n "$(cli_constraints)" ]
+    run on_live "$SLOTSTORE" cleanup --yes
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -z "$(cli_constraints)" ]
+    run on_live "$SLOTSTORE" cleanup
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to clean up"* ]]
+    as_planned
+}
+
 @test "maintenance: drain a machine with 8 masters under continuous delivery: all leave, nothing lost, nothing left" {
     local d="$BATS_FILE_TMPDIR/load-drain" t0
     [ "$(masters_on imap01)" -eq 8 ]

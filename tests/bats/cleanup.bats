@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# slotstore cleanup: leftover cli-* constraints, outdated marks and
+# slotstore-* constraints of an older topology, on CIB files that crm_simulate
+# brought to a steady state (no cluster needed).
+
+setup() {
+    SLOTSTORE=${SLOTSTORE:-$BATS_TEST_DIRNAME/../../constraints/slotstore}
+    DATA=$BATS_TEST_DIRNAME/../data
+    TMP=$(mktemp -d)
+    # never the live cluster: anything that reaches for one gets this missing file
+    export CIB_file=$TMP/no-cluster.xml
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+# $TMP/live.xml: the CIB of four.topo after Pacemaker started every store;
+# $TMP/plan.xml: the plan of the same topology.
+steady() {
+    "$SLOTSTORE" cib "$DATA/four.topo" --output "$TMP/cib.xml"
+    "$SLOTSTORE" plan "$DATA/four.topo" --output-as=xml > "$TMP/plan.xml"
+    crm_simulate -x "$TMP/cib.xml" -S -u imap01 -u imap02 -u imap03 -u imap04 \
+        -O "$TMP/live.xml" >/dev/null 2>&1
+}
+
+# planned STORE POSITION: the machine of that slot in the plan
+planned() {
+    xmllint --xpath "string(//store[@name='$1']/slot[@position='$2']/@machine)" "$TMP/plan.xml"
+}
+
+# a machine of the four without a slot of STORE
+no_slot() {
+    local m
+    for m in imap01 imap02 imap03 imap04; do
+        [ "$m" = "$(planned "$1" 0)" ] || [ "$m" = "$(planned "$1" 1)" ] || { echo "$m"; return; }
+    done
+}
+
+# count XPATH [FILE]: how many elements of FILE (default $TMP/live.xml) match
+count() {
+    xmllint --xpath "count($1)" "${2:-$TMP/live.xml}"
+}
+
+cleanup_of() {
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" cleanup "$@"
+}
+
+@test "cleanup --help, and cleanup is listed in slotstore --help" {
+    run "$SLOTSTORE" cleanup --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "Usage: slotstore cleanup"* ]]
+    [[ "$output" == *"Exit codes"* ]]
+    run "$SLOTSTORE" --help
+    [[ "$output" == *"  cleanup "* ]]
+    run "$SLOTSTORE" cleanup --bogus
+    [ "$status" -eq 2 ]
+}
+
+@test "steady state: nothing to clean up, exit 0" {
+    steady
+    cleanup_of
+    [ "$status" -eq 0 ]
+    [ "$output" = "nothing to clean up" ]
+}
+
+@test "a manual move: listed, exit 4, file unchanged; --yes removes only it; then nothing" {
+    steady
+    to=$(planned store001 1)
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$to" >/dev/null 2>&1
+    [ "$(count "//rsc_location[@id='cli-prefer-store001']")" -eq 1 ]
+    before=$(count "//constraints/rsc_location")
+    cp "$TMP/live.xml" "$TMP/before.xml"
+    cleanup_of
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"cli-prefer-store001: pins store001's master to $to (left by crm_resource --move"* ]]
+    [[ "$output" == *"never fail it back"* ]]
+    [[ "$output" == *"1 leftover; run with --yes to remove them"* ]]
+    cmp "$TMP/live.xml" "$TMP/before.xml"
+    cleanup_of --yes
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 leftover"* ]]
+    [ "$(count "//rsc_location[@id='cli-prefer-store001']")" -eq 0 ]
+    [ "$(count "//constraints/rsc_location")" -eq $((before - 1)) ]
+    cleanup_of
+    [ "$status" -eq 0 ]
+    [ "$output" = "nothing to clean up" ]
+}
+
+@test "a cli-ban on a store is listed; xml output says so too" {
+    steady
+    CIB_file=$TMP/live.xml crm_resource --ban --promoted -r store003 -N "$(planned store003 1)" \
+        >/dev/null 2>&1
+    id=cli-ban-store003-on-$(planned store003 1)
+    cleanup_of
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"$id: bans store003 (role Promoted) from $(planned store003 1); that slot cannot take over"* ]]
+    cleanup_of --output-as=xml
+    [ "$status" -eq 4 ]
+    echo "$output" | xmllint --noout -
+    [ "$(echo "$output" | xmllint --xpath "count(//finding[@what='$id'][@leftover='true'])" -)" -eq 1 ]
+}
+
+@test "a cli-prefer on a resource that is not a store is not touched" {
+    steady
+    CIB_file=$TMP/live.xml cibadmin --create -o resources -X \
+        '<primitive id="other" class="ocf" provider="pacemaker" type="Dummy"/>'
+    CIB_file=$TMP/live.xml crm_resource --move -r other -N imap02 >/dev/null 2>&1
+    [ "$(count "//rsc_location[@id='cli-prefer-other']")" -eq 1 ]
+    cleanup_of --yes
+    [ "$status" -eq 0 ]
+    [ "$output" = "nothing to clean up" ]
+    [ "$(count "//rsc_location[@id='cli-prefer-other']")" -eq 1 ]
+}
+
+@test "an outdated mark on a node without the store's slot: leftover, removed with --yes" {
+    steady
+    m=$(no_slot store001)
+    [ -n "$m" ]
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
+    cleanup_of
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"slotstore-outdated-store001 on $m: $m has no slot of store001"* ]]
+    cleanup_of --yes
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 leftover"* ]]
+    [ "$(count "//nodes//nvpair[@name='slotstore-outdated-store001']")" -eq 0 ]
+}
+
+@test "a mark on a replica at score 1 is kept; at score 1000 it is a leftover" {
+    steady
+    m=$(planned store001 1)
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -p store001-cyrus -v 1
+    cleanup_of --yes
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"slotstore-outdated-store001 on $m: kept: the replica is behind"* ]]
+    [[ "$output" == *"nothing to clean up"* ]]
+    [ "$(count "//nodes//nvpair[@name='slotstore-outdated-store001']")" -eq 1 ]
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -p store001-cyrus -v 1000
+    cleanup_of
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"slotstore-outdated-store001 on $m: store001's slot on $m is in sync now (score 1000)"* ]]
+}
+
+@test "a drain's lock: cli-* constraints in use, refused with exit 3, nothing changed" {
+    steady
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$(planned store001 1)" \
+        >/dev/null 2>&1
+    CIB_file=$TMP/live.xml crm_attribute -N "$(no_slot store002)" \
+        -n slotstore-outdated-store002 -l forever -v 1
+    CIB_file=$TMP/live.xml cibadmin --create -o crm_config -X \
+        '<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap03 by otherhost pid 42 since 1700000000"/></cluster_property_set>'
+    cp "$TMP/live.xml" "$TMP/before.xml"
+    cleanup_of --yes
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"cli-prefer-store001: in use, kept: a drain/undrain holds the lock (drain imap03 by otherhost"* ]]
+    [[ "$output" == *"refused"*"nothing removed"* ]]
+    cmp "$TMP/live.xml" "$TMP/before.xml"
+}
+
+@test "a slotstore-pref constraint naming a node outside the slots: listed and removed" {
+    steady
+    out=$(no_slot store001)
+    id=slotstore-pref-store001-$(planned store001 1)
+    [ "$(count "//rsc_location[@id='$id']")" -eq 1 ]
+    sed -i "s/id=\"$id\" rsc=\"store001\" role=\"Promoted\" node=\"[a-z0-9]*\"/id=\"$id\" rsc=\"store001\" role=\"Promoted\" node=\"$out\"/" \
+        "$TMP/live.xml"
+    [ "$(count "//rsc_location[@id='$id'][@node='$out']")" -eq 1 ]
+    before=$(count "//constraints/rsc_location")
+    cleanup_of
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"$id: names $out, which is not in store001's slots"*"older topology"* ]]
+    cleanup_of --yes
+    [ "$status" -eq 0 ]
+    [ "$(count "//rsc_location[@id='$id']")" -eq 0 ]
+    [ "$(count "//constraints/rsc_location")" -eq $((before - 1)) ]
+}
