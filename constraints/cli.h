@@ -25,6 +25,7 @@ int cmd_marks(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_drain(int argc, char **argv);
 int cmd_undrain(int argc, char **argv);
+int cmd_rebalance(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 
 /* Print err on stderr as "slotstore: <msg>" and return the matching exit code. */

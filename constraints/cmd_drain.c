@@ -92,6 +92,19 @@ static const char drain_usage[] =
     "or interrupted, 2 bad usage or unknown machine, 3 refused, 4 the dry run found\n"
     "Pacemaker deciding otherwise.\n";
 
+static const char rebalance_usage[] =
+    "Usage: slotstore rebalance [--yes] [--dry-run] [--parallel N] [--timeout SECONDS]\n"
+    "                           [--output-as=text|xml]\n"
+    "\n"
+    "Return the cluster to the plan after failures, manual moves or a rejoin: every store\n"
+    "whose master is not on its planned master (the first machine of its 'slots') moves\n"
+    "back there when that slot is online, in sync, not marked outdated and not banned;\n"
+    "stores that cannot go back yet are noted and left.  One move per store off its\n"
+    "planned master: the fewest moves that restore the plan.  Without --yes: shows the\n"
+    "moves and what Pacemaker would do (crm_simulate on a copy), changes nothing.\n"
+    "With --yes: makes them like drain (same lock, batches, progress, table).\n"
+    "Exit codes as for drain.\n";
+
 static const char undrain_usage[] =
     "Usage: slotstore undrain MACHINE [--parallel N] [--timeout SECONDS] [--wait SECONDS]\n"
     "                         [--dry-run] [--output-as=text|xml]\n"
@@ -138,8 +151,10 @@ struct move {
 };
 
 struct opts {
-    const char *verb;   /* "drain" or "undrain" */
+    const char *verb;   /* "drain", "undrain" or "rebalance" */
     int undrain;
+    int rebalance;      /* every store back to its planned master; machine = "cluster" */
+    int yes;            /* rebalance: apply (without: a dry run) */
     const char *machine;
     int parallel;
     double timeout;
@@ -517,11 +532,41 @@ static void plan_reset(struct drain *d)
     d->planned_here = 0;
 }
 
+/* rebalance: each store whose master is not its planned master goes back there when
+ * that slot is ready; the others are noted, not refused.  These are the fewest moves
+ * that restore the plan: every store off its planned master needs exactly one. */
+static void plan_rebalance(const struct cluster_state *cs, struct drain *d)
+{
+    for (int i = 0; i < cs->ns; i++) {
+        const struct cs_store *s = &cs->s[i];
+        const char *home = cs_planned_master(s);
+        if (home == NULL || (s->master && strcmp(s->master, home) == 0))
+            continue;
+        if (s->master == NULL) {
+            g_ptr_array_add(d->notes, g_strdup_printf("%s has no master now: not moved "
+                                                      "(slotstore status)",
+                                                      s->name));
+            continue;
+        }
+        char *why = NULL;
+        if (slot_unready(cs, s, home, &why) == READY) {
+            add_move(d, s->name, s->master, home);
+            note_manual_prefer(cs, d, s);
+        } else {
+            g_ptr_array_add(d->notes, g_strdup_printf("%s stays on %s for now: %s", s->name,
+                                                      s->master, why));
+        }
+        g_free(why);
+    }
+}
+
 static void plan(const struct cluster_state *cs, struct drain *d)
 {
     plan_reset(d);
     common_refusals(cs, d);
-    if (d->o.undrain)
+    if (d->o.rebalance)
+        plan_rebalance(cs, d);
+    else if (d->o.undrain)
         plan_undrain(cs, d);
     else
         plan_drain(cs, d);
@@ -567,7 +612,7 @@ static int read_and_plan(struct drain *d, struct cluster_state *cs, int *waiting
         progress_done(d);
         return cli_fail(&err);
     }
-    if (cs_machine_index(cs, d->o.machine) < 0)
+    if (!d->o.rebalance && cs_machine_index(cs, d->o.machine) < 0)
         return unknown_machine(cs, d);
     plan(cs, d);
     if (d->refusals->len > 0)
@@ -1089,7 +1134,7 @@ static int dry_run(struct drain *d, struct cluster_state *cs)
 
 static const char *done_word(const struct drain *d)
 {
-    return d->o.undrain ? "undrained" : "drained";
+    return d->o.rebalance ? "rebalanced" : d->o.undrain ? "undrained" : "drained";
 }
 
 static void text_dry_run(const struct drain *d)
@@ -1213,8 +1258,13 @@ static void print_notes(const struct drain *d)
 
 static int nothing_to_do(const struct drain *d)
 {
+    if (d->o.rebalance)
+        print_notes(d);
     if (d->o.out == SS_OUT_XML)
         print_xml(d, 1);
+    else if (d->o.rebalance)
+        printf("rebalance: every store's master is on its planned machine, or cannot go back "
+               "now (see the notes): nothing to move\n");
     else if (d->o.undrain)
         printf("undrain %s: %s\n", d->o.machine,
                d->planned_here ? "every store it is the planned master of has its master "
@@ -1384,7 +1434,7 @@ static int value_option(int argc, char **argv, int *i, struct opts *o)
                    ? 0
                    : bad_usage(o, "--timeout needs seconds (more than 0, at most %.0f)",
                                DR_MAX_SECONDS);
-    v = o->undrain ? option_value(argc, argv, i, "--wait", &is) : NULL;
+    v = o->undrain && !o->rebalance ? option_value(argc, argv, i, "--wait", &is) : NULL;
     if (is)
         return parse_seconds(v, 0, &o->wait) == 0
                    ? 0
@@ -1416,12 +1466,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         if (r == 0)
             continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(o->undrain ? undrain_usage : drain_usage, stdout);
+            fputs(o->rebalance ? rebalance_usage : o->undrain ? undrain_usage : drain_usage,
+                  stdout);
             return -1;
         }
         if (strcmp(a, "--dry-run") == 0)
             o->dry_run = 1;
-        else if (a[0] != '-' && o->machine == NULL)
+        else if (o->rebalance && strcmp(a, "--yes") == 0)
+            o->yes = 1;
+        else if (a[0] != '-' && o->machine == NULL && !o->rebalance)
             o->machine = a;
         else
             return bad_usage(o, "unexpected argument '%s'", a);
@@ -1431,14 +1484,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-static int run(int argc, char **argv, int undrain)
+/* mode: 0 drain, 1 undrain, 2 rebalance */
+static int run(int argc, char **argv, int mode)
 {
-    struct drain d = {.o = {.verb = undrain ? "undrain" : "drain", .undrain = undrain,
+    static const char *const verbs[] = {"drain", "undrain", "rebalance"};
+    struct drain d = {.o = {.verb = verbs[mode], .undrain = mode == 1, .rebalance = mode == 2,
                             .parallel = DR_PARALLEL, .timeout = DR_TIMEOUT, .wait = -1,
                             .out = SS_OUT_TEXT}};
+    if (d.o.rebalance)
+        d.o.machine = "cluster";
     int rc = parse_opts(argc, argv, &d.o);
     if (rc != 0)
         return rc < 0 ? SS_EXIT_OK : rc;
+    int preview = d.o.rebalance && !d.o.yes && !d.o.dry_run;
+    if (preview)
+        d.o.dry_run = 1; /* without --yes rebalance shows what it would do */
     const char *file = getenv("CIB_file");
     d.cib_file = file && *file ? file : NULL;
     if (d.cib_file && !d.o.dry_run) {
@@ -1454,12 +1514,16 @@ static int run(int argc, char **argv, int undrain)
     d.others = g_ptr_array_new_with_free_func(g_free);
     catch_signals();
     rc = drain_main(&d);
+    int planned_moves = d.nmv;
     moves_free(&d);
     g_ptr_array_free(d.refusals, TRUE);
     g_ptr_array_free(d.behind, TRUE);
     g_ptr_array_free(d.notes, TRUE);
     g_ptr_array_free(d.others, TRUE);
     g_free(d.lock);
+    if (preview && rc == SS_EXIT_OK && planned_moves > 0 && d.o.out != SS_OUT_XML)
+        printf("run 'slotstore rebalance --yes' to make %s %d move%s\n",
+               planned_moves == 1 ? "this" : "these", planned_moves, planned_moves == 1 ? "" : "s");
     return rc;
 }
 
@@ -1471,4 +1535,9 @@ int cmd_drain(int argc, char **argv)
 int cmd_undrain(int argc, char **argv)
 {
     return run(argc, argv, 1);
+}
+
+int cmd_rebalance(int argc, char **argv)
+{
+    return run(argc, argv, 2);
 }

@@ -31,12 +31,14 @@ static const char usage[] =
     "  cleanup [--yes]        explain leftover cli-* constraints, marks, old constraints;\n"
     "                         remove them (one CIB update)\n"
     "  drain MACHINE          move every master off MACHINE (planned switchovers)\n"
-    "       [--parallel N]    at most N stores moving at a time (default 4)\n"
+    "       [--parallel N]    stores moved together in one batch (default 4)\n"
     "       [--timeout S]     per store (default 120 s)\n"
     "       [--dry-run]       simulate on a copy of the CIB, change nothing\n"
     "  undrain MACHINE        move back the stores MACHINE is the planned master of,\n"
     "       [--wait S]        once its slots caught up (waiting up to S, default 600 s)\n"
     "       [--parallel N] [--timeout S] [--dry-run]   as for drain\n"
+    "  rebalance [--yes]      every store back to its planned master (one move each);\n"
+    "                         without --yes only shows the moves and Pacemaker's verdict\n"
     "\n"
     "Common options:\n"
     "  --output-as=text|xml   output format (default text)\n"
@@ -46,7 +48,7 @@ static const char usage[] =
     "Exit codes: 0 success, 1 runtime error (cluster, I/O, crm_simulate), 2 bad input\n"
     "(usage, topology, impossible request), 3 refused for safety, 4 check failed.\n"
     "Environment: CIB_file=FILE makes apply, simulate, marks, status, cleanup and\n"
-    "drain/undrain --dry-run use a CIB file instead of the cluster.\n"
+    "drain/undrain/rebalance --dry-run use a CIB file instead of the cluster.\n"
     "See slotstore(8) and slotstore-topology(5).\n";
 
 struct command {
@@ -64,6 +66,7 @@ static const struct command commands[] = {
     {"cleanup", cmd_cleanup},
     {"drain", cmd_drain},
     {"undrain", cmd_undrain},
+    {"rebalance", cmd_rebalance},
     {NULL, NULL},
 };
 

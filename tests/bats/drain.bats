@@ -341,3 +341,30 @@ moved_away() {
     [ "$status" -eq 3 ]
     [[ "$output" == *"imap01 is in standby: take it out first (crm_attribute -N imap01 -n standby -v off)"* ]]
 }
+
+@test "rebalance: shows the one move that restores the plan, changes nothing without --yes" {
+    moved_away
+    cp "$TMP/live.xml" "$TMP/before.xml"
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" rebalance
+    echo "$output"
+    cmp "$TMP/live.xml" "$TMP/before.xml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"1 master to move"* ]]
+    [ "$(row store001 | awk '{print $2, $3, $4, $5}')" = "$away imap01 imap01 agrees" ]
+    [ "$(echo "$output" | awk '$1 ~ /^store/' | wc -l)" -eq 1 ]
+    [[ "$output" == *"slotstore rebalance --yes"* ]]
+    # a planned master not in sync stays where it is, noted, not refused
+    CIB_file=$TMP/live.xml crm_attribute -N imap01 -p store001-cyrus -v 1
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" rebalance
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"store001 stays on $away for now"* ]]
+    [[ "$output" == *"nothing to move"* ]]
+    # on the plan already: nothing to do
+    steady
+    scores
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" rebalance
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to move"* ]]
+    run "$SLOTSTORE" rebalance imap01
+    [ "$status" -eq 2 ]
+}

@@ -80,10 +80,21 @@ teardown() {
     # no other store changed role
     [ "$(masters_excluding "${expected[@]%=*}")" = "$others_before" ]
     grep -q "fence request: off $victim -> rc 0" "$LAB_DIR/fence-helper.log"
-    # the machine comes back with replicas only; the operator moves its masters back
+    # the machine comes back with replicas only; slotstore rebalance moves its masters
+    # back: exactly one move per store it lost, nothing else
     rejoin "$victim"
     [ -z "$(masters | grep " $victim$")" ]
-    restore_plan
+    wait_for 90 all_in_sync
+    run on_live "$SLOTSTORE" rebalance
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | awk '$1 ~ /^store/ && $3 == "'"$victim"'" && $5 == "agrees"' | wc -l)" -eq ${#expected[@]} ]
+    [ "$(echo "$output" | awk '$1 ~ /^store/' | wc -l)" -eq ${#expected[@]} ]
+    run on_live "$SLOTSTORE" rebalance --yes
+    echo "$output"
+    [ "$status" -eq 0 ]
+    as_planned
+    [ -z "$(cli_constraints)" ]
     [ -z "$(failed_actions)" ]
 }
 
