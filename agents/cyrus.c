@@ -49,6 +49,27 @@ static int is_marked(const struct slot *s, int member)
     return slot_state_get(s, mark, v, sizeof(v)) == 0;
 }
 
+/* A replica that (re)started since the master last saw its log drained: its first
+ * verdict needs a full drain, as for a marked one (a young pending log would call it
+ * in sync before the master's sync_client has even reached it, e.g. before Cyrus's
+ * copy-back of a crashed master's orphan messages). */
+static int is_rejoined(const struct slot *s, int member)
+{
+    char name[32], v[8];
+    snprintf(name, sizeof(name), "rejoined.%s", s->m[member].channel);
+    return slot_state_get(s, name, v, sizeof(v)) == 0;
+}
+
+static void set_rejoined(const struct slot *s, int member, int on)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "rejoined.%s", s->m[member].channel);
+    if (on)
+        slot_state_set(s, name, "1");
+    else
+        slot_state_del(s, name);
+}
+
 /* A new master adopts the outdated marks in the CIB (a previous master may
  * have set them), so that its monitor clears them only after a full drain. */
 static void adopt_mark(const struct slot *s, int member)
@@ -192,26 +213,28 @@ static int action_stop(const struct slot *s)
 }
 
 /* A rolling sync_client whose replica was away backs off up to 20 min: when
- * work is waiting and the replica answers again, restart it (at most once
- * per outdate_grace) so a replica catches up in seconds, not minutes. */
+ * work is waiting and the replica answers again, restart it (once each time
+ * the replica comes back) so a replica catches up in seconds, not minutes. */
 static void kick_sync_client(const struct slot *s, int i, long age, int marked)
 {
-    if (age == 0 || (!marked && age <= s->outdate_grace) ||
-        !slot_listening(s->m[i].addr, s->sync_port))
+    char away[32];
+    snprintf(away, sizeof(away), "unreachable.%s", s->m[i].channel);
+    if (!slot_listening(s->m[i].addr, s->sync_port)) {
+        slot_state_set(s, away, "1");
         return;
-    char name[32], last[32];
-    snprintf(name, sizeof(name), "kicked.%s", s->m[i].channel);
-    time_t now = time(NULL);
-    if (slot_state_get(s, name, last, sizeof(last)) == 0 &&
-        now - strtol(last, NULL, 10) < s->outdate_grace)
+    }
+    if (age == 0 || (!marked && age <= s->outdate_grace))
         return;
+    /* only once it answers again after being seen away: restarting a sync_client that
+     * is busy with a long full sync (copy-back after a crash) would never let it finish */
+    char v[8];
+    if (slot_state_get(s, away, v, sizeof(v)) != 0)
+        return;
+    slot_state_del(s, away);
     ocf_log(OCF_INFO, "replica %s answers again: restarting its sync_client", s->m[i].node);
     slot_sync_stop(s, i, 3000);
     slot_sync_start(s, i);
-    snprintf(last, sizeof(last), "%ld", (long)now);
-    slot_state_set(s, name, last);
 }
-
 /* Replication lag of a replica as the master sees it: seconds its sync log
  * has waited (0 = drained), as the transient node attribute
  * slotstore-lag-<store> on the replica's node; forked only on change. */
@@ -255,13 +278,15 @@ static void check_replicas(const struct slot *s, int probe)
             continue;
         long age = slot_sync_pending_age(s, i);
         publish_lag(s, i, age);
-        int marked = is_marked(s, i);
+        int marked = is_marked(s, i) || is_rejoined(s, i);
         char name[32], since[32];
         snprintf(name, sizeof(name), "failing.%s", s->m[i].channel);
         /* in sync: drained; or, unless marked outdated, a young pending log
          * (under constant writes the log is rarely seen empty) */
         if (alive && (age == 0 || (!marked && age <= s->outdate_grace))) {
             slot_state_del(s, name);
+            if (age == 0)
+                set_rejoined(s, i, 0);
             set_outdated(s, i, 0);
             continue;
         }
@@ -418,6 +443,12 @@ static int action_notify(const struct slot *s)
             continue;
         score_cache(s, i, cache, sizeof(cache));
         unlink(cache);
+        set_rejoined(s, i, 1);
+        /* its sync_client may be backing off for minutes: restart it now */
+        if (slot_sync_pending_age(s, i) > 0) {
+            slot_sync_stop(s, i, 3000);
+            slot_sync_start(s, i);
+        }
         any = 1;
     }
     if (any)
