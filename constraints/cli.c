@@ -1,6 +1,8 @@
 /* cli.c - helpers shared by the subcommands. */
 #include "cli.h"
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,4 +73,36 @@ int cli_write_atomic(const char *path, const char *data, size_t len)
     }
     free(tmp);
     return ok ? 0 : -1;
+}
+
+xmlTextWriterPtr cli_xml_begin(struct cli_xml *x, const char *request)
+{
+    x->buf = xmlBufferCreate();
+    x->w = xmlNewTextWriterMemory(x->buf, 0);
+    xmlTextWriterSetIndent(x->w, 1);
+    xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL);
+    xmlTextWriterStartElement(x->w, BAD_CAST "slotstore-result");
+    cli_xml_str(x->w, "version", PACKAGE_VERSION);
+    cli_xml_str(x->w, "request", request);
+    return x->w;
+}
+
+void cli_xml_end(struct cli_xml *x)
+{
+    xmlTextWriterEndElement(x->w);
+    xmlTextWriterEndDocument(x->w);
+    xmlFreeTextWriter(x->w);
+    fputs((const char *)xmlBufferContent(x->buf), stdout);
+    xmlBufferFree(x->buf);
+}
+
+void cli_xml_str(xmlTextWriterPtr w, const char *name, const char *v)
+{
+    if (v)
+        xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
+}
+
+void cli_xml_int(xmlTextWriterPtr w, const char *name, int v)
+{
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
 }

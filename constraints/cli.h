@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <libxml/xmlwriter.h>
+
 #include "error.h"
 #include "placement.h"
 
@@ -35,6 +37,18 @@ int cli_fail(const struct ss_error *err);
 int cli_output_option(const char *arg, enum ss_output *out);
 /* Write `data` to `path` atomically (temp file + rename). 0 or -1 (errno). */
 int cli_write_atomic(const char *path, const char *data, size_t len);
+
+/* XML results on stdout: <slotstore-result version= request=> around what the caller
+ * writes between cli_xml_begin and cli_xml_end (which prints and frees). */
+struct cli_xml {
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w;
+};
+xmlTextWriterPtr cli_xml_begin(struct cli_xml *x, const char *request);
+void cli_xml_end(struct cli_xml *x);
+/* An attribute; a NULL value writes nothing. */
+void cli_xml_str(xmlTextWriterPtr w, const char *name, const char *v);
+void cli_xml_int(xmlTextWriterPtr w, const char *name, int v);
 
 /* svg.c: the machine x machine failover matrix and masters per machine. */
 int ss_svg_write(const struct ss_placement *p, const char *path, struct ss_error *err);

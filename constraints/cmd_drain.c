@@ -1169,33 +1169,22 @@ static void text_result(const struct drain *d)
            count_result(d, MV_MOVED), d->nmv, d->o.undrain ? " back" : "", d->seconds);
 }
 
-static void xml_str(xmlTextWriterPtr w, const char *name, const char *v)
-{
-    if (v)
-        xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
-}
-
-static void xml_int(xmlTextWriterPtr w, const char *name, int v)
-{
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
-}
-
 static void xml_move(xmlTextWriterPtr w, const struct drain *d, const struct move *mv)
 {
     xmlTextWriterStartElement(w, BAD_CAST "move");
-    xml_str(w, "store", mv->store);
-    xml_str(w, "from", mv->from);
-    xml_str(w, "to", mv->to);
+    cli_xml_str(w, "store", mv->store);
+    cli_xml_str(w, "from", mv->from);
+    cli_xml_str(w, "to", mv->to);
     if (d->o.dry_run) {
-        xml_str(w, "pacemaker", or_none(mv->simulated));
-        xml_str(w, "agrees", mv->agrees ? "true" : "false");
+        cli_xml_str(w, "pacemaker", or_none(mv->simulated));
+        cli_xml_str(w, "agrees", mv->agrees ? "true" : "false");
     } else {
-        xml_str(w, "result", mv_result_name[mv->result]);
+        cli_xml_str(w, "result", mv_result_name[mv->result]);
         if (mv->result != MV_NOT_STARTED)
             xmlTextWriterWriteFormatAttribute(w, BAD_CAST "seconds", "%.1f", mv->seconds);
-        xml_str(w, "constraint-left", mv->leftover ? "true" : NULL);
+        cli_xml_str(w, "constraint-left", mv->leftover ? "true" : NULL);
     }
-    xml_str(w, "reason", mv->why);
+    cli_xml_str(w, "reason", mv->why);
     xmlTextWriterEndElement(w);
 }
 
@@ -1203,9 +1192,9 @@ static void xml_other(xmlTextWriterPtr w, const char *line)
 {
     char **f = g_strsplit(line, " ", 3);
     xmlTextWriterStartElement(w, BAD_CAST "other");
-    xml_str(w, "store", f[0]);
-    xml_str(w, "from", f[0] ? f[1] : NULL);
-    xml_str(w, "to", f[0] && f[1] ? f[2] : NULL);
+    cli_xml_str(w, "store", f[0]);
+    cli_xml_str(w, "from", f[0] ? f[1] : NULL);
+    cli_xml_str(w, "to", f[0] && f[1] ? f[2] : NULL);
     xmlTextWriterEndElement(w);
     g_strfreev(f);
 }
@@ -1213,17 +1202,17 @@ static void xml_other(xmlTextWriterPtr w, const char *line)
 static void xml_body(xmlTextWriterPtr w, const struct drain *d, int agrees)
 {
     xmlTextWriterStartElement(w, BAD_CAST d->o.verb);
-    xml_str(w, "machine", d->o.machine);
-    xml_str(w, "dry-run", d->o.dry_run ? "true" : "false");
-    xml_str(w, "cib-file", d->cib_file);
-    xml_int(w, "masters", d->nmv);
+    cli_xml_str(w, "machine", d->o.machine);
+    cli_xml_str(w, "dry-run", d->o.dry_run ? "true" : "false");
+    cli_xml_str(w, "cib-file", d->cib_file);
+    cli_xml_int(w, "masters", d->nmv);
     if (d->o.dry_run) {
-        xml_str(w, "agrees", agrees ? "true" : "false");
+        cli_xml_str(w, "agrees", agrees ? "true" : "false");
     } else {
-        xml_int(w, "moved", count_result(d, MV_MOVED));
-        xml_int(w, "failed", d->nmv - count_result(d, MV_MOVED));
+        cli_xml_int(w, "moved", count_result(d, MV_MOVED));
+        cli_xml_int(w, "failed", d->nmv - count_result(d, MV_MOVED));
         xmlTextWriterWriteFormatAttribute(w, BAD_CAST "seconds", "%.1f", d->seconds);
-        xml_str(w, "interrupted", dr_signal ? "true" : "false");
+        cli_xml_str(w, "interrupted", dr_signal ? "true" : "false");
     }
     for (int i = 0; i < d->nmv; i++)
         xml_move(w, d, &d->mv[i]);
@@ -1234,19 +1223,10 @@ static void xml_body(xmlTextWriterPtr w, const struct drain *d, int agrees)
 
 static void print_xml(const struct drain *d, int agrees)
 {
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
-    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
-    xml_str(w, "version", PACKAGE_VERSION);
-    xml_str(w, "request", d->o.verb);
+    struct cli_xml x;
+    xmlTextWriterPtr w = cli_xml_begin(&x, d->o.verb);
     xml_body(w, d, agrees);
-    xmlTextWriterEndElement(w);
-    xmlTextWriterEndDocument(w);
-    xmlFreeTextWriter(w);
-    fputs((const char *)xmlBufferContent(buf), stdout);
-    xmlBufferFree(buf);
+    cli_xml_end(&x);
 }
 
 static void print_notes(const struct drain *d)

@@ -1667,54 +1667,44 @@ static void print_text(const struct sim *sim)
 
 /* ---- XML output -------------------------------------------------------- */
 
-static void xml_int(xmlTextWriterPtr w, const char *name, int v)
-{
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
-}
-
-static void xml_str(xmlTextWriterPtr w, const char *name, const char *v)
-{
-    xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
-}
-
 static void xml_issues(xmlTextWriterPtr w, const struct sim *sim, const struct sim_failure *f)
 {
     static const char *kind[] = {"off-plan", "no-master", "lost"};
     for (int i = 0; i < f->nissues; i++) {
         const struct sim_issue *is = &f->issues[i];
         xmlTextWriterStartElement(w, BAD_CAST "store");
-        xml_str(w, "name", sim->s[is->store].name);
-        xml_str(w, "problem", kind[is->kind]);
+        cli_xml_str(w, "name", sim->s[is->store].name);
+        cli_xml_str(w, "problem", kind[is->kind]);
         if (is->got >= 0)
-            xml_str(w, "promoted", mname(sim, is->got));
+            cli_xml_str(w, "promoted", mname(sim, is->got));
         if (is->want >= 0)
-            xml_str(w, "planned", mname(sim, is->want));
+            cli_xml_str(w, "planned", mname(sim, is->want));
         xmlTextWriterEndElement(w);
     }
 }
 
 static void xml_result_attrs(xmlTextWriterPtr w, const struct sim_failure *f)
 {
-    xml_int(w, "without-master", f->no_master);
-    xml_int(w, "lost", f->lost);
-    xml_int(w, "off-plan", f->off_plan);
-    xml_int(w, "runs", f->runs);
-    xml_str(w, "settled", f->unsettled ? "false" : "true");
+    cli_xml_int(w, "without-master", f->no_master);
+    cli_xml_int(w, "lost", f->lost);
+    cli_xml_int(w, "off-plan", f->off_plan);
+    cli_xml_int(w, "runs", f->runs);
+    cli_xml_str(w, "settled", f->unsettled ? "false" : "true");
     if (f->multi)
-        xml_int(w, "multi-promoted", f->multi);
+        cli_xml_int(w, "multi-promoted", f->multi);
 }
 
 static void xml_failure(xmlTextWriterPtr w, const struct sim *sim, const struct sim_failure *f,
                         const char *tag)
 {
     xmlTextWriterStartElement(w, BAD_CAST tag);
-    xml_str(w, "failed", mname(sim, f->failed[0]));
+    cli_xml_str(w, "failed", mname(sim, f->failed[0]));
     if (f->nfailed == 2)
-        xml_str(w, "failed2", mname(sim, f->failed[1]));
-    xml_str(w, "busiest", mname(sim, f->busiest));
-    xml_int(w, "busiest-masters", f->busiest_masters);
-    xml_int(w, "bound", f->bound);
-    xml_int(w, "receivers", f->receivers);
+        cli_xml_str(w, "failed2", mname(sim, f->failed[1]));
+    cli_xml_str(w, "busiest", mname(sim, f->busiest));
+    cli_xml_int(w, "busiest-masters", f->busiest_masters);
+    cli_xml_int(w, "bound", f->bound);
+    cli_xml_int(w, "receivers", f->receivers);
     xml_result_attrs(w, f);
     if (strcmp(tag, "failure") == 0)
         xml_issues(w, sim, f);
@@ -1727,10 +1717,10 @@ static void xml_steady(xmlTextWriterPtr w, const struct sim *sim)
     xml_result_attrs(w, &sim->steady);
     for (int m = 0; m < sim->nmachines; m++) {
         xmlTextWriterStartElement(w, BAD_CAST "machine");
-        xml_str(w, "name", sim->m[m].name);
-        xml_int(w, "masters", sim->m[m].masters);
-        xml_int(w, "planned", sim->m[m].planned);
-        xml_int(w, "copies", sim->m[m].copies);
+        cli_xml_str(w, "name", sim->m[m].name);
+        cli_xml_int(w, "masters", sim->m[m].masters);
+        cli_xml_int(w, "planned", sim->m[m].planned);
+        cli_xml_int(w, "copies", sim->m[m].copies);
         xmlTextWriterEndElement(w);
     }
     xml_issues(w, sim, &sim->steady);
@@ -1741,8 +1731,8 @@ static void xml_failures(xmlTextWriterPtr w, const struct sim *sim, int from, in
                          const char *kind)
 {
     xmlTextWriterStartElement(w, BAD_CAST "failures");
-    xml_str(w, "kind", kind);
-    xml_int(w, "count", to - from);
+    cli_xml_str(w, "kind", kind);
+    cli_xml_int(w, "count", to - from);
     for (int i = from; i < to; i++)
         xml_failure(w, sim, &sim->fail[i], "failure");
     const struct sim_failure *wf = worst(sim, from, to);
@@ -1755,10 +1745,10 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
 {
     struct sim_totals t = totals(sim);
     xmlTextWriterStartElement(w, BAD_CAST "simulate");
-    xml_str(w, "cib", sim->cib_path);
-    xml_int(w, "machines", sim->nmachines);
-    xml_int(w, "stores", sim->nstores);
-    xml_str(w, "result", t.broken ? "differs" : "as-planned");
+    cli_xml_str(w, "cib", sim->cib_path);
+    cli_xml_int(w, "machines", sim->nmachines);
+    cli_xml_int(w, "stores", sim->nstores);
+    cli_xml_str(w, "result", t.broken ? "differs" : "as-planned");
     for (int i = 0; i < sim->nnotes; i++)
         xmlTextWriterWriteElement(w, BAD_CAST "note", BAD_CAST sim->notes[i]);
     xml_steady(w, sim);
@@ -1766,30 +1756,21 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     if (sim->nfail > sim->nsingle)
         xml_failures(w, sim, sim->nsingle, sim->nfail, "double");
     xmlTextWriterStartElement(w, BAD_CAST "summary");
-    xml_int(w, "without-master", t.no_master);
-    xml_int(w, "without-master-with-copy", t.with_copy);
-    xml_int(w, "off-plan", t.off_plan);
-    xml_int(w, "above-bound", t.above);
-    xml_int(w, "differing-simulations", t.broken);
+    cli_xml_int(w, "without-master", t.no_master);
+    cli_xml_int(w, "without-master-with-copy", t.with_copy);
+    cli_xml_int(w, "off-plan", t.off_plan);
+    cli_xml_int(w, "above-bound", t.above);
+    cli_xml_int(w, "differing-simulations", t.broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);
 }
 
 static void print_xml(const struct sim *sim)
 {
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
-    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
-    xml_str(w, "version", PACKAGE_VERSION);
-    xml_str(w, "request", "simulate");
+    struct cli_xml x;
+    xmlTextWriterPtr w = cli_xml_begin(&x, "simulate");
     xml_body(w, sim);
-    xmlTextWriterEndElement(w);
-    xmlTextWriterEndDocument(w);
-    xmlFreeTextWriter(w);
-    fputs((const char *)xmlBufferContent(buf), stdout);
-    xmlBufferFree(buf);
+    cli_xml_end(&x);
 }
 
 /* ---- command ----------------------------------------------------------- */

@@ -145,45 +145,34 @@ static void print_text(const struct cluster_state *st)
 
 /* ---- XML output --------------------------------------------------------- */
 
-static void xml_str(xmlTextWriterPtr w, const char *name, const char *v)
-{
-    if (v)
-        xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
-}
-
-static void xml_int(xmlTextWriterPtr w, const char *name, int v)
-{
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
-}
-
 static void xml_machine(xmlTextWriterPtr w, const struct cs_machine *m)
 {
     xmlTextWriterStartElement(w, BAD_CAST "machine");
-    xml_str(w, "name", m->name);
-    xml_str(w, "state", cs_node_state_name[m->state]);
-    xml_int(w, "masters", m->masters);
-    xml_int(w, "planned-masters", m->planned);
-    xml_int(w, "replicas", m->replicas);
-    xml_int(w, "outdated", m->outdated);
+    cli_xml_str(w, "name", m->name);
+    cli_xml_str(w, "state", cs_node_state_name[m->state]);
+    cli_xml_int(w, "masters", m->masters);
+    cli_xml_int(w, "planned-masters", m->planned);
+    cli_xml_int(w, "replicas", m->replicas);
+    cli_xml_int(w, "outdated", m->outdated);
     xmlTextWriterEndElement(w);
 }
 
 static void xml_store(xmlTextWriterPtr w, const struct cs_store *s)
 {
     xmlTextWriterStartElement(w, BAD_CAST "store");
-    xml_str(w, "name", s->name);
-    xml_str(w, "master", s->master);
-    xml_str(w, "planned-master", cs_planned_master(s));
-    xml_str(w, "moved", moved(s) ? "true" : "false");
+    cli_xml_str(w, "name", s->name);
+    cli_xml_str(w, "master", s->master);
+    cli_xml_str(w, "planned-master", cs_planned_master(s));
+    cli_xml_str(w, "moved", moved(s) ? "true" : "false");
     for (int j = 0; j < s->nslots; j++) {
         const struct cs_slot *slot = &s->slots[j];
         xmlTextWriterStartElement(w, BAD_CAST "slot");
-        xml_str(w, "machine", slot->machine);
-        xml_int(w, "position", j);
-        xml_str(w, "role", cs_role_name[slot->role]);
-        xml_str(w, "state", cs_slot_state_name[slot->state]);
-        xml_str(w, "score", slot->score);
-        xml_str(w, "lag", slot->lag);
+        cli_xml_str(w, "machine", slot->machine);
+        cli_xml_int(w, "position", j);
+        cli_xml_str(w, "role", cs_role_name[slot->role]);
+        cli_xml_str(w, "state", cs_slot_state_name[slot->state]);
+        cli_xml_str(w, "score", slot->score);
+        cli_xml_str(w, "lag", slot->lag);
         xmlTextWriterEndElement(w);
     }
     xmlTextWriterEndElement(w);
@@ -193,18 +182,18 @@ static void xml_lists(xmlTextWriterPtr w, const struct cluster_state *st)
 {
     for (int i = 0; i < st->nc; i++) {
         xmlTextWriterStartElement(w, BAD_CAST "constraint");
-        xml_str(w, "id", st->c[i].id);
-        xml_str(w, "rsc", st->c[i].rsc);
-        xml_str(w, "role", st->c[i].role);
-        xml_str(w, "node", st->c[i].node);
-        xml_str(w, "score", st->c[i].score);
+        cli_xml_str(w, "id", st->c[i].id);
+        cli_xml_str(w, "rsc", st->c[i].rsc);
+        cli_xml_str(w, "role", st->c[i].role);
+        cli_xml_str(w, "node", st->c[i].node);
+        cli_xml_str(w, "score", st->c[i].score);
         xmlTextWriterEndElement(w);
     }
     for (int i = 0; i < st->nmk; i++) {
         xmlTextWriterStartElement(w, BAD_CAST "mark");
-        xml_str(w, "store", st->mk[i].store);
-        xml_str(w, "machine", st->mk[i].machine);
-        xml_str(w, "leftover", st->mk[i].leftover ? "true" : "false");
+        cli_xml_str(w, "store", st->mk[i].store);
+        cli_xml_str(w, "machine", st->mk[i].machine);
+        cli_xml_str(w, "leftover", st->mk[i].leftover ? "true" : "false");
         xmlTextWriterEndElement(w);
     }
 }
@@ -213,12 +202,12 @@ static void xml_body(xmlTextWriterPtr w, const struct cluster_state *st)
 {
     struct st_totals t = totals(st);
     xmlTextWriterStartElement(w, BAD_CAST "status");
-    xml_str(w, "cib-file", st->cib_file);
-    xml_int(w, "machines", st->nm);
-    xml_int(w, "online", t.online);
-    xml_int(w, "standby", t.standby);
-    xml_int(w, "stores", st->ns);
-    xml_int(w, "as-planned", t.as_planned);
+    cli_xml_str(w, "cib-file", st->cib_file);
+    cli_xml_int(w, "machines", st->nm);
+    cli_xml_int(w, "online", t.online);
+    cli_xml_int(w, "standby", t.standby);
+    cli_xml_int(w, "stores", st->ns);
+    cli_xml_int(w, "as-planned", t.as_planned);
     for (int i = 0; i < st->nm; i++)
         xml_machine(w, &st->m[i]);
     for (int i = 0; i < st->ns; i++)
@@ -229,19 +218,10 @@ static void xml_body(xmlTextWriterPtr w, const struct cluster_state *st)
 
 static void print_xml(const struct cluster_state *st)
 {
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
-    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
-    xml_str(w, "version", PACKAGE_VERSION);
-    xml_str(w, "request", "status");
+    struct cli_xml x;
+    xmlTextWriterPtr w = cli_xml_begin(&x, "status");
     xml_body(w, st);
-    xmlTextWriterEndElement(w);
-    xmlTextWriterEndDocument(w);
-    xmlFreeTextWriter(w);
-    fputs((const char *)xmlBufferContent(buf), stdout);
-    xmlBufferFree(buf);
+    cli_xml_end(&x);
 }
 
 /* ---- command ------------------------------------------------------------ */
