@@ -213,8 +213,10 @@ static int action_stop(const struct slot *s)
 }
 
 /* A rolling sync_client whose replica was away backs off up to 20 min: when
- * work is waiting and the replica answers again, restart it (once each time
- * the replica comes back) so a replica catches up in seconds, not minutes. */
+ * work is waiting and the replica answers again, restart it so a replica
+ * catches up in seconds, not minutes. */
+#define KICK_INTERVAL 60 /* seconds */
+
 static void kick_sync_client(const struct slot *s, int i, long age, int marked)
 {
     char away[32];
@@ -225,12 +227,19 @@ static void kick_sync_client(const struct slot *s, int i, long age, int marked)
     }
     if (age == 0 || (!marked && age <= s->outdate_grace))
         return;
-    /* only once it answers again after being seen away: restarting a sync_client that
-     * is busy with a long full sync (copy-back after a crash) would never let it finish */
-    char v[8];
-    if (slot_state_get(s, away, v, sizeof(v)) != 0)
+    /* at once when it answers again after being seen away; otherwise at most once a
+     * minute (a replica that came back between two monitors): restarting every few
+     * seconds would kill a long full sync (copy-back after a crash) before it ends */
+    char v[32], kicked[32];
+    snprintf(kicked, sizeof(kicked), "kicked.%s", s->m[i].channel);
+    time_t now = time(NULL);
+    int seen_away = slot_state_get(s, away, v, sizeof(v)) == 0;
+    if (!seen_away && slot_state_get(s, kicked, v, sizeof(v)) == 0 &&
+        now - strtol(v, NULL, 10) < KICK_INTERVAL)
         return;
     slot_state_del(s, away);
+    snprintf(v, sizeof(v), "%ld", (long)now);
+    slot_state_set(s, kicked, v);
     ocf_log(OCF_INFO, "replica %s answers again: restarting its sync_client", s->m[i].node);
     slot_sync_stop(s, i, 3000);
     slot_sync_start(s, i);
