@@ -174,6 +174,13 @@ teardown() {
         new+=("$(slot_addr "$st" "$m")")
     done < <(e2e_cluster target "$E2E_CIB" "$victim")
     [ ${#expected[@]} -ge 2 ]
+    # the probe user exists on every slot before the cut, as users do in production (here
+    # Cyrus creates it on first delivery; created on both sides of the cut it would be two
+    # mailboxes of one name, a conflict of its own: see agent-safety)
+    touch "$d/primed"
+    "$LAB" client python3 "$MAILPY" probe "${probes[@]}" --log "$d/prime.log" --stop "$d/primed"
+    [ "$(wc -l <"$d/prime.log")" -eq ${#probes[@]} ]
+    for st in $(stores_planned_on "$victim"); do wait_for 30 sync_drained "$victim" "$st"; done
     # probe both sides: on the cut machine its own master slots, from the client the new ones
     "$LAB" exec "$victim" python3 "$MAILPY" probe "${probes[@]}" --log "$d/old.log" --stop "$d/stop" &
     "$LAB" client python3 "$MAILPY" probe "${new[@]}" --log "$d/new.log" --stop "$d/stop" &

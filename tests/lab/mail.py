@@ -152,11 +152,12 @@ def cmd_check(cib, outdir):
 
 
 def cmd_probe(addrs, logpath, stop):
-    """Deliver to every address in turn; log 'ADDR EPOCH' for each accepted message."""
+    """Deliver to every address in turn, at least one round (until STOP exists); log
+    'ADDR EPOCH' for each accepted message."""
     deadline = time.time() + 120  # never outlive a test
     with open(logpath, "a", buffering=1) as log:
         n = 0
-        while not os.path.exists(stop) and time.time() < deadline:
+        while n == 0 or (not os.path.exists(stop) and time.time() < deadline):
             for a in addrs:
                 n += 1
                 try:
