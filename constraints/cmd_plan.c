@@ -143,14 +143,14 @@ static void xml_failure(xmlTextWriterPtr w, const struct ss_placement *p, const 
                         const struct ss_failure_result *r)
 {
     xmlTextWriterStartElement(w, BAD_CAST tag);
-    xmlTextWriterWriteAttribute(w, BAD_CAST "failed", BAD_CAST mname(p, r->failed[0]));
+    cli_xml_str(w, "failed", mname(p, r->failed[0]));
     if (r->failed[1] >= 0)
-        xmlTextWriterWriteAttribute(w, BAD_CAST "failed2", BAD_CAST mname(p, r->failed[1]));
-    xmlTextWriterWriteAttribute(w, BAD_CAST "busiest", BAD_CAST mname(p, r->busiest));
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "busiest-masters", "%d", r->busiest_masters);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "bound", "%d", r->lower_bound);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "stores-lost", "%d", r->stores_lost);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "receivers", "%d", r->receivers);
+        cli_xml_str(w, "failed2", mname(p, r->failed[1]));
+    cli_xml_str(w, "busiest", mname(p, r->busiest));
+    cli_xml_int(w, "busiest-masters", r->busiest_masters);
+    cli_xml_int(w, "bound", r->lower_bound);
+    cli_xml_int(w, "stores-lost", r->stores_lost);
+    cli_xml_int(w, "receivers", r->receivers);
     xmlTextWriterEndElement(w);
 }
 
@@ -158,27 +158,22 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
                       const struct plan_opts *o, const struct ss_moves *mv)
 {
     const struct ss_topology *t = p->topo;
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
-    xmlTextWriterStartElement(w, BAD_CAST "slotstore-result");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST PACKAGE_VERSION);
-    xmlTextWriterWriteAttribute(w, BAD_CAST "request", BAD_CAST "plan");
+    struct cli_xml x;
+    xmlTextWriterPtr w = cli_xml_begin(&x, "plan");
     xmlTextWriterStartElement(w, BAD_CAST "plan");
-    xmlTextWriterWriteAttribute(w, BAD_CAST "topology", BAD_CAST t->path);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "machines", "%d", t->nmachines);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "stores", "%d", p->nstores);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "copies", "%d", p->copies);
+    cli_xml_str(w, "topology", t->path);
+    cli_xml_int(w, "machines", t->nmachines);
+    cli_xml_int(w, "stores", p->nstores);
+    cli_xml_int(w, "copies", p->copies);
     xmlTextWriterStartElement(w, BAD_CAST "machines");
     for (int i = 0; i < t->nmachines; i++) {
         xmlTextWriterStartElement(w, BAD_CAST "machine");
-        xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST t->machines[i].name);
+        cli_xml_str(w, "name", t->machines[i].name);
         if (t->machines[i].zone)
-            xmlTextWriterWriteAttribute(w, BAD_CAST "zone", BAD_CAST t->machines[i].zone);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slots", "%d", t->machines[i].slots);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "masters", "%d", b->masters[i]);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "replicas", "%d", b->replicas[i]);
+            cli_xml_str(w, "zone", t->machines[i].zone);
+        cli_xml_int(w, "slots", t->machines[i].slots);
+        cli_xml_int(w, "masters", b->masters[i]);
+        cli_xml_int(w, "replicas", b->replicas[i]);
         xmlTextWriterWriteFormatAttribute(w, BAD_CAST "fair", "%.3f", b->fair[i]);
         xmlTextWriterEndElement(w);
     }
@@ -188,15 +183,15 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
         for (int s = 0; s < p->nstores; s++) {
             const struct ss_store *st = &p->stores[s];
             xmlTextWriterStartElement(w, BAD_CAST "store");
-            xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST st->name);
+            cli_xml_str(w, "name", st->name);
             if (st->fixed)
-                xmlTextWriterWriteAttribute(w, BAD_CAST "fixed", BAD_CAST "true");
+                cli_xml_str(w, "fixed", "true");
             for (int c = 0; c < p->copies; c++) {
                 xmlTextWriterStartElement(w, BAD_CAST "slot");
                 xmlTextWriterWriteAttribute(w, BAD_CAST "machine",
                                             BAD_CAST mname(p, st->machine[c]));
-                xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot", "%d", st->slot[c]);
-                xmlTextWriterWriteFormatAttribute(w, BAD_CAST "position", "%d", c);
+                cli_xml_int(w, "slot", st->slot[c]);
+                cli_xml_int(w, "position", c);
                 xmlTextWriterEndElement(w);
             }
             xmlTextWriterEndElement(w);
@@ -204,12 +199,10 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
         xmlTextWriterEndElement(w);
     }
     xmlTextWriterStartElement(w, BAD_CAST "balance");
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-pair", "%d", b->max_pair);
+    cli_xml_int(w, "max-pair", b->max_pair);
     if (b->doubles_computed) {
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-double-busiest", "%d",
-                                          b->max_double_busiest);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "max-double-lost", "%d",
-                                          b->max_double_lost);
+        cli_xml_int(w, "max-double-busiest", b->max_double_busiest);
+        cli_xml_int(w, "max-double-lost", b->max_double_lost);
     }
     for (int f = 0; f < b->nsingle; f++)
         xml_failure(w, p, "single-failure", &b->single[f]);
@@ -219,21 +212,15 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
     xmlTextWriterEndElement(w);
     if (mv) {
         xmlTextWriterStartElement(w, BAD_CAST "moves");
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot-moves", "%d", mv->slot_moves);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "slot-moves-bound", "%d",
-                                          mv->slot_moves_bound);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "master-moves", "%d", mv->master_moves);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "master-moves-bound", "%d",
-                                          mv->master_moves_bound);
-        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "new-stores", "%d", mv->new_stores);
+        cli_xml_int(w, "slot-moves", mv->slot_moves);
+        cli_xml_int(w, "slot-moves-bound", mv->slot_moves_bound);
+        cli_xml_int(w, "master-moves", mv->master_moves);
+        cli_xml_int(w, "master-moves-bound", mv->master_moves_bound);
+        cli_xml_int(w, "new-stores", mv->new_stores);
         xmlTextWriterEndElement(w);
     }
     xmlTextWriterEndElement(w);
-    xmlTextWriterEndElement(w);
-    xmlTextWriterEndDocument(w);
-    xmlFreeTextWriter(w);
-    fputs((const char *)xmlBufferContent(buf), stdout);
-    xmlBufferFree(buf);
+    cli_xml_end(&x);
 }
 
 /* Load the placement of a CIB file (for --from). */
