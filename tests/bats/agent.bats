@@ -274,3 +274,23 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     done
     has_ids m2 gone 5
 }
+
+@test "agent: mailboxes created by separate Cyrus processes in the same second get distinct uniqueids" {
+    agent m1 start
+    agent m1 promote
+    # three LMTP sessions open at once: three lmtpd processes, each creating a new user
+    python3 - "$(addr m1)" <<'PY'
+import smtplib, sys
+conns = [smtplib.LMTP(sys.argv[1], 10024, timeout=10) for _ in range(3)]
+for i, c in enumerate(conns):
+    c.sendmail("x@example.org", ["fresh%d" % i],
+               "Subject: x\r\nMessage-ID: <fresh-%d@x>\r\n\r\nbody\r\n" % i)
+for c in conns:
+    c.quit()
+PY
+    run /usr/lib/cyrus/bin/ctl_mboxlist -C "$T/m1/st1/etc/imapd.conf" -d
+    [ "$status" -eq 0 ]
+    ids="$(echo "$output" | grep -o '"uniqueid": "[^"]*"' | sort)"
+    [ "$(echo "$ids" | wc -l)" -eq 3 ]
+    [ -z "$(echo "$ids" | uniq -d)" ]
+}
