@@ -48,6 +48,16 @@ agent() {
     env OCF_RESKEY_node="$node" OCF_RESKEY_base_dir="$T/$node" "$@" "$AGENT" "$action"
 }
 
+# vg_agent NODE ACTION [VAR=value...]: the agent under valgrind; exit 99 on any memory
+# error or definite/indirect leak, else the action's own exit code.
+vg_agent() {
+    local node=$1 action=$2
+    shift 2
+    env OCF_RESKEY_node="$node" OCF_RESKEY_base_dir="$T/$node" "$@" \
+        valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=99 "$AGENT" "$action"
+}
+
 # A recurring monitor (interval > 0), as opposed to a probe.
 monitor() { agent "$1" monitor OCF_RESKEY_CRM_meta_interval=10000 "${@:2}"; }
 

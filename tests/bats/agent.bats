@@ -294,3 +294,27 @@ PY
     [ "$(echo "$ids" | wc -l)" -eq 3 ]
     [ -z "$(echo "$ids" | uniq -d)" ]
 }
+
+@test "agent: every action runs clean under valgrind (no memory errors, no leaks)" {
+    local rc
+    vg_agent m1 start
+    vg_agent m2 start
+    vg_agent m1 promote
+    $LMTP "$(addr m1)" 10024 vera 2 vg "$T/accepted"
+    rc=0; vg_agent m1 monitor OCF_RESKEY_CRM_meta_interval=10000 || rc=$?
+    [ "$rc" -eq 8 ]
+    rc=0; vg_agent m1 monitor || rc=$?
+    [ "$rc" -eq 8 ]
+    vg_agent m2 monitor OCF_RESKEY_CRM_meta_interval=10000
+    vg_agent m1 notify OCF_RESKEY_CRM_meta_notify_type=post \
+        OCF_RESKEY_CRM_meta_notify_operation=start OCF_RESKEY_CRM_meta_notify_start_uname="m2"
+    vg_agent m1 demote
+    vg_agent m2 promote
+    vg_agent m1 reload-agent
+    vg_agent m1 validate-all
+    vg_agent m1 stop
+    vg_agent m2 stop
+    vg_agent m1 meta-data >/dev/null
+    rc=0; vg_agent m1 monitor || rc=$?
+    [ "$rc" -eq 7 ]
+}
