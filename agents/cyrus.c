@@ -333,8 +333,11 @@ static int action_monitor(const struct slot *s, int probe)
         ocf_log(OCF_ERR, "nothing answers on %s:%d", s->m[s->self].addr, port);
         return role == SLOT_MASTER ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
     }
-    if (role != SLOT_MASTER)
+    if (role != SLOT_MASTER) {
+        if (!probe)
+            cyrus_reconcile(s);
         return OCF_SUCCESS;
+    }
     if (role == SLOT_MASTER && s->lmtp_port != s->imap_port &&
         !slot_listening(s->m[s->self].addr, s->lmtp_port)) {
         ocf_log(OCF_ERR, "LMTP does not answer on %s:%d", s->m[s->self].addr, s->lmtp_port);

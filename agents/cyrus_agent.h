@@ -6,6 +6,12 @@
 
 int cyrus_meta_data(void);
 
+struct slot;
+/* Replica side, after a cut or crash: mailboxes this former master created while cut
+ * off go to the master (see cyrus_reconcile.c).  0 done or nothing to do, 1 retry at
+ * the next monitor. */
+int cyrus_reconcile(const struct slot *s);
+
 /* The running master outscores an in-sync replica by more than the role=Promoted
  * preferences differ (at most 10 x (copies - 1)): masters stay where they are until an
  * operator or slotstore moves them, so a finished `pcs resource move` does not bounce

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -372,6 +373,13 @@ static int write_role(const struct slot *s, enum slot_role role)
     return close_conf(f, path);
 }
 
+int slot_admin_socket(const struct slot *s, char *buf, size_t len)
+{
+    struct sockaddr_un un;
+    slot_path(s, "run/socket/admin", buf, len);
+    return strlen(buf) < sizeof(un.sun_path) ? 0 : -1;
+}
+
 static int write_cyrus(const struct slot *s, enum slot_role role)
 {
     char path[SLOT_PATH + 32];
@@ -389,6 +397,10 @@ static int write_cyrus(const struct slot *s, enum slot_role role)
     } else {
         fprintf(f, "  syncserver cmd=\"%s/sync_server -C %s/etc/imapd.conf\" listen=\"%s:%d\" "
                    "prefork=0\n", b, d, a, s->sync_port);
+        char sock[SLOT_PATH + 32];
+        if (slot_admin_socket(s, sock, sizeof(sock)) == 0)
+            fprintf(f, "  admin cmd=\"%s/imapd -C %s/etc/imapd.conf\" listen=\"%s\" prefork=0\n",
+                    b, d, sock);
     }
     fprintf(f, "}\nEVENTS {\n  checkpoint cmd=\"%s/ctl_cyrusdb -C %s/etc/imapd.conf -c\" "
                "period=30\n}\n", b, d);

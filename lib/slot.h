@@ -49,6 +49,9 @@ void slot_path(const struct slot *s, const char *rel, char *buf, size_t len);
 /* Directories, sasldb (first start only) and the config of a role. */
 int slot_create(const struct slot *s);
 int slot_write_config(const struct slot *s, enum slot_role role);
+/* A replica's local IMAP for the agent alone (reconciling after a cut): a unix
+ * socket under the slot's run/socket; -1 when the path is too long for one. */
+int slot_admin_socket(const struct slot *s, char *buf, size_t len);
 /* Move leftover sync logs aside (they describe writes made as master). */
 int slot_park_sync_log(const struct slot *s);
 

@@ -6,6 +6,32 @@ load ../agent/helpers
 setup() { agent_setup; }
 teardown() { agent_teardown; }
 
+# imap_folder SLOT USER FOLDER append ID | ids: on a master, as USER, create FOLDER and
+# append a message ID to it, or list the Message-IDs in it
+imap_folder() {
+    python3 - "$(addr "$1")" "$2" "$3" "$4" "${5:-}" <<'PY'
+import imaplib, re, sys, time
+addr, user, folder, what, mid = sys.argv[1:6]
+i = imaplib.IMAP4(addr, 10143, timeout=10)
+i.authenticate("PLAIN", lambda _: ("%s\0cyrus\0st1" % user).encode())
+if what == "append":
+    i.create(folder)
+    msg = "Subject: %s\r\nMessage-ID: <%s@x>\r\n\r\nbody\r\n" % (mid, mid)
+    assert i.append(folder, "(\\Seen)", time.time(), msg.encode())[0] == "OK"
+else:
+    i.select(folder, readonly=True)
+    typ, data = i.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    for item in data:
+        if isinstance(item, tuple):
+            print(re.search(rb"<([^@>]*)@", item[1]).group(1).decode())
+PY
+}
+
+# "name uniqueid" of every live mailbox of a slot, from its mailboxes.db
+mailbox_ids() {
+    /usr/lib/cyrus/bin/ctl_mboxlist -C "$T/$1/st1/etc/imapd.conf" -d |
+        python3 -c 'import json, sys; [print(k, v["uniqueid"]) for k, v in sorted(json.load(sys.stdin).items()) if not k.startswith("DELETED.")]'
+}
 outdated_attr() { crm_attribute -N "$1" -n slotstore-outdated-st1 -l forever -G -q 2>/dev/null; }
 score_is() { [ "$(score "$1")" = "$2" ]; }
 monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
@@ -136,4 +162,51 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     wait_for 30 eval 'monitor m1 >/dev/null 2>&1; score_is m2 1000'
     wait_for 10 has_ids m2 solo 3
     [ -z "$(outdated_attr m2)" ]
+}
+
+@test "agent-safety: mailboxes created while cut off reach the master when the old master rejoins" {
+    export OCF_RESKEY_outdate_grace=1
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    $LMTP "$(addr m1)" 10024 old 1 before "$T/accepted"
+    wait_for 10 has_ids m2 before 1
+    agent m2 stop
+    # cut off, m1 creates mailboxes the replica never sees: zed (which the new master
+    # will create too, a second later: another MAILBOXID) and yan (only here)
+    $LMTP "$(addr m1)" 10024 zed 2 cutside "$T/accepted"
+    $LMTP "$(addr m1)" 10024 yan 2 onlyhere "$T/accepted"
+    imap_folder m1 yan Drafts append draft-1
+    $LMTP "$(addr m1)" 10024 old 1 orphan "$T/accepted"
+    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    sleep 2
+    agent m2 start
+    agent m2 promote
+    $LMTP "$(addr m2)" 10024 zed 3 newside "$T/accepted"
+    # m1 rejoins as a replica; its monitor reconciles, the master's catches it up
+    agent m1 stop
+    agent m1 start
+    agent m2 notify OCF_RESKEY_CRM_meta_notify_type=post OCF_RESKEY_CRM_meta_notify_operation=start \
+        OCF_RESKEY_CRM_meta_notify_start_uname="m1"
+    score_is m1 -INFINITY
+    # the first replica monitor reconciles; under valgrind, as the IMAP client's one pass
+    vg_agent m1 monitor OCF_RESKEY_CRM_meta_interval=10000
+    grep -q "reconciled with the master on m2" "$HA_LOGFILE"
+    wait_for 60 eval 'monitor m1 >/dev/null 2>&1; monitor m2 >/dev/null 2>&1; score_is m1 1000'
+    grep -q "INBOX of zed differs from the master's" "$HA_LOGFILE"
+    grep -q "INBOX of yan exists only here" "$HA_LOGFILE"
+    # every accepted message exactly once on the master, the orphans included
+    imap_has m2 zed newside 3
+    imap_has m2 zed cutside 2
+    [ "$(imap_ids m2 zed | wc -l)" -eq 5 ]
+    imap_has m2 yan onlyhere 2
+    [ "$(imap_folder m2 yan Drafts ids)" = "draft-1" ]
+    wait_for 20 eval 'monitor m2 >/dev/null 2>&1; imap_has m2 old orphan 1'
+    imap_has m2 old before 1
+    [ -z "$(imap_ids m2 zed | uniq -d)" ]
+    # and the replica holds the master's mailboxes (same uniqueids), their messages too
+    wait_for 20 eval 'monitor m2 >/dev/null 2>&1; [ "$(mailbox_ids m1)" = "$(mailbox_ids m2)" ]'
+    wait_for 20 eval 'monitor m2 >/dev/null 2>&1; has_ids m1 newside 3'
+    ls "$T"/m1/st1/state/ | grep -q '^reconciled-'
+    [ ! -e "$T/m1/st1/state/rescue" ]
 }

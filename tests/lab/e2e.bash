@@ -67,15 +67,6 @@ all_in_sync() {
     [ "$n" -eq 0 ] && [ "$(e2e_cluster scores "$f" | wc -l)" -eq $(($(store_addrs | wc -w) - $(store_addrs | wc -l))) ]
 }
 
-# The sync log of STORE's slot on MACHINE is drained (a white-box look at its files).
-sync_drained() {
-    local f
-    for f in "$LAB_DIR/nodes/$1/slots/$2"/conf/sync/*/log*; do
-        [ -e "$f" ] && return 1
-    done
-    return 0
-}
-
 outdated_mark() { on_live crm_attribute -N "$2" -n "slotstore-outdated-$1" -l forever -G -q 2>/dev/null || true; }
 cli_constraints() { on_live cibadmin -Q -o constraints | grep -o 'id="cli-[^"]*"' || true; }
 

@@ -7,6 +7,8 @@
   mail.py lhlo ADDR...                     exit 0 when LMTP answers on every ADDR
   mail.py probe ADDR... --log FILE --stop STOPFILE
                                            deliver to each ADDR in turn, log each accept
+  mail.py probecheck CIB LOG...            is every probe accepted in the LOGs on its
+                                           store's master now, exactly once?
 
 `load` runs one sender per store (RATE messages a second each, default 10) to the user
 "u-<store>"; a sender tries the store's slots in turn until one accepts LMTP (only the
@@ -153,22 +155,51 @@ def cmd_check(cib, outdir):
 
 def cmd_probe(addrs, logpath, stop):
     """Deliver to every address in turn, at least one round (until STOP exists); log
-    'ADDR EPOCH' for each accepted message."""
+    'ADDR EPOCH MESSAGE-ID' for each accepted message (ids unique across probes)."""
     deadline = time.time() + 120  # never outlive a test
     with open(logpath, "a", buffering=1) as log:
         n = 0
         while n == 0 or (not os.path.exists(stop) and time.time() < deadline):
             for a in addrs:
                 n += 1
+                mid = "probe-%d-%d" % (os.getpid(), n)
                 try:
                     conn = smtplib.LMTP(a, LMTP_PORT, timeout=1)
-                    conn.sendmail("probe@example.org", ["probe"], message("probe", "probe-%d" % n))
-                    log.write("%s %.3f\n" % (a, time.time()))
+                    conn.sendmail("probe@example.org", ["probe"], message("probe", mid))
+                    log.write("%s %.3f %s\n" % (a, time.time(), mid))
                     conn.quit()
                 except (OSError, smtplib.SMTPException):
                     pass
             time.sleep(0.05)
     return 0
+
+
+def cmd_probecheck(cib, logs):
+    """Every probe accepted (on whichever side of a cut) is on its store's master now."""
+    store_of, password = {}, {}
+    for st, (addrs, pw) in stores_from_cib(cib).items():
+        for a in addrs:
+            store_of[a] = st
+        password[st] = (addrs, pw)
+    accepted = {}
+    for path in logs:
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3 and parts[0] in store_of:
+                    accepted.setdefault(store_of[parts[0]], []).append(parts[2])
+    bad = 0
+    for st, mids in sorted(accepted.items()):
+        addrs, pw = password[st]
+        master = master_of(addrs)
+        ids = inbox_ids(master, "probe", pw) if master else []
+        missing = [m for m in mids if ids.count(m) == 0]
+        dups = [m for m in mids if ids.count(m) > 1]
+        print("%s: %d probes accepted, %d missing, %d duplicated on %s" %
+              (st, len(mids), len(missing), len(dups), master or "NONE"))
+        if master is None or missing or dups:
+            bad += 1
+    return 1 if bad else 0
 
 
 def cmd_lhlo(addrs):
@@ -190,6 +221,8 @@ def main(argv):
         return cmd_load(argv[2], argv[3], argv[4], float(argv[5]) if len(argv) == 6 else 10.0)
     if len(argv) == 4 and argv[1] == "check":
         return cmd_check(argv[2], argv[3])
+    if len(argv) >= 4 and argv[1] == "probecheck":
+        return cmd_probecheck(argv[2], argv[3:])
     if len(argv) >= 3 and argv[1] == "lhlo":
         return cmd_lhlo(argv[2:])
     if len(argv) >= 7 and argv[1] == "probe" and argv[-4] == "--log" and argv[-2] == "--stop":
