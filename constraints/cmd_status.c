@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cluster_state.h"
 #include "config.h"
+#include "live_balance.h"
 
 static const char status_usage[] =
     "Usage: slotstore status [--output-as=text|xml]\n"
@@ -27,6 +28,10 @@ static const char status_usage[] =
     "promotion scores and outdated marks) with the replication lag when known, and\n"
     "'moved' when the master is not the planned one; the operators' manual constraints\n"
     "(rsc_location cli-*, from crm_resource --move/--ban) and the outdated marks.\n"
+    "Balance now: masters per machine (min..max, fair share), and for each machine what\n"
+    "its failure now would do: where Pacemaker would promote each of its masters (the\n"
+    "first in-sync replica in failover order, else one not known in sync), how many\n"
+    "machines take them, the busiest survivor, and stores left with no promotable replica.\n"
     "\n"
     "Reads crm_mon --one-shot --output-as=xml and the CIB; changes nothing.\n"
     "With CIB_file=FILE the file is used instead of the cluster.\n"
@@ -135,11 +140,41 @@ static void text_lists(const struct cluster_state *st)
                st->mk[i].leftover ? " (slotstore marks --clear)" : "");
 }
 
-static void print_text(const struct cluster_state *st)
+static const char *machine_name(const struct cluster_state *st, int i)
+{
+    return i >= 0 ? st->m[i].name : "-";
+}
+
+static void text_balance(const struct cluster_state *st, const struct live_balance *lb)
+{
+    if (lb->online == 0) {
+        printf("\nBalance now: no machine can run masters\n");
+        return;
+    }
+    printf("\nBalance now: %d..%d masters per machine (fair %.1f over %d machines)\n",
+           lb->min_masters, lb->max_masters, lb->fair, lb->online);
+    printf("If one failed now:\n  %-16s %7s %7s  %-24s %11s %8s\n", "MACHINE", "MASTERS",
+           "TARGETS", "BUSIEST SURVIVOR", "NOT IN SYNC", "STRANDED");
+    for (int i = 0; i < lb->nf; i++) {
+        const struct lb_failure *f = &lb->f[i];
+        char busiest[160];
+        snprintf(busiest, sizeof(busiest), "%s (%d)", machine_name(st, f->busiest),
+                 f->busiest_load);
+        printf("  %-16s %7d %7d  %-24s %11d %8d\n", st->m[f->machine].name, f->masters,
+               f->targets, busiest, f->unconfirmed, f->stranded);
+    }
+    const struct lb_failure *w = &lb->f[lb->worst];
+    printf("Worst: %s: busiest survivor %s with %d masters, %d store%s without a promotable "
+           "replica\n", st->m[w->machine].name, machine_name(st, w->busiest), w->busiest_load,
+           w->stranded, w->stranded == 1 ? "" : "s");
+}
+
+static void print_text(const struct cluster_state *st, const struct live_balance *lb)
 {
     text_header(st);
     text_machines(st);
     text_stores(st);
+    text_balance(st, lb);
     text_lists(st);
 }
 
@@ -198,7 +233,33 @@ static void xml_lists(xmlTextWriterPtr w, const struct cluster_state *st)
     }
 }
 
-static void xml_body(xmlTextWriterPtr w, const struct cluster_state *st)
+static void xml_balance(xmlTextWriterPtr w, const struct cluster_state *st,
+                        const struct live_balance *lb)
+{
+    xmlTextWriterStartElement(w, BAD_CAST "balance");
+    cli_xml_int(w, "machines", lb->online);
+    cli_xml_int(w, "masters-min", lb->min_masters);
+    cli_xml_int(w, "masters-max", lb->max_masters);
+    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "fair", "%.3f", lb->fair);
+    for (int i = 0; i < lb->nf; i++) {
+        const struct lb_failure *f = &lb->f[i];
+        xmlTextWriterStartElement(w, BAD_CAST "if-failed");
+        cli_xml_str(w, "machine", st->m[f->machine].name);
+        cli_xml_int(w, "masters", f->masters);
+        cli_xml_int(w, "targets", f->targets);
+        cli_xml_str(w, "busiest", f->busiest >= 0 ? st->m[f->busiest].name : NULL);
+        cli_xml_int(w, "busiest-masters", f->busiest_load);
+        cli_xml_int(w, "not-in-sync", f->unconfirmed);
+        cli_xml_int(w, "stranded", f->stranded);
+        if (i == lb->worst)
+            cli_xml_str(w, "worst", "true");
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndElement(w);
+}
+
+static void xml_body(xmlTextWriterPtr w, const struct cluster_state *st,
+                     const struct live_balance *lb)
 {
     struct st_totals t = totals(st);
     xmlTextWriterStartElement(w, BAD_CAST "status");
@@ -212,15 +273,16 @@ static void xml_body(xmlTextWriterPtr w, const struct cluster_state *st)
         xml_machine(w, &st->m[i]);
     for (int i = 0; i < st->ns; i++)
         xml_store(w, &st->s[i]);
+    xml_balance(w, st, lb);
     xml_lists(w, st);
     xmlTextWriterEndElement(w);
 }
 
-static void print_xml(const struct cluster_state *st)
+static void print_xml(const struct cluster_state *st, const struct live_balance *lb)
 {
     struct cli_xml x;
     xmlTextWriterPtr w = cli_xml_begin(&x, "status");
-    xml_body(w, st);
+    xml_body(w, st, lb);
     cli_xml_end(&x);
 }
 
@@ -264,13 +326,18 @@ int cmd_status(int argc, char **argv)
         return rc < 0 ? SS_EXIT_OK : rc;
     struct cluster_state st = {0};
     struct ss_error err = {0};
+    struct live_balance lb = {0};
     if (cluster_state_read(&st, "status", &err) != 0) {
         rc = cli_fail(&err);
+    } else if (live_balance_compute(&st, &lb) != 0) {
+        fprintf(stderr, "slotstore: status: out of memory\n");
+        rc = SS_EXIT_RUNTIME;
     } else if (out == SS_OUT_XML) {
-        print_xml(&st);
+        print_xml(&st, &lb);
     } else {
-        print_text(&st);
+        print_text(&st, &lb);
     }
+    live_balance_free(&lb);
     cluster_state_free(&st);
     return rc;
 }

@@ -27,6 +27,17 @@ else:
 PY
 }
 
+# replica_down_after USER: m1 master, m2 replica, one message "before" to USER replicated,
+# then m2 stopped (the master writes on alone from here)
+replica_down_after() {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    $LMTP "$(addr m1)" 10024 "$1" 1 before "$T/accepted"
+    wait_for 10 has_ids m2 before 1
+    agent m2 stop
+}
+
 # "name uniqueid" of every live mailbox of a slot, from its mailboxes.db
 mailbox_ids() {
     /usr/lib/cyrus/bin/ctl_mboxlist -C "$T/$1/st1/etc/imapd.conf" -d |
@@ -91,12 +102,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
 
 @test "agent-safety: crash of a master with unreplicated mail: nothing lost after it returns" {
     export OCF_RESKEY_outdate_grace=1
-    agent m1 start
-    agent m2 start
-    agent m1 promote
-    $LMTP "$(addr m1)" 10024 frank 1 before "$T/accepted"
-    wait_for 10 has_ids m2 before 1
-    agent m2 stop
+    replica_down_after frank
     $LMTP "$(addr m1)" 10024 frank 3 orphan "$T/accepted"
     # the machine of m1 dies: every process of the slot, no agent involved
     for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
@@ -166,12 +172,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
 
 @test "agent-safety: mailboxes created while cut off reach the master when the old master rejoins" {
     export OCF_RESKEY_outdate_grace=1
-    agent m1 start
-    agent m2 start
-    agent m1 promote
-    $LMTP "$(addr m1)" 10024 old 1 before "$T/accepted"
-    wait_for 10 has_ids m2 before 1
-    agent m2 stop
+    replica_down_after old
     # cut off, m1 creates mailboxes the replica never sees: zed (which the new master
     # will create too, a second later: another MAILBOXID) and yan (only here)
     $LMTP "$(addr m1)" 10024 zed 2 cutside "$T/accepted"

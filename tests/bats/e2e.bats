@@ -61,6 +61,17 @@ teardown() {
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$(echo "$output" | awk 'NR > 1 && $3 > 0' | wc -l)" -eq 8 ]
+    # slotstore status's balance now, from the agents' live scores, is the plan's
+    wait_for 60 all_in_sync
+    on_live "$SLOTSTORE" status --output-as=xml >"$BATS_FILE_TMPDIR/status.xml"
+    "$SLOTSTORE" plan "$TOPO" --output-as=xml >"$BATS_FILE_TMPDIR/plan.xml"
+    local m
+    for m in $("$LAB" nodes); do
+        [ "$(xmllint --xpath "string(//if-failed[@machine='$m']/@busiest-masters)" "$BATS_FILE_TMPDIR/status.xml")" = \
+          "$(xmllint --xpath "string(//single-failure[@failed='$m']/@busiest-masters)" "$BATS_FILE_TMPDIR/plan.xml")" ]
+        [ "$(xmllint --xpath "string(//if-failed[@machine='$m']/@not-in-sync)" "$BATS_FILE_TMPDIR/status.xml")" -eq 0 ]
+        [ "$(xmllint --xpath "string(//if-failed[@machine='$m']/@stranded)" "$BATS_FILE_TMPDIR/status.xml")" -eq 0 ]
+    done
 }
 
 @test "e2e 2: hard kill of a machine -> its stores promoted where plan and simulate say, nothing else moves" {

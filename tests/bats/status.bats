@@ -37,6 +37,11 @@ row() {
     echo "$output" | awk -v s="$1" '$1 == s'
 }
 
+# machine_row MACHINE: its line of the machine table in $output
+machine_row() {
+    echo "$output" | sed -n '/^MACHINE /,/^$/p' | awk -v m="$1" '$1 == m'
+}
+
 # status [FILE] [options]: slotstore status on FILE (default $TMP/live.xml)
 status_of() {
     local file=$1
@@ -84,7 +89,7 @@ status_of() {
     [ "$(echo "$output" | grep -c ' moved$')" -eq 1 ]
     [[ "$output" == *"cli-prefer-store001"*"rsc store001 role Promoted node $to score INFINITY"* ]]
     # the machine table counts the extra master where it runs now
-    [ "$(echo "$output" | awk -v m="$to" '$1 == m {print $3, $4}')" = "3 2" ]
+    [ "$(machine_row "$to" | awk '{print $3, $4}')" = "3 2" ]
 }
 
 @test "outdated marks: listed, and a marked slot is outdated" {
@@ -97,7 +102,7 @@ status_of() {
     [[ "$output" == *"Outdated marks:"*"store002 on imap02"* ]]
     [[ "$output" == *"store003 on $replica"* ]]
     [[ "$(row store003)" == *"$replica outdated"* ]]
-    [ "$(echo "$output" | awk -v m="$replica" '$1 == m {print $6}')" -eq 1 ]
+    [ "$(machine_row "$replica" | awk '{print $6}')" -eq 1 ]
     # store002 has no slot on imap02 in this plan: a leftover
     if [ "$(planned store002 0)" != imap02 ] && [ "$(planned store002 1)" != imap02 ]; then
         [[ "$output" == *"store002 on imap02  leftover"* ]]
@@ -137,6 +142,10 @@ status_of() {
     [[ "$output" == *"6 of 8 masters as planned"* ]]
     echo "$output" | grep -qE '^imap04 +offline +0 +2 +0 +0$'
     [ "$(echo "$output" | grep -c 'imap04 stopped')" -eq 4 ]
+    # the balance now is over the 3 survivors, and only they have a failure row
+    [[ "$output" == *"masters per machine (fair 2.7 over 3 machines)"* ]]
+    [ "$(echo "$output" | sed -n '/If one failed now/,/Worst/p' | grep -c '^  imap0')" -eq 3 ]
+    ! echo "$output" | sed -n '/If one failed now/,/Worst/p' | grep -q '^  imap04'
 }
 
 @test "--output-as=xml is well-formed and has the moved store" {
@@ -192,4 +201,50 @@ status_of() {
     run env PATH="$TMP/bin:$PATH" CIB_file="$TMP/live.xml" "$SLOTSTORE" status
     [ "$status" -eq 1 ]
     [[ "$output" == *"crm_mon could not read the cluster state (Could not connect to the CIB)"* ]]
+}
+
+@test "balance now: steady state agrees with the plan's single-failure figures" {
+    steady
+    status_of "$TMP/live.xml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Balance now: 2..2 masters per machine (fair 2.0 over 4 machines)"* ]]
+    [[ "$output" == *"Worst: "*"0 stores without a promotable replica"* ]]
+    status_of "$TMP/live.xml" --output-as=xml
+    echo "$output" > "$TMP/status.xml"
+    x() { xmllint --xpath "$1" "$TMP/status.xml"; }
+    p() { xmllint --xpath "$1" "$TMP/plan.xml"; }
+    [ "$(x 'count(//balance/if-failed)')" -eq 4 ]
+    [ "$(x 'count(//balance/if-failed[@worst="true"])')" -eq 1 ]
+    # the live computation (agents' scores, roles) and lib/balance.c (the plan) agree
+    for m in imap01 imap02 imap03 imap04; do
+        [ "$(x "string(//if-failed[@machine='$m']/@busiest-masters)")" = \
+          "$(p "string(//single-failure[@failed='$m']/@busiest-masters)")" ]
+        [ "$(x "string(//if-failed[@machine='$m']/@targets)")" = \
+          "$(p "string(//single-failure[@failed='$m']/@receivers)")" ]
+        [ "$(x "string(//if-failed[@machine='$m']/@stranded)")" -eq 0 ]
+    done
+}
+
+@test "balance now: an in-sync replica is preferred, an outdated one strands its store" {
+    steady
+    m5=$(planned store005 0) r5=$(planned store005 1)
+    export CIB_file=$TMP/live.xml
+    crm_attribute -N "$r5" -p store005-cyrus -v -INFINITY
+    unset CIB_file
+    status_of "$TMP/live.xml" --output-as=xml
+    echo "$output" > "$TMP/status.xml"
+    x() { xmllint --xpath "$1" "$TMP/status.xml"; }
+    [ "$(x "string(//if-failed[@machine='$m5']/@stranded)")" -eq 1 ]
+    [ "$(x "string(//if-failed[@worst='true']/@machine)")" = "$m5" ]
+    status_of "$TMP/live.xml"
+    [[ "$output" == *"Worst: $m5: "*"1 store without a promotable replica"* ]]
+    # every other replica of m5's masters in sync: none of them counts as not in sync
+    export CIB_file=$TMP/live.xml
+    for st in $(xmllint --xpath "//store[@master='$m5']/@name" "$TMP/status.xml" | sed 's/ name="\([^"]*\)"/\1 /g'); do
+        [ "$st" = store005 ] || crm_attribute -N "$(planned "$st" 1)" -p "$st-cyrus" -v 1000
+    done
+    unset CIB_file
+    status_of "$TMP/live.xml" --output-as=xml
+    echo "$output" > "$TMP/status.xml"
+    [ "$(x "string(//if-failed[@machine='$m5']/@not-in-sync)")" -eq 0 ]
 }
