@@ -204,7 +204,7 @@ teardown() {
     # the last delivery the cut-off side accepted came before the first on the new side
     last_old="$(awk '{ print $2 }' "$d/old.log" | sort -n | tail -1)"
     first_new="$(awk '{ print $2 }' "$d/new.log" | sort -n | head -1)"
-    echo "# last accept on the cut side $last_old, first on the new masters $first_new" >&3
+    echo "# last accept on the cut side $last_old ($(awk -v a="$last_old" -v t="$t0" 'BEGIN { printf "%.1f", a - t }') s after the cut), first on the new masters $first_new" >&3
     awk -v a="$last_old" -v b="$first_new" 'BEGIN { exit !(a < b) }'
     "$LAB" heal "$victim"
     unset E2E_AVOID
