@@ -2,6 +2,7 @@
 #ifndef SS_CLI_H
 #define SS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <libxml/xmlwriter.h>
@@ -37,6 +38,13 @@ int cli_fail(const struct ss_error *err);
 int cli_output_option(const char *arg, enum ss_output *out);
 /* Write `data` to `path` atomically (temp file + rename). 0 or -1 (errno). */
 int cli_write_atomic(const char *path, const char *data, size_t len);
+
+/* SIGINT, SIGTERM and SIGHUP set cli_signal (no SA_RESTART: a sleep or waitpid returns
+ * at once, so long work can stop its children and clean up); old gets the previous
+ * handlers for cli_restore_signals.  cli_catch_signals clears cli_signal. */
+extern volatile sig_atomic_t cli_signal;
+void cli_catch_signals(struct sigaction old[3]);
+void cli_restore_signals(const struct sigaction old[3]);
 
 /* XML results on stdout: <slotstore-result version= request=> around what the caller
  * writes between cli_xml_begin and cli_xml_end (which prints and frees). */

@@ -1,6 +1,7 @@
 /* cluster_state.c - read crm_mon and the CIB into a cluster_state (see
  * cluster_state.h); shared by status, drain and undrain. */
 #include "cluster_state.h"
+#include "xml_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,23 +34,6 @@ static void *grow(void *v, int n, size_t size)
     if (r == NULL)
         abort();
     return r;
-}
-
-/* Attribute as a malloc'd string, NULL when absent. */
-static char *prop(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    char *s = v ? ss_xstrdup((const char *)v) : NULL;
-    xmlFree(v);
-    return s;
-}
-
-static int prop_is(xmlNodePtr n, const char *name, const char *value)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    int same = v != NULL && strcmp((const char *)v, value) == 0;
-    xmlFree(v);
-    return same;
 }
 
 static int lookup(GHashTable *h, const char *key)
@@ -117,7 +101,7 @@ const struct cs_constraint *cs_constraint(const struct cluster_state *cs, const 
 static char *slots_value(xmlNodePtr prim)
 {
     xmlXPathObjectPtr obj = xpath_at(prim, "instance_attributes/nvpair[@name='slots']");
-    char *v = obj ? prop(obj->nodesetval->nodeTab[0], "value") : NULL;
+    char *v = obj ? ss_xml_prop(obj->nodesetval->nodeTab[0], "value", NULL) : NULL;
     xmlXPathFreeObject(obj);
     return v;
 }
@@ -143,7 +127,7 @@ static void read_stores(xmlNodePtr cib, struct cluster_state *cs)
                                           "' and @type='" SS_AGENT_TYPE "']");
     for (int i = 0; i < xpath_count(obj); i++) {
         xmlNodePtr prim = obj->nodesetval->nodeTab[i];
-        char *name = prop(prim->parent, "id"), *id = prop(prim, "id");
+        char *name = ss_xml_prop(prim->parent, "id", NULL), *id = ss_xml_prop(prim, "id", NULL);
         if (name == NULL || id == NULL || lookup(cs->store_ix, name) >= 0) {
             free(name);
             free(id);
@@ -171,8 +155,9 @@ static void read_constraints(xmlNodePtr cib, struct cluster_state *cs)
         xmlNodePtr n = obj->nodesetval->nodeTab[i];
         cs->c = grow(cs->c, cs->nc, sizeof(*cs->c));
         cs->c[cs->nc++] = (struct cs_constraint){
-            .id = prop(n, "id"), .rsc = prop(n, "rsc"), .role = prop(n, "role"),
-            .node = prop(n, "node"), .score = prop(n, "score")};
+            .id = ss_xml_prop(n, "id", NULL), .rsc = ss_xml_prop(n, "rsc", NULL),
+            .role = ss_xml_prop(n, "role", NULL), .node = ss_xml_prop(n, "node", NULL),
+            .score = ss_xml_prop(n, "score", NULL)};
     }
     xmlXPathFreeObject(obj);
 }
@@ -185,8 +170,8 @@ static void read_marks(xmlNodePtr cib, struct cluster_state *cs)
                                           "[starts-with(@name, '" CS_MARK_PREFIX "')]");
     for (int i = 0; i < xpath_count(obj); i++) {
         xmlNodePtr nv = obj->nodesetval->nodeTab[i];
-        char *name = prop(nv, "name");
-        char *machine = nv->parent ? prop(nv->parent->parent, "uname") : NULL;
+        char *name = ss_xml_prop(nv, "name", NULL);
+        char *machine = nv->parent ? ss_xml_prop(nv->parent->parent, "uname", NULL) : NULL;
         if (machine == NULL) {
             free(name);
             continue;
@@ -208,13 +193,13 @@ static void read_marks(xmlNodePtr cib, struct cluster_state *cs)
 /* The node a node_state describes: its uname, else the configured node with its id. */
 static char *state_uname(xmlNodePtr cib, xmlNodePtr node_state)
 {
-    char *uname = prop(node_state, "uname");
-    char *id = uname ? NULL : prop(node_state, "id");
+    char *uname = ss_xml_prop(node_state, "uname", NULL);
+    char *id = uname ? NULL : ss_xml_prop(node_state, "id", NULL);
     if (id && strchr(id, '\'') == NULL) {
         char expr[300];
         snprintf(expr, sizeof(expr), "configuration/nodes/node[@id='%s']", id);
         xmlXPathObjectPtr obj = xpath_at(cib, expr);
-        uname = obj ? prop(obj->nodesetval->nodeTab[0], "uname") : NULL;
+        uname = obj ? ss_xml_prop(obj->nodesetval->nodeTab[0], "uname", NULL) : NULL;
         xmlXPathFreeObject(obj);
     }
     free(id);
@@ -249,7 +234,7 @@ static void read_transient(xmlNodePtr cib, struct cluster_state *cs)
             machine ? xpath_at(ns, "transient_attributes/instance_attributes/nvpair") : NULL;
         for (int j = 0; j < xpath_count(nvs); j++) {
             xmlNodePtr nv = nvs->nodesetval->nodeTab[j];
-            char *name = prop(nv, "name"), *value = prop(nv, "value");
+            char *name = ss_xml_prop(nv, "name", NULL), *value = ss_xml_prop(nv, "value", NULL);
             if (name)
                 transient_attr(cs, machine, name, value);
             free(name);
@@ -270,7 +255,7 @@ static void read_lock(xmlNodePtr cib, struct cluster_state *cs)
         return;
     xmlXPathObjectPtr nv = xpath_at(obj->nodesetval->nodeTab[0],
                                     "nvpair[@name='" CS_LOCK_ID "']");
-    cs->lock = nv ? prop(nv->nodesetval->nodeTab[0], "value") : NULL;
+    cs->lock = nv ? ss_xml_prop(nv->nodesetval->nodeTab[0], "value", NULL) : NULL;
     if (cs->lock == NULL)
         cs->lock = ss_xstrdup("(no value)");
     xmlXPathFreeObject(nv);
@@ -320,8 +305,8 @@ static int read_cib(struct cluster_state *cs, struct ss_error *err)
     read_lock(lc.current, cs);
     /* a CIB file has no DC: its own have-quorum is what crm_simulate uses */
     if (cs->cib_file)
-        cs->quorum = prop_is(lc.current, "have-quorum", "1") ||
-                     prop_is(lc.current, "have-quorum", "true");
+        cs->quorum = ss_xml_prop_is(lc.current, "have-quorum", "1") ||
+                     ss_xml_prop_is(lc.current, "have-quorum", "true");
     live_cib_close(&lc);
     return 0;
 }
@@ -462,10 +447,10 @@ static void read_machines(xmlNodePtr mon, struct cluster_state *cs)
     for (int i = 0; i < xpath_count(obj); i++) {
         xmlNodePtr n = obj->nodesetval->nodeTab[i];
         struct cs_machine *m = &cs->m[cs->nm++];
-        m->name = prop(n, "name");
-        if (!prop_is(n, "online", "true"))
+        m->name = ss_xml_prop(n, "name", NULL);
+        if (!ss_xml_prop_is(n, "online", "true"))
             m->state = CS_OFFLINE;
-        else if (prop_is(n, "standby", "true"))
+        else if (ss_xml_prop_is(n, "standby", "true"))
             m->state = CS_STANDBY;
         else
             m->state = CS_ONLINE;
@@ -484,10 +469,10 @@ static int read_quorum(xmlNodePtr mon)
 
 static enum cs_role instance_role(xmlNodePtr rsc)
 {
-    if (prop_is(rsc, "role", "Promoted") || prop_is(rsc, "role", "Master"))
+    if (ss_xml_prop_is(rsc, "role", "Promoted") || ss_xml_prop_is(rsc, "role", "Master"))
         return CS_PROMOTED;
-    if (prop_is(rsc, "role", "Unpromoted") || prop_is(rsc, "role", "Slave") ||
-        prop_is(rsc, "role", "Started"))
+    if (ss_xml_prop_is(rsc, "role", "Unpromoted") || ss_xml_prop_is(rsc, "role", "Slave") ||
+        ss_xml_prop_is(rsc, "role", "Started"))
         return CS_UNPROMOTED;
     return CS_STOPPED;
 }
@@ -514,13 +499,13 @@ static void read_instances(xmlNodePtr mon, struct cluster_state *cs)
     for (int i = 0; i < xpath_count(obj); i++) {
         xmlNodePtr node = obj->nodesetval->nodeTab[i];
         xmlNodePtr rsc = node->parent;
-        char *clone = prop(rsc->parent, "id");
+        char *clone = ss_xml_prop(rsc->parent, "id", NULL);
         int s = lookup(cs->store_ix, clone);
         free(clone);
         enum cs_role role = instance_role(rsc);
         if (s < 0 || role == CS_STOPPED)
             continue;
-        char *machine = prop(node, "name");
+        char *machine = ss_xml_prop(node, "name", NULL);
         add_instance(cs, &cs->s[s], machine, role);
         free(machine);
     }

@@ -131,7 +131,6 @@ static const char undrain_usage[] =
     "error or interrupted, 2 bad usage or unknown machine, 3 refused, 4 the dry run found\n"
     "Pacemaker deciding otherwise.\n";
 
-static volatile sig_atomic_t dr_signal;
 
 enum mv_result { MV_PENDING, MV_MOVING, MV_MOVED, MV_FAILED, MV_INTERRUPTED, MV_NOT_STARTED };
 
@@ -194,21 +193,10 @@ static void sleep_ms(long ms)
     nanosleep(&d, NULL);
 }
 
-static void on_signal(int sig)
-{
-    dr_signal = sig;
-}
-
 static void catch_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: a sleep ends at once */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    struct sigaction old[3];
+    cli_catch_signals(old); /* kept to the end: the lock is removed on the way out */
     /* a closed stdout must not kill us before the lock is removed */
     signal(SIGPIPE, SIG_IGN);
 }
@@ -643,11 +631,11 @@ static int wait_until_ready(struct drain *d, struct cluster_state *cs, double wa
         rc = read_and_plan(d, cs, &waiting);
         if (rc != 0 || !waiting)
             break;
-        if (dr_signal) {
+        if (cli_signal) {
             progress_done(d);
             fprintf(stderr, "slotstore: %s: interrupted by signal %d while waiting for the "
                             "slots to catch up; nothing was changed\n",
-                    d->o.verb, (int)dr_signal);
+                    d->o.verb, (int)cli_signal);
             return SS_EXIT_RUNTIME;
         }
         if (now() >= deadline)
@@ -844,7 +832,7 @@ static void moves_interrupt(struct drain *d, const struct cluster_state *cs)
         } else if (mv->result == MV_MOVING) {
             char *why = g_strdup_printf("stopped by signal %d; Pacemaker keeps it where it is "
                                         "(master: %s)",
-                                        (int)dr_signal, master_now(cs, mv->store));
+                                        (int)cli_signal, master_now(cs, mv->store));
             move_end(mv, MV_INTERRUPTED, why, t);
         }
     }
@@ -922,10 +910,10 @@ static void batch_wait(struct drain *d, struct cluster_state *cs, int first, int
         int moving = 0;
         for (int i = first; i < first + n; i++)
             moving += d->mv[i].result == MV_MOVING && d->mv[i].seconds == 0;
-        if (moving == 0 || dr_signal)
+        if (moving == 0 || cli_signal)
             break;
         sleep_ms(DR_POLL_MS);
-        if (dr_signal)
+        if (cli_signal)
             break;
         struct ss_error err = {0};
         int ok = cluster_state_read_roles(cs, NULL, &err) == 0;
@@ -955,7 +943,7 @@ static void batch_wait(struct drain *d, struct cluster_state *cs, int first, int
 
 static void moves_run(struct drain *d, struct cluster_state *cs)
 {
-    for (int first = 0; first < d->nmv && !dr_signal; first += d->o.parallel) {
+    for (int first = 0; first < d->nmv && !cli_signal; first += d->o.parallel) {
         int n = d->nmv - first < d->o.parallel ? d->nmv - first : d->o.parallel;
         char *why = NULL;
         double t0 = now();
@@ -974,11 +962,11 @@ static void moves_run(struct drain *d, struct cluster_state *cs)
             continue;
         }
         batch_wait(d, cs, first, n);
-        if (dr_signal)
+        if (cli_signal)
             break;
         batch_end(d, first, n, now());
     }
-    if (dr_signal)
+    if (cli_signal)
         moves_interrupt(d, cs);
     progress_done(d);
 }
@@ -1035,7 +1023,7 @@ static int sim_copy(const struct drain *d, struct sim_files *f)
 /* The same constraints as the live run, in the copy. */
 static void sim_constraints(struct drain *d, const struct sim_files *f)
 {
-    for (int i = 0; i < d->nmv && !dr_signal; i++) {
+    for (int i = 0; i < d->nmv && !cli_signal; i++) {
         char *why = NULL;
         if (constraint_add(&d->mv[i], f->cib, &why) != 0)
             set_why(&d->mv[i], why);
@@ -1050,7 +1038,7 @@ static int sim_run(const struct drain *d, const struct sim_files *f)
                     f->result, NULL};
     struct cs_child c;
     char *why = NULL;
-    if (dr_signal)
+    if (cli_signal)
         return SS_EXIT_RUNTIME;
     int rc = run_child(argv, NULL, &c, &why);
     if (rc != 0)
@@ -1113,16 +1101,16 @@ static int dry_run(struct drain *d, struct cluster_state *cs)
         sim_constraints(d, &f);
         rc = sim_run(d, &f);
     }
-    if (rc == 0 && !dr_signal) {
+    if (rc == 0 && !cli_signal) {
         struct ss_error err = {0};
         if (cluster_state_read_roles(cs, f.result, &err) != 0)
             rc = cli_fail(&err);
         else
             sim_judge(d, cs, before);
     }
-    if (dr_signal) {
+    if (cli_signal) {
         fprintf(stderr, "slotstore: %s: interrupted by signal %d (dry run); nothing was "
-                        "changed\n", d->o.verb, (int)dr_signal);
+                        "changed\n", d->o.verb, (int)cli_signal);
         rc = SS_EXIT_RUNTIME;
     }
     sim_files_remove(&f);
@@ -1212,7 +1200,7 @@ static void xml_body(xmlTextWriterPtr w, const struct drain *d, int agrees)
         cli_xml_int(w, "moved", count_result(d, MV_MOVED));
         cli_xml_int(w, "failed", d->nmv - count_result(d, MV_MOVED));
         xmlTextWriterWriteFormatAttribute(w, BAD_CAST "seconds", "%.1f", d->seconds);
-        cli_xml_str(w, "interrupted", dr_signal ? "true" : "false");
+        cli_xml_str(w, "interrupted", cli_signal ? "true" : "false");
     }
     for (int i = 0; i < d->nmv; i++)
         xml_move(w, d, &d->mv[i]);
@@ -1284,10 +1272,10 @@ static int report_moves(const struct drain *d)
     int moved = count_result(d, MV_MOVED), left = 0;
     for (int i = 0; i < d->nmv; i++)
         left += d->mv[i].leftover;
-    if (dr_signal) {
+    if (cli_signal) {
         fprintf(stderr, "slotstore: %s: interrupted by signal %d: %d of %d masters moved, the "
                         "moves in flight stopped (their constraints removed), %d not started\n",
-                d->o.verb, (int)dr_signal, moved, d->nmv, count_result(d, MV_NOT_STARTED));
+                d->o.verb, (int)cli_signal, moved, d->nmv, count_result(d, MV_NOT_STARTED));
         return SS_EXIT_RUNTIME;
     }
     if (moved == d->nmv && left == 0)

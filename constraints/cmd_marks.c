@@ -16,6 +16,7 @@
 #include "cib_xml.h"
 #include "cli.h"
 #include "live_cib.h"
+#include "xml_util.h"
 
 #define MARK_PREFIX "slotstore-outdated-"
 
@@ -54,15 +55,6 @@ static xmlNodePtr child_named(xmlNodePtr n, const char *name)
     return NULL;
 }
 
-static char *prop(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    char *r = strdup(v ? (const char *)v : "");
-    xmlFree(v);
-    if (r == NULL)
-        abort();
-    return r;
-}
 
 static int store_exists(const struct ss_placement *p, const char *store)
 {
@@ -80,7 +72,7 @@ static int node_in_slots(xmlNodePtr cib, const char *store, const char *node)
     for (xmlNodePtr c = res ? res->children : NULL; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        char *id = prop(c, "id");
+        char *id = ss_xml_prop(c, "id", "");
         int match = strcmp(id, store) == 0;
         free(id);
         if (!match)
@@ -90,7 +82,7 @@ static int node_in_slots(xmlNodePtr cib, const char *store, const char *node)
                 for (xmlNodePtr nv = ia->children; nv; nv = nv->next) {
                     if (nv->type != XML_ELEMENT_NODE)
                         continue;
-                    char *name = prop(nv, "name"), *value = prop(nv, "value");
+                    char *name = ss_xml_prop(nv, "name", ""), *value = ss_xml_prop(nv, "value", "");
                     int found = 0;
                     if (strcmp(name, "slots") == 0) {
                         size_t len = strlen(node);
@@ -117,14 +109,14 @@ static void collect(xmlNodePtr cib, const struct ss_placement *p, struct marks *
             for (xmlNodePtr nv = ia ? ia->children : NULL; nv; nv = nv->next) {
                 if (nv->type != XML_ELEMENT_NODE)
                     continue;
-                char *name = prop(nv, "name");
+                char *name = ss_xml_prop(nv, "name", "");
                 if (strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) != 0) {
                     free(name);
                     continue;
                 }
-                struct mark m = {.node = prop(n, "uname"),
+                struct mark m = {.node = ss_xml_prop(n, "uname", ""),
                                  .store = strdup(name + strlen(MARK_PREFIX)),
-                                 .value = prop(nv, "value")};
+                                 .value = ss_xml_prop(nv, "value", "")};
                 free(name);
                 if (!store_exists(p, m.store)) {
                     m.leftover = 1;
@@ -155,12 +147,12 @@ static int clear_marks(struct live_cib *lc, xmlNodePtr current, const struct mar
     for (xmlNodePtr n = copy->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
-        char *uname = prop(n, "uname");
+        char *uname = ss_xml_prop(n, "uname", "");
         for (xmlNodePtr ia = n->children; ia; ia = ia->next) {
             xmlNodePtr nv = ia->children;
             while (nv) {
                 xmlNodePtr next = nv->next;
-                char *name = nv->type == XML_ELEMENT_NODE ? prop(nv, "name") : NULL;
+                char *name = nv->type == XML_ELEMENT_NODE ? ss_xml_prop(nv, "name", "") : NULL;
                 for (int i = 0; name && i < mk->n; i++)
                     if ((all || mk->v[i].leftover) && strcmp(mk->v[i].node, uname) == 0 &&
                         strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) == 0 &&

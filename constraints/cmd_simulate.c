@@ -51,6 +51,7 @@
 #include "cli.h"
 #include "config.h"
 #include "placement_int.h"
+#include "xml_util.h"
 
 extern char **environ;
 
@@ -155,7 +156,6 @@ struct sim_opts {
     enum ss_output output;
 };
 
-static volatile sig_atomic_t sim_signal;
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -200,25 +200,6 @@ static void int_push(int **v, int *n, int x)
     if (*v == NULL)
         abort();
     (*v)[(*n)++] = x;
-}
-
-/* Attribute as a malloc'd C string (NULL when absent). */
-static char *prop(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    if (v == NULL)
-        return NULL;
-    char *s = ss_xstrdup((const char *)v);
-    xmlFree(v);
-    return s;
-}
-
-static int prop_is(xmlNodePtr n, const char *name, const char *value)
-{
-    xmlChar *v = xmlGetProp(n, BAD_CAST name);
-    int same = v != NULL && strcmp((const char *)v, value) == 0;
-    xmlFree(v);
-    return same;
 }
 
 static int lookup(GHashTable *h, const char *key)
@@ -463,30 +444,30 @@ static void stop_children(struct sim_run **running, int n)
 static int interrupted(void)
 {
     return sim_error(SS_EXIT_RUNTIME, "interrupted by signal %d (while simulating); nothing was "
-                                      "changed, run it again", (int)sim_signal);
+                                      "changed, run it again", (int)cli_signal);
 }
 
 /* Run one child to its end (waits for this pid only, so it is safe while a
  * pool of other children is running). */
 static int run_wait(struct sim_run *r)
 {
-    int rc = sim_signal ? interrupted() : spawn(r);
+    int rc = cli_signal ? interrupted() : spawn(r);
     if (rc != 0)
         return rc;
     int status;
     while (waitpid(r->pid, &status, 0) < 0) {
-        if (errno == EINTR && !sim_signal)
+        if (errno == EINTR && !cli_signal)
             continue;
         int e = errno;
         struct sim_run *one[1] = {r};
         stop_children(one, 1);
-        return sim_signal ? interrupted()
+        return cli_signal ? interrupted()
                           : sim_error(SS_EXIT_RUNTIME, "waitpid failed (%s); run it again",
                                       strerror(e));
     }
     r->pid = 0;
     /* a terminal's ^C also kills the children: report the interruption */
-    return sim_signal ? interrupted() : child_status(r, status);
+    return cli_signal ? interrupted() : child_status(r, status);
 }
 
 /* A batch of independent runs, SIM_MAX_PAR at a time. */
@@ -505,10 +486,10 @@ static int pool_reap(struct sim *sim, const struct sim_pool *pool, struct sim_ru
     pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
         int e = errno;
-        if (e == EINTR && !sim_signal)
+        if (e == EINTR && !cli_signal)
             return 0;
         stop_children(running, *nrunning);
-        return sim_signal ? interrupted()
+        return cli_signal ? interrupted()
                           : sim_error(SS_EXIT_RUNTIME, "waitpid failed (%s); run it again",
                                       strerror(e));
     }
@@ -518,7 +499,7 @@ static int pool_reap(struct sim *sim, const struct sim_pool *pool, struct sim_ru
             continue;
         r->pid = 0;
         running[i] = running[--*nrunning];
-        int rc = sim_signal ? interrupted() : child_status(r, status);
+        int rc = cli_signal ? interrupted() : child_status(r, status);
         if (rc == 0)
             rc = pool->finish(sim, pool->ctx, r->task, r);
         run_clear(r);
@@ -539,7 +520,7 @@ static int pool_run(struct sim *sim, const struct sim_pool *pool)
     int nrunning = 0, next = 0, done = 0, rc = 0;
     progress(sim, "%s 0/%d", pool->label, pool->ntasks);
     while (rc == 0 && (next < pool->ntasks || nrunning > 0)) {
-        if (sim_signal) {
+        if (cli_signal) {
             stop_children(running, nrunning);
             rc = interrupted();
             break;
@@ -628,7 +609,7 @@ static void read_nodes(xmlDocPtr doc, struct sim *sim)
     sim->m = ss_xcalloc((size_t)(n > 0 ? n : 1), sizeof(*sim->m));
     for (int i = 0; i < n; i++) {
         xmlNodePtr node = obj->nodesetval->nodeTab[i];
-        char *uname = prop(node, "uname");
+        char *uname = ss_xml_prop(node, "uname", NULL);
         if (uname == NULL || !member_node(node) || lookup(sim->machine_ix, uname) >= 0) {
             add_note(sim, xasprintf("node %s is not a cluster member node (or a duplicate): "
                                     "left out", uname ? uname : "without uname"));
@@ -637,7 +618,7 @@ static void read_nodes(xmlDocPtr doc, struct sim *sim)
         }
         struct sim_machine *m = &sim->m[sim->nmachines];
         m->name = uname;
-        m->id = prop(node, "id");
+        m->id = ss_xml_prop(node, "id", NULL);
         if (m->id == NULL)
             m->id = ss_xstrdup(uname);
         g_hash_table_insert(sim->machine_ix, m->name, GINT_TO_POINTER(++sim->nmachines));
@@ -650,8 +631,8 @@ static xmlNodePtr store_primitive(xmlNodePtr clone)
 {
     for (xmlNodePtr c = clone->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST "primitive") == 0 &&
-            prop_is(c, "class", "ocf") && prop_is(c, "provider", "slotstore") &&
-            prop_is(c, "type", "cyrus"))
+            ss_xml_prop_is(c, "class", "ocf") && ss_xml_prop_is(c, "provider", "slotstore") &&
+            ss_xml_prop_is(c, "type", "cyrus"))
             return c;
     return NULL;
 }
@@ -662,8 +643,8 @@ static char *slots_value(xmlNodePtr prim)
         if (ia->type != XML_ELEMENT_NODE || xmlStrcmp(ia->name, BAD_CAST "instance_attributes"))
             continue;
         for (xmlNodePtr nv = ia->children; nv; nv = nv->next)
-            if (nv->type == XML_ELEMENT_NODE && prop_is(nv, "name", "slots"))
-                return prop(nv, "value");
+            if (nv->type == XML_ELEMENT_NODE && ss_xml_prop_is(nv, "name", "slots"))
+                return ss_xml_prop(nv, "value", NULL);
     }
     return NULL;
 }
@@ -693,8 +674,8 @@ static void read_stores(xmlDocPtr doc, struct sim *sim)
         xmlNodePtr clone = obj->nodesetval->nodeTab[i];
         xmlNodePtr p = store_primitive(clone);
         struct sim_store *st = &sim->s[sim->nstores];
-        st->name = prop(clone, "id");
-        st->prim = prop(p, "id");
+        st->name = ss_xml_prop(clone, "id", NULL);
+        st->prim = ss_xml_prop(p, "id", NULL);
         if (st->name == NULL || st->prim == NULL) {
             free(st->name);
             free(st->prim);
@@ -733,7 +714,7 @@ static void read_locations(xmlDocPtr doc, struct sim *sim)
         xpath(doc, "/cib/configuration/constraints/rsc_location[starts-with(@id,'slotstore-loc-')]");
     for (int i = 0; i < xpath_count(obj); i++) {
         xmlNodePtr c = obj->nodesetval->nodeTab[i];
-        char *rsc = prop(c, "rsc"), *node = prop(c, "node");
+        char *rsc = ss_xml_prop(c, "rsc", NULL), *node = ss_xml_prop(c, "node", NULL);
         int s = lookup(sim->store_ix, rsc), m = lookup(sim->machine_ix, node);
         if (s >= 0 && m >= 0)
             add_allowed(sim, &sim->s[s], m);
@@ -794,7 +775,7 @@ static int stonith_enabled(xmlDocPtr doc)
                                        "nvpair[@name='stonith-enabled']");
     int enabled = 1; /* Pacemaker's default */
     if (xpath_count(obj) > 0) {
-        char *v = prop(obj->nodesetval->nodeTab[0], "value");
+        char *v = ss_xml_prop(obj->nodesetval->nodeTab[0], "value", NULL);
         const char *off[] = {"false", "no", "off", "n", "0"};
         for (size_t i = 0; v && i < sizeof(off) / sizeof(off[0]); i++)
             if (strcasecmp(v, off[i]) == 0)
@@ -920,7 +901,7 @@ static int refers_elsewhere(xmlNodePtr n, const struct sim *sim, int batch)
     static const char *const ref_attrs[] = {"id", NULL};
     int is_ref = xmlStrcmp(n->name, BAD_CAST "resource_ref") == 0;
     for (const char *const *a = is_ref ? ref_attrs : rsc_attrs; *a; a++) {
-        char *v = prop(n, *a);
+        char *v = ss_xml_prop(n, *a, NULL);
         int s = lookup(sim->store_ix, v);
         free(v);
         if (s >= 0 && sim->s[s].batch != batch)
@@ -934,7 +915,7 @@ static int refers_elsewhere(xmlNodePtr n, const struct sim *sim, int batch)
 
 static int other_batch_clone(xmlNodePtr n, const struct sim *sim, int batch)
 {
-    char *id = prop(n, "id");
+    char *id = ss_xml_prop(n, "id", NULL);
     int s = lookup(sim->store_ix, id);
     free(id);
     return s >= 0 && sim->s[s].batch != batch;
@@ -963,7 +944,7 @@ static void remove_other_scores(xmlNodePtr status, const struct sim *sim, int ba
         xmlNodePtr next;
         for (xmlNodePtr nv = ia ? ia->children : NULL; nv; nv = next) {
             next = nv->next;
-            char *name = prop(nv, "name");
+            char *name = ss_xml_prop(nv, "name", NULL);
             int s = name && strncmp(name, "master-", 7) == 0 ? lookup(sim->prim_ix, name + 7) : -1;
             free(name);
             if (s >= 0 && sim->s[s].batch != batch) {
@@ -1016,7 +997,7 @@ static int cold_prepare(struct sim *sim, void *ctx, int batch, struct sim_run *r
  * every resource that is not a store) into the merged copy. */
 static void merge_node(struct sim *sim, struct cold_ctx *cold, xmlNodePtr ns, int batch)
 {
-    char *uname = prop(ns, "uname");
+    char *uname = ss_xml_prop(ns, "uname", NULL);
     int m = lookup(sim->machine_ix, uname);
     free(uname);
     xmlNodePtr lrs = child_element(child_element(ns, "lrm"), "lrm_resources");
@@ -1025,7 +1006,7 @@ static void merge_node(struct sim *sim, struct cold_ctx *cold, xmlNodePtr ns, in
     for (xmlNodePtr lr = lrs->children; lr; lr = lr->next) {
         if (lr->type != XML_ELEMENT_NODE)
             continue;
-        char *id = prop(lr, "id");
+        char *id = ss_xml_prop(lr, "id", NULL);
         int s = lookup(sim->prim_ix, id);
         free(id);
         if (s >= 0 ? sim->s[s].batch == batch : batch == 0)
@@ -1837,32 +1818,6 @@ static void sim_free(struct sim *sim)
         g_hash_table_destroy(sim->prim_ix);
 }
 
-static void on_signal(int sig)
-{
-    sim_signal = sig;
-}
-
-/* No SA_RESTART: waitpid must return so the children can be stopped and
- * the private directory removed. */
-static void catch_signals(struct sigaction *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sim_signal = 0;
-    sigaction(SIGINT, &sa, &old[0]);
-    sigaction(SIGTERM, &sa, &old[1]);
-    sigaction(SIGHUP, &sa, &old[2]);
-}
-
-static void restore_signals(const struct sigaction *old)
-{
-    sigaction(SIGINT, &old[0], NULL);
-    sigaction(SIGTERM, &old[1], NULL);
-    sigaction(SIGHUP, &old[2], NULL);
-}
-
 /* Load, prepare, cold start: everything up to the merged copy. */
 static int load_and_cold_start(struct sim *sim, const struct sim_opts *o, char **merged)
 {
@@ -1921,9 +1876,9 @@ int cmd_simulate(int argc, char **argv)
     sim.par = cpus >= SIM_MAX_PAR ? SIM_MAX_PAR : 1;
     sim.tty = isatty(STDERR_FILENO);
     struct sigaction old[3];
-    catch_signals(old);
+    cli_catch_signals(old);
     rc = simulate(&sim, &o);
-    restore_signals(old);
+    cli_restore_signals(old);
     sim_free(&sim);
     return rc;
 }

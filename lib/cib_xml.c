@@ -1,5 +1,6 @@
 /* cib_xml.c - placements as Pacemaker CIB XML (libxml2), and back. */
 #include "cib_xml.h"
+#include "xml_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,13 +257,6 @@ static int has_prefix(const xmlChar *s, const char *prefix)
     return s && strncmp((const char *)s, prefix, strlen(prefix)) == 0;
 }
 
-static int prop_is(xmlNodePtr n, const char *name, const char *value)
-{
-    xmlChar *v = xmlGetProp(n, X(name));
-    int eq = v && strcmp((const char *)v, value) == 0;
-    xmlFree(v);
-    return eq;
-}
 
 static xmlNodePtr owned_primitive(xmlNodePtr clone)
 {
@@ -270,8 +264,9 @@ static xmlNodePtr owned_primitive(xmlNodePtr clone)
         return NULL;
     for (xmlNodePtr c = clone->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, X("primitive")) &&
-            prop_is(c, "class", SS_AGENT_CLASS) && prop_is(c, "provider", SS_AGENT_PROVIDER) &&
-            prop_is(c, "type", SS_AGENT_TYPE))
+            ss_xml_prop_is(c, "class", SS_AGENT_CLASS) &&
+            ss_xml_prop_is(c, "provider", SS_AGENT_PROVIDER) &&
+            ss_xml_prop_is(c, "type", SS_AGENT_TYPE))
             return c;
     return NULL;
 }
@@ -326,7 +321,7 @@ static char *param_value(xmlNodePtr prim, const char *name)
             continue;
         for (xmlNodePtr nv = ia->children; nv; nv = nv->next)
             if (nv->type == XML_ELEMENT_NODE && xmlStrEqual(nv->name, X("nvpair")) &&
-                prop_is(nv, "name", name)) {
+                ss_xml_prop_is(nv, "name", name)) {
                 xmlChar *v = xmlGetProp(nv, X("value"));
                 char *r = v ? ss_xstrdup((const char *)v) : NULL;
                 xmlFree(v);

@@ -57,6 +57,9 @@ show_masters() {
 step "Starting a 4-machine cluster (Corosync 3 + Pacemaker 2.1 in namespaces, real fencing)"
 "$LAB" down >/dev/null 2>&1 || true
 "$LAB" up 4
+# a fresh record of this run (an earlier demo's mail logs would count as lost here)
+rm -rf "$work"
+mkdir -p "$work"
 record "cluster of 4 machines online with quorum"
 mkdir -p "$work"
 

@@ -1,0 +1,24 @@
+/* xml_util.c - see xml_util.h. */
+#include "xml_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *ss_xml_prop(xmlNodePtr n, const char *name, const char *def)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    const char *s = v ? (const char *)v : def;
+    char *copy = s ? strdup(s) : NULL;
+    xmlFree(v);
+    if (s && !copy)
+        abort();
+    return copy;
+}
+
+int ss_xml_prop_is(xmlNodePtr n, const char *name, const char *value)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    int same = v != NULL && strcmp((const char *)v, value) == 0;
+    xmlFree(v);
+    return same;
+}

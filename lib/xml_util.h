@@ -1,0 +1,14 @@
+/* xml_util.h - small libxml2 helpers shared by the CIB writer and the tools that
+ * read crm_mon, crm_simulate and CIB XML. */
+#ifndef SS_XML_UTIL_H
+#define SS_XML_UTIL_H
+
+#include <libxml/tree.h>
+
+/* Attribute `name` of n as a malloc'd string; when absent a copy of def, or NULL when
+ * def is NULL.  Aborts when out of memory. */
+char *ss_xml_prop(xmlNodePtr n, const char *name, const char *def);
+/* Whether n has attribute `name` equal to value. */
+int ss_xml_prop_is(xmlNodePtr n, const char *name, const char *value);
+
+#endif
