@@ -349,6 +349,78 @@ static int action_monitor(const struct slot *s, int probe)
     return OCF_RUNNING_PROMOTED;
 }
 
+/* ---- the freshest replica of a 3-slot store wins (as PAF does with LSNs) ----
+ * At pre-promote every replica publishes its replication progress (slot_progress) as the
+ * transient attribute slotstore-progress-STORE = "SUM@EPOCH" on its node; the one Pacemaker
+ * chose compares at promote and steps back when another promotable replica has more. */
+#define PROGRESS_FRESH 120 /* seconds a published progress counts */
+
+static void progress_name(const struct slot *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "slotstore-progress-%s", s->store);
+}
+
+static void publish_progress(const struct slot *s)
+{
+    unsigned long long sum;
+    if (slot_progress(s, &sum) != 0) {
+        ocf_log(OCF_WARN, "cannot read this slot's replication progress");
+        return;
+    }
+    char name[96], value[64];
+    progress_name(s, name, sizeof(name));
+    snprintf(value, sizeof(value), "%llu@%ld", sum, (long)time(NULL));
+    if (ocf_node_status_set(s->node, name, value) == 0)
+        ocf_log(OCF_INFO, "replication progress of this slot: %llu", sum);
+}
+
+/* Published progress of member i ("SUM@EPOCH", fresh), into *sum: 0, or -1 when none. */
+static int member_progress(const struct slot *s, int i, unsigned long long *sum)
+{
+    char name[96], v[64];
+    progress_name(s, name, sizeof(name));
+    if (ocf_node_status_get(s->m[i].node, name, v, sizeof(v)) != 0)
+        return -1;
+    char *at = strchr(v, '@');
+    if (!at || time(NULL) - strtol(at + 1, NULL, 10) > PROGRESS_FRESH)
+        return -1;
+    *sum = strtoull(v, NULL, 10);
+    return 0;
+}
+
+/* Index of a promotable member that published more progress than this slot has, or -1. */
+static int fresher_member(const struct slot *s, unsigned long long mine)
+{
+    for (int i = 0; i < s->n; i++) {
+        unsigned long long theirs;
+        if (i == s->self || member_progress(s, i, &theirs) != 0 || theirs <= mine)
+            continue;
+        char score[64];
+        if (ocf_promotion_get(s->m[i].node, score, sizeof(score)) == 0 &&
+            strcmp(score, SCORE_OUTDATED) == 0)
+            continue; /* outdated: never promoted, whatever it holds */
+        return i;
+    }
+    return -1;
+}
+
+/* A replica that published less progress than this new master lacks changes that no sync
+ * log of ours names (the dead master's): one full compare of every user brings them. */
+static void catch_up_behind(const struct slot *s)
+{
+    unsigned long long mine, theirs;
+    if (s->n < 3 || slot_progress(s, &mine) != 0)
+        return;
+    for (int i = 0; i < s->n; i++) {
+        if (i == s->self || member_progress(s, i, &theirs) != 0 || theirs >= mine)
+            continue;
+        ocf_log(OCF_INFO, "%s is behind this slot (progress %llu < %llu): a full sync to it",
+                s->m[i].node, theirs, mine);
+        if (slot_sync_full(s, i) != 0)
+            ocf_log(OCF_WARN, "cannot start a full sync_client to %s", s->m[i].node);
+    }
+}
+
 static int action_promote(const struct slot *s)
 {
     if (running_role(s) == SLOT_MASTER && slot_master_alive(s))
@@ -356,6 +428,17 @@ static int action_promote(const struct slot *s)
     if (self_outdated(s)) {
         ocf_log(OCF_ERR, "refusing to promote: this slot is outdated (its data may be stale)");
         return OCF_ERR_GENERIC;
+    }
+    unsigned long long mine;
+    if (s->n > 2 && slot_progress(s, &mine) == 0) {
+        int i = fresher_member(s, mine);
+        if (i >= 0) {
+            ocf_log(OCF_WARN, "refusing to promote: %s has received more (progress above "
+                    "this slot's %llu); stepping back so that Pacemaker promotes it",
+                    s->m[i].node, mine);
+            publish_now(s, s->self, SCORE_UNKNOWN);
+            return OCF_ERR_GENERIC;
+        }
     }
     slot_master_stop(s, STOP_MS);
     slot_state_del(s, "handover-clean");
@@ -368,6 +451,7 @@ static int action_promote(const struct slot *s)
             if (slot_sync_start(s, i) != 0)
                 ocf_log(OCF_WARN, "cannot start sync_client to %s", s->m[i].node);
         }
+    catch_up_behind(s);
     publish_now(s, s->self, SCORE_MASTER);
     ocf_log(OCF_INFO, "promoted: master on %s (imap %d, lmtp %d)", s->m[s->self].addr,
             s->imap_port, s->lmtp_port);
@@ -435,13 +519,19 @@ static int action_reload(const struct slot *s)
     return OCF_SUCCESS;
 }
 
-/* post-start: a replica (re)started and published "unknown". The master forgets what it
+/* pre-promote (3-slot stores): every replica publishes its progress (see above).
+ * post-start: a replica (re)started and published "unknown". The master forgets what it
  * last published for that node, so its next check (now, and every monitor) sends the
  * verdict again instead of waiting for the periodic refresh. */
 static int action_notify(const struct slot *s)
 {
     const char *type = ocf_param("CRM_meta_notify_type", "");
     const char *op = ocf_param("CRM_meta_notify_operation", "");
+    if (strcmp(type, "pre") == 0 && strcmp(op, "promote") == 0) {
+        if (s->n > 2 && running_role(s) == SLOT_REPLICA && slot_master_alive(s))
+            publish_progress(s);
+        return OCF_SUCCESS;
+    }
     if (strcmp(type, "post") != 0 || strcmp(op, "start") != 0 ||
         running_role(s) != SLOT_MASTER || !slot_master_alive(s))
         return OCF_SUCCESS;

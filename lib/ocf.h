@@ -63,5 +63,7 @@ int ocf_read_line(const char *path, char *buf, size_t len);
 int ocf_node_attr_get(const char *node, const char *name, char *buf, size_t len);
 /* A transient node attribute (lifetime reboot: gone when the node leaves). */
 int ocf_node_status_set(const char *node, const char *name, const char *value);
+/* Read one back into buf; 0 when found. */
+int ocf_node_status_get(const char *node, const char *name, char *buf, size_t len);
 
 #endif

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -371,6 +372,55 @@ static int write_role(const struct slot *s, enum slot_role role)
             fprintf(f, "%s_sync_host: %s\n%s_sync_port: %d\n", s->m[i].channel, s->m[i].addr,
                     s->m[i].channel, s->sync_port);
     return close_conf(f, path);
+}
+
+/* ---------- replication progress ---------- */
+
+/* nftw has no user argument: the walk's state (one walk at a time, single-threaded). */
+static unsigned long long progress_sum;
+static int progress_bad;
+
+static unsigned long long be64(const unsigned char *p)
+{
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static int add_index(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    if (type != FTW_F || strcmp(path + ftw->base, "cyrus.index") != 0)
+        return 0;
+    /* header: minor version at 8 (32-bit), HIGHESTMODSEQ at 68 (64-bit), big-endian,
+     * the same for index versions 12 to 17 (Cyrus 2.4 to 3.6) */
+    unsigned char h[76];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? pread(fd, h, sizeof(h), 0) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n != (ssize_t)sizeof(h))
+        return 0; /* a mailbox being created or deleted: not counted */
+    unsigned minor = (unsigned)h[8] << 24 | (unsigned)h[9] << 16 | (unsigned)h[10] << 8 | h[11];
+    if (minor < 12 || minor > 17) {
+        progress_bad = 1;
+        return 1;
+    }
+    progress_sum += be64(h + 68);
+    return 0;
+}
+
+int slot_progress(const struct slot *s, unsigned long long *sum)
+{
+    char meta[SLOT_PATH + 16];
+    slot_path(s, "meta", meta, sizeof(meta));
+    progress_sum = 0;
+    progress_bad = 0;
+    if (nftw(meta, add_index, 16, FTW_PHYS) != 0 || progress_bad)
+        return -1;
+    *sum = progress_sum;
+    return 0;
 }
 
 int slot_admin_socket(const struct slot *s, char *buf, size_t len)
@@ -787,10 +837,29 @@ int slot_sync_start(const struct slot *s, int member)
     return slot_state_set(s, name, buf);
 }
 
-int slot_sync_stop(const struct slot *s, int member, long timeout_ms)
+static void full_pidname(const struct slot *s, int member, char *buf, size_t len)
 {
-    char name[64];
-    sync_pidname(s, member, name, sizeof(name));
+    snprintf(buf, len, "fullsync.%s.pid", s->m[member].channel);
+}
+
+int slot_sync_full(const struct slot *s, int member)
+{
+    char conf[SLOT_PATH + 32], log[SLOT_PATH + 32], prog[SLOT_PATH + 16], name[64];
+    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
+    slot_path(s, "log/sync_client.log", log, sizeof(log));
+    snprintf(prog, sizeof(prog), "%s/sync_client", s->bin);
+    const char *argv[] = {prog, "-C", conf, "-A", "-n", s->m[member].channel, NULL};
+    pid_t pid = spawn_session(argv, log, 1);
+    if (pid < 0)
+        return -1;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    full_pidname(s, member, name, sizeof(name));
+    return slot_state_set(s, name, buf);
+}
+
+static int stop_recorded(const struct slot *s, const char *name, long timeout_ms)
+{
     char conf[SLOT_PATH + 32];
     slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
     pid_t pid = read_pid(s, name);
@@ -798,6 +867,15 @@ int slot_sync_stop(const struct slot *s, int member, long timeout_ms)
         return -1;
     slot_state_del(s, name);
     return 0;
+}
+
+int slot_sync_stop(const struct slot *s, int member, long timeout_ms)
+{
+    char name[64], full[64];
+    sync_pidname(s, member, name, sizeof(name));
+    full_pidname(s, member, full, sizeof(full));
+    int rc = stop_recorded(s, full, timeout_ms);
+    return stop_recorded(s, name, timeout_ms) == 0 && rc == 0 ? 0 : -1;
 }
 
 int slot_sync_alive(const struct slot *s, int member)

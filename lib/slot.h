@@ -49,6 +49,11 @@ void slot_path(const struct slot *s, const char *rel, char *buf, size_t len);
 /* Directories, sasldb (first start only) and the config of a role. */
 int slot_create(const struct slot *s);
 int slot_write_config(const struct slot *s, enum slot_role role);
+/* Replication progress of the slot's data: the sum of every mailbox's HIGHESTMODSEQ,
+ * read from the cyrus.index headers.  A replica holds its master's modseqs, so of two
+ * replicas of one master the one that has received more has the larger sum.  0, or -1
+ * when the tree cannot be read or an index has an unknown format. */
+int slot_progress(const struct slot *s, unsigned long long *sum);
 /* A replica's local IMAP for the agent alone (reconciling after a cut): a unix
  * socket under the slot's run/socket; -1 when the path is too long for one. */
 int slot_admin_socket(const struct slot *s, char *buf, size_t len);
@@ -70,6 +75,10 @@ int slot_group_alive(const struct slot *s);
 int slot_listening(const char *addr, int port);
 
 int slot_sync_start(const struct slot *s, int member);
+/* A one-off sync_client -A (every user compared) towards a member that may lack changes
+ * no sync log names (a replica behind the new master after a failover); stopped with
+ * slot_sync_stop. */
+int slot_sync_full(const struct slot *s, int member);
 int slot_sync_stop(const struct slot *s, int member, long timeout_ms);
 int slot_sync_alive(const struct slot *s, int member);
 /* Seconds the channel's pending log has waited (0 when drained). */

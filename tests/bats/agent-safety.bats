@@ -211,3 +211,38 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     ls "$T"/m1/st1/state/ | grep -q '^reconciled-'
     [ ! -e "$T/m1/st1/state/rescue" ]
 }
+
+@test "agent-safety: 3-slot store: the chosen replica steps back when another has received more" {
+    export OCF_RESKEY_slots="m1:1@$(addr m1) m2:1@$(addr m2) m3:1@$(addr m3)"
+    agent m1 start
+    agent m2 start
+    agent m3 start
+    agent m1 promote
+    $LMTP "$(addr m1)" 10024 ivy 2 early "$T/accepted"
+    wait_for 10 has_ids m2 early 2
+    wait_for 10 has_ids m3 early 2
+    # m3 misses the last writes; m1 dies before its monitor sees m3 behind
+    agent m3 stop
+    $LMTP "$(addr m1)" 10024 ivy 3 late "$T/accepted"
+    wait_for 10 has_ids m2 late 3
+    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    agent m3 start
+    # Pacemaker chose m3 (say, the plan's first failover target): pre-promote notify, promote
+    for n in m2 m3; do   # (under valgrind: the progress walk and attribute parsing)
+        vg_agent "$n" notify OCF_RESKEY_CRM_meta_notify_type=pre \
+            OCF_RESKEY_CRM_meta_notify_operation=promote OCF_RESKEY_CRM_meta_notify_promote_uname=m3
+    done
+    [ -n "$(crm_attribute -N m2 -n slotstore-progress-st1 -l reboot -G -q)" ]
+    run vg_agent m3 promote
+    [ "$status" -eq 1 ]
+    grep -q "refusing to promote: m2 has received more" "$HA_LOGFILE"
+    score_is m3 1
+    # the next transition promotes m2, which has everything; m3 catches up from it
+    agent m2 notify OCF_RESKEY_CRM_meta_notify_type=pre OCF_RESKEY_CRM_meta_notify_operation=promote
+    agent m3 notify OCF_RESKEY_CRM_meta_notify_type=pre OCF_RESKEY_CRM_meta_notify_operation=promote
+    agent m2 promote
+    imap_has m2 ivy early 2
+    imap_has m2 ivy late 3
+    grep -q "m3 is behind this slot" "$HA_LOGFILE"
+    wait_for 20 has_ids m3 late 3
+}
