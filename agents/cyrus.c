@@ -338,7 +338,7 @@ static int action_monitor(const struct slot *s, int probe)
             cyrus_reconcile(s);
         return OCF_SUCCESS;
     }
-    if (role == SLOT_MASTER && s->lmtp_port != s->imap_port &&
+    if (s->lmtp_port != s->imap_port &&
         !slot_listening(s->m[s->self].addr, s->lmtp_port)) {
         ocf_log(OCF_ERR, "LMTP does not answer on %s:%d", s->m[s->self].addr, s->lmtp_port);
         return OCF_FAILED_PROMOTED;

@@ -277,9 +277,10 @@ int ocf_node_status_set(const char *node, const char *name, const char *value)
     return ocf_run(set, NULL, NULL, 0) == 0 ? 0 : -1;
 }
 
-int ocf_node_status_get(const char *node, const char *name, char *buf, size_t len)
+static int attr_get(const char *node, const char *name, const char *lifetime, char *buf,
+                    size_t len)
 {
-    const char *argv[] = {"/usr/sbin/crm_attribute", "-N", node, "-n", name, "-l", "reboot",
+    const char *argv[] = {"/usr/sbin/crm_attribute", "-N", node, "-n", name, "-l", lifetime,
                           "-G", "-q", NULL};
     if (ocf_run(argv, NULL, buf, len) != 0)
         return -1;
@@ -289,10 +290,10 @@ int ocf_node_status_get(const char *node, const char *name, char *buf, size_t le
 
 int ocf_node_attr_get(const char *node, const char *name, char *buf, size_t len)
 {
-    const char *argv[] = {"/usr/sbin/crm_attribute", "-N", node, "-n", name, "-l", "forever",
-                          "-G", "-q", NULL};
-    if (ocf_run(argv, NULL, buf, len) != 0)
-        return -1;
-    chomp(buf);
-    return 0;
+    return attr_get(node, name, "forever", buf, len);
+}
+
+int ocf_node_status_get(const char *node, const char *name, char *buf, size_t len)
+{
+    return attr_get(node, name, "reboot", buf, len);
 }

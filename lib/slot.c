@@ -821,20 +821,21 @@ static void sync_pidname(const struct slot *s, int member, char *buf, size_t len
     snprintf(buf, len, "sync.%s.pid", s->m[member].channel);
 }
 
-int slot_sync_start(const struct slot *s, int member)
+/* sync_client towards member in mode ("-r" rolling, "-A" every user once), its pid
+ * recorded under the state name `pidname`. */
+static int spawn_sync(const struct slot *s, int member, const char *mode, const char *pidname)
 {
-    char conf[SLOT_PATH + 32], log[SLOT_PATH + 32], prog[SLOT_PATH + 16], name[64];
+    char conf[SLOT_PATH + 32], log[SLOT_PATH + 32], prog[SLOT_PATH + 16];
     slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
     slot_path(s, "log/sync_client.log", log, sizeof(log));
     snprintf(prog, sizeof(prog), "%s/sync_client", s->bin);
-    const char *argv[] = {prog, "-C", conf, "-r", "-n", s->m[member].channel, NULL};
+    const char *argv[] = {prog, "-C", conf, mode, "-n", s->m[member].channel, NULL};
     pid_t pid = spawn_session(argv, log, 1);
     if (pid < 0)
         return -1;
     char buf[32];
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    sync_pidname(s, member, name, sizeof(name));
-    return slot_state_set(s, name, buf);
+    return slot_state_set(s, pidname, buf);
 }
 
 static void full_pidname(const struct slot *s, int member, char *buf, size_t len)
@@ -842,20 +843,18 @@ static void full_pidname(const struct slot *s, int member, char *buf, size_t len
     snprintf(buf, len, "fullsync.%s.pid", s->m[member].channel);
 }
 
+int slot_sync_start(const struct slot *s, int member)
+{
+    char name[64];
+    sync_pidname(s, member, name, sizeof(name));
+    return spawn_sync(s, member, "-r", name);
+}
+
 int slot_sync_full(const struct slot *s, int member)
 {
-    char conf[SLOT_PATH + 32], log[SLOT_PATH + 32], prog[SLOT_PATH + 16], name[64];
-    slot_path(s, "etc/imapd.conf", conf, sizeof(conf));
-    slot_path(s, "log/sync_client.log", log, sizeof(log));
-    snprintf(prog, sizeof(prog), "%s/sync_client", s->bin);
-    const char *argv[] = {prog, "-C", conf, "-A", "-n", s->m[member].channel, NULL};
-    pid_t pid = spawn_session(argv, log, 1);
-    if (pid < 0)
-        return -1;
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    char name[64];
     full_pidname(s, member, name, sizeof(name));
-    return slot_state_set(s, name, buf);
+    return spawn_sync(s, member, "-A", name);
 }
 
 static int stop_recorded(const struct slot *s, const char *name, long timeout_ms)
