@@ -6,7 +6,10 @@
  * machines that must be filled, machine pairs holding too many stores), and
  * the failover order of every store is then chosen afresh by flows that start
  * from the current order (so few masters move) and respect the same balance
- * caps as a fresh plan.
+ * caps as a fresh plan.  With 3-slot stores the kept sets often admit no
+ * order meeting the failure bounds, so a local search (placement_polish.c)
+ * then also exchanges copies between stores within the move budget of
+ * property 4.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,6 +553,31 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
     return rc;
 }
 
+/* The slot-move budget of the 3-slot polish: 1.25x the copies that machines
+ * new to the placement hold (property 4: adding a machine moves at most 1.25x
+ * what it ends up with); with no new machine, 1.25x the copies of grown
+ * machines.  0 when nothing changed: re-planning the same topology then
+ * moves nothing. */
+static int polish_budget(const struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, fresh = 0, grown = 0;
+    int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < r->S_old; s++)
+        for (int c = 0; c < r->k; c++)
+            if (old->stores[s].machine[c] >= 0)
+                kept0[old->stores[s].machine[c]]++;
+    for (int i = 0; i < M; i++) {
+        if (kept0[i] == 0)
+            fresh += r->n[i];
+        if (r->n[i] > kept0[i])
+            grown += r->n[i] - kept0[i];
+    }
+    free(kept0);
+    if (moved_copies(r, old) == 0 && r->S == r->S_old)
+        return -1;
+    return (fresh ? fresh : grown) * 5 / 4;
+}
+
 static void count_moves(const struct replan *r, const struct ss_placement *old,
                         struct ss_moves *mv)
 {
@@ -660,6 +688,11 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
         swap_pairs(&r, old);
     if (rc == 0)
         rc = order_stores(&r, old);
+    if (rc == 0 && r.k == 3) {
+        int budget = polish_budget(&r, old);
+        if (budget >= 0)
+            ss_polish3(topo, r.pl, old, budget, 20000000L);
+    }
     if (rc == 0)
         rc = ss_assign_slots(topo, r.pl, err);
     if (rc == 0 && moves)

@@ -245,15 +245,22 @@ static void generated_cases(int count)
            zoned3_ok, zoned3);
 }
 
-/* Property 4: adding one machine moves at most 1.25x the slots it ends up holding. */
+/* Property 4: adding one machine moves at most 1.25x the slots it ends up
+ * holding, and the new plan meets properties 1-3 (the new machine joins zone
+ * machines % zones). */
 static void add_machine_cases(void)
 {
     static const struct {
-        int machines, slots, replicas;
-    } cases[] = {{4, 4, 1}, {10, 20, 1}, {8, 10, 2}, {16, 20, 1}, {5, 6, 1}};
+        int machines, slots, replicas, zones;
+    } cases[] = {{4, 4, 1, 0},   {10, 20, 1, 0}, {8, 10, 2, 0},  {16, 20, 1, 0},
+                 {5, 6, 1, 0},   {12, 20, 2, 0}, {16, 20, 2, 0}, {6, 10, 2, 0},
+                 {9, 12, 2, 3},  {12, 20, 2, 3}, {15, 12, 2, 3}, {8, 16, 2, 2},
+                 {12, 20, 2, 2}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas, 0);
-        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas, 0);
+        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
+                                 cases[i].zones);
+        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas,
+                                cases[i].zones);
         struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
         struct ss_placement *p0 = NULL, *p1 = NULL;
         struct ss_moves mv = {0};
@@ -276,12 +283,12 @@ static void add_machine_cases(void)
                "%d, lost %d of bound %d)\n",
                strict ? "hold" : "do not hold yet", r.single_worst_excess, r.single_slack,
                r.double_worst_excess, r.double_max_lost, r.pair_bound);
-        /* 2-slot stores: the new plan also meets the failure bounds (3-slot: open work) */
+        /* 2- and 3-slot stores: the new plan also meets the failure bounds */
         CHECK(rc == 0 && 4 * mv.slot_moves <= 5 * held && ok && names_kept &&
-                  mv.slot_moves >= mv.slot_moves_bound && (cases[i].replicas == 2 || strict),
-              "%dx%d replicas %d + 1 machine: %d slot moves (bound %d) for %d slots on the new "
-              "machine, %d master moves (bound %d); placement %s, bounds 2-3 %s %s%s",
-              cases[i].machines, cases[i].slots, cases[i].replicas, mv.slot_moves,
+                  mv.slot_moves >= mv.slot_moves_bound && strict,
+              "%dx%d replicas %d, %d zones + 1 machine: %d slot moves (bound %d) for %d slots on "
+              "the new machine, %d master moves (bound %d); placement %s, bounds 2-3 %s %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones, mv.slot_moves,
               mv.slot_moves_bound, held, mv.master_moves, mv.master_moves_bound,
               ok ? "valid" : "invalid", strict ? "hold" : "missed", rc ? err.msg : "", r.why);
         /* the same topology again moves nothing */
