@@ -691,7 +691,7 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
     if (rc == 0 && r.k == 3) {
         int budget = polish_budget(&r, old);
         if (budget >= 0)
-            ss_polish3(topo, r.pl, old, budget, 20000000L);
+            ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
     }
     if (rc == 0)
         rc = ss_assign_slots(topo, r.pl, err);
