@@ -20,10 +20,12 @@
 
 #include "placement_int.h"
 
-#define W_SINGLE (1L << 24) /* one single-failure excess outweighs any double ones */
-#define W_DOUBLE 8L
-#define W_SLOT 3L     /* a slot move copies a store's data */
-#define W_MASTER 1L   /* a master move is a planned switchover */
+typedef long long cost_t; /* up to W_SINGLE << 20 per failure and survivor */
+
+#define W_SINGLE (1LL << 24) /* one single-failure excess outweighs any double ones */
+#define W_DOUBLE 8LL
+#define W_SLOT 3LL           /* a slot move copies a store's data */
+#define W_MASTER 1LL         /* a master move is a planned switchover */
 #define POLISH_ATTEMPTS 4
 
 struct polish {
@@ -37,9 +39,9 @@ struct polish {
 
 #define TT(p, a, b, c) ((p)->T[((a) * (p)->M + (b)) * (p)->M + (c)])
 
-/* Excess x costs w * 1024^(x-1): no trade of many small excesses for one
- * larger one (the properties bound the worst failure, not the sum). */
-static long sq_excess(int load, int target, long w)
+/* Excess x costs w * 1024^(x-1), capped at x = 3: no trade of many small
+ * excesses for one larger one (the properties bound the worst failure). */
+static cost_t excess_cost(int load, int target, cost_t w)
 {
     int x = load - target;
     if (x <= 0)
@@ -55,27 +57,27 @@ static int dbl_load(const struct polish *p, int a, int b, int c)
 
 /* F[x][y] += d: the single failure of x at y, and every double failure
  * {x,b} at survivor y.  Returns the cost change. */
-static long add_f(struct polish *p, int x, int y, int d)
+static cost_t add_f(struct polish *p, int x, int y, int d)
 {
     int M = p->M;
-    long before = sq_excess(p->m[y] + p->F[x * M + y], p->L[x], W_SINGLE);
-    long after = sq_excess(p->m[y] + p->F[x * M + y] + d, p->L[x], W_SINGLE);
+    cost_t before = excess_cost(p->m[y] + p->F[x * M + y], p->L[x], W_SINGLE);
+    cost_t after = excess_cost(p->m[y] + p->F[x * M + y] + d, p->L[x], W_SINGLE);
     for (int b = 0; b < M; b++) {
         if (b == x || b == y)
             continue;
         int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
-        before += sq_excess(load, w, W_DOUBLE);
-        after += sq_excess(load + d, w, W_DOUBLE);
+        before += excess_cost(load, w, W_DOUBLE);
+        after += excess_cost(load + d, w, W_DOUBLE);
     }
     p->F[x * M + y] += d;
     return after - before;
 }
 
 /* T[x][y][z] += d: only the double failure {x,y} at survivor z. */
-static long add_t(struct polish *p, int x, int y, int z, int d)
+static cost_t add_t(struct polish *p, int x, int y, int z, int d)
 {
     int load = dbl_load(p, x, y, z), w = p->W2[x * p->M + y];
-    long delta = sq_excess(load + d, w, W_DOUBLE) - sq_excess(load, w, W_DOUBLE);
+    cost_t delta = excess_cost(load + d, w, W_DOUBLE) - excess_cost(load, w, W_DOUBLE);
     TT(p, x, y, z) += d;
     return delta;
 }
@@ -89,7 +91,7 @@ static int in_old(const struct polish *p, int s, int machine)
 }
 
 /* What store s costs against the old placement: slot and master moves. */
-static long move_cost(const struct polish *p, int s, int *slots)
+static cost_t move_cost(const struct polish *p, int s, int *slots)
 {
     *slots = 0;
     if (p->old == NULL || s >= p->S_old)
@@ -101,11 +103,11 @@ static long move_cost(const struct polish *p, int s, int *slots)
 }
 
 /* Add (sign 1) or remove (-1) store s's contributions; returns the cost change. */
-static long store_apply(struct polish *p, int s, int sign)
+static cost_t store_apply(struct polish *p, int s, int sign)
 {
     const struct ss_store *st = &p->pl->stores[s];
     int slots;
-    long delta = add_f(p, st->machine[0], st->machine[1], sign);
+    cost_t delta = add_f(p, st->machine[0], st->machine[1], sign);
     delta += add_t(p, st->machine[0], st->machine[1], st->machine[2], sign);
     delta += sign * move_cost(p, s, &slots);
     p->moved += sign * slots;
@@ -252,14 +254,14 @@ static void tally(struct polish *p)
 
 /* Price the move that turned save1/save2 into the stores s1/s2 now; returns
  * the cost change (the tallies then describe the new stores). */
-static long price(struct polish *p, int s1, int s2, const struct ss_store *save1,
+static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *save1,
                   const struct ss_store *save2)
 {
     struct ss_store now1 = p->pl->stores[s1], now2 = p->pl->stores[s2];
     p->pl->stores[s1] = *save1;
     if (s2 != s1)
         p->pl->stores[s2] = *save2;
-    long delta = store_apply(p, s1, -1);
+    cost_t delta = store_apply(p, s1, -1);
     if (s2 != s1)
         delta += store_apply(p, s2, -1);
     p->pl->stores[s1] = now1;
@@ -288,10 +290,10 @@ static void undo(struct polish *p, int s1, int s2, const struct ss_store *save1,
 /* Improving moves always, level ones often (to cross plateaus).  (Accepting
  * slightly worse moves, annealing-style, did worse on the tested topologies.)
  * Returns the gain. */
-static long search(struct polish *p, long work, unsigned *rng)
+static cost_t search(struct polish *p, long work, unsigned *rng)
 {
     int S = p->pl->nstores, stale = 0;
-    long gain = 0;
+    cost_t gain = 0;
     while (work > 0 && stale < 20000 + 40 * S) {
         unsigned r = xorshift(rng);
         int s1, s2;
@@ -303,7 +305,7 @@ static long search(struct polish *p, long work, unsigned *rng)
             continue;
         work -= 8L * p->M;
         int moved0 = p->moved;
-        long delta = price(p, s1, s2, &save1, &save2);
+        cost_t delta = price(p, s1, s2, &save1, &save2);
         /* never beyond the budget (or beyond what the re-plan already forced) */
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
         if (over || delta > 0 || (delta == 0 && (xorshift(rng) & 3u) != 0)) {
@@ -318,18 +320,18 @@ static long search(struct polish *p, long work, unsigned *rng)
 }
 
 /* The whole cost from scratch: failure excess (*moves: move costs). */
-static long total_cost(struct polish *p, long *moves)
+static cost_t total_cost(struct polish *p, cost_t *moves)
 {
     int M = p->M;
-    long ex = 0;
+    cost_t ex = 0;
     for (int a = 0; a < M; a++)
         for (int b = 0; b < M; b++) {
             if (b == a)
                 continue;
-            ex += sq_excess(p->m[b] + p->F[a * M + b], p->L[a], W_SINGLE);
+            ex += excess_cost(p->m[b] + p->F[a * M + b], p->L[a], W_SINGLE);
             for (int c = b > a ? 0 : M; c < M; c++)
                 if (c != a && c != b)
-                    ex += sq_excess(dbl_load(p, a, b, c), p->W2[a * M + b], W_DOUBLE);
+                    ex += excess_cost(dbl_load(p, a, b, c), p->W2[a * M + b], W_DOUBLE);
         }
     *moves = 0;
     for (int s = 0; s < p->pl->nstores; s++) {
@@ -388,14 +390,14 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     /* a placement meeting every target stays as it is */
     tally(&p);
     compute_targets(&p);
-    long best_mv, best_ex = total_cost(&p, &best_mv);
+    cost_t best_mv, best_ex = total_cost(&p, &best_mv);
     memcpy(best, pl->stores, bytes);
     for (int i = 0; i < POLISH_ATTEMPTS && best_ex != 0; i++) {
         memcpy(pl->stores, start, bytes);
         tally(&p);
         unsigned rng = 2654435761u + 0x9e3779b9u * (unsigned)i;
         attempt(&p, work / POLISH_ATTEMPTS, &rng);
-        long mv, ex = total_cost(&p, &mv);
+        cost_t mv, ex = total_cost(&p, &mv);
         if (ex < best_ex || (ex == best_ex && mv < best_mv)) {
             best_ex = ex;
             best_mv = mv;
