@@ -1015,6 +1015,8 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
                 room[i] = p.n[i] - p.m[i];
             ss_repair_double_failures3(topo, pl, p.m, room, 20000000L);
             free(room);
+            /* what third-slot exchanges cannot reach (zones): change sets too */
+            ss_polish3(topo, pl, NULL, 0, 20000000L);
         }
         if (rc == 0)
             rc = ss_assign_slots(topo, pl, err);

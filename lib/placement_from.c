@@ -6,7 +6,10 @@
  * machines that must be filled, machine pairs holding too many stores), and
  * the failover order of every store is then chosen afresh by flows that start
  * from the current order (so few masters move) and respect the same balance
- * caps as a fresh plan.
+ * caps as a fresh plan.  With 3-slot stores the kept sets often admit no
+ * order meeting the failure bounds, so a local search (placement_polish.c)
+ * then also exchanges copies between stores within the move budget of
+ * property 4.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +190,129 @@ static void make_room(struct replan *r)
     }
 }
 
+static int zone_count(const struct replan *r, const struct ss_store *st, int zone)
+{
+    int n = 0;
+    for (int c = 0; c < r->k; c++)
+        n += st->machine[c] >= 0 && r->t->machines[st->machine[c]].zone_id == zone;
+    return n;
+}
+
+/* Move one copy of a full store with two copies in zone z to the machine of
+ * another zone with the most free slots; 0 if none can. */
+static int give_zone_copy(struct replan *r, int z)
+{
+    const struct ss_topology *t = r->t;
+    int best_s = -1, best_c = -1, best_to = -1, best = -(1 << 30);
+    for (int s = 0; s < r->S; s++) {
+        struct ss_store *st = &r->pl->stores[s];
+        if (st->fixed || holes_of(r, st) > 0 || zone_count(r, st, z) < 2)
+            continue;
+        for (int c = 0; c < r->k; c++) {
+            int from = st->machine[c];
+            if (t->machines[from].zone_id != z)
+                continue;
+            st->machine[c] = -1;
+            for (int to = 0; to < r->M; to++) {
+                int fr = r->n[to] - r->used[to];
+                if (fr <= 0 || t->machines[to].zone_id == z || !zone_ok(r, st, to))
+                    continue;
+                int score = fr * 8 + crowding(r, st, from) - crowding(r, st, to) + (c > 0);
+                if (score > best) {
+                    best = score;
+                    best_s = s;
+                    best_c = c;
+                    best_to = to;
+                }
+            }
+            st->machine[c] = from;
+        }
+    }
+    if (best_s < 0)
+        return 0;
+    struct ss_store *st = &r->pl->stores[best_s];
+    remove_copy(r, st, best_c);
+    place_copy(r, st, best_c, best_to);
+    return 1;
+}
+
+/* With fewer zones than copies every store touches every zone, so each zone
+ * needs a free slot for every store with holes that lacks it.  When a zone
+ * has fewer (new stores, a new machine elsewhere), a full store with two
+ * copies there hands one to a machine of another zone with room. */
+static void make_zone_room(struct replan *r)
+{
+    const struct ss_topology *t = r->t;
+    if (t->nzones == 0 || t->nzones > r->k)
+        return;
+    for (int z = 0; z < t->nzones; z++)
+        for (int guard = 0; guard < r->S; guard++) {
+            int need = 0, free_z = 0;
+            for (int s = 0; s < r->S; s++)
+                need += holes_of(r, &r->pl->stores[s]) > 0 && zone_count(r, &r->pl->stores[s], z) == 0;
+            for (int i = 0; i < r->M; i++)
+                if (t->machines[i].zone_id == z)
+                    free_z += r->n[i] - r->used[i];
+            if (need <= free_z || !give_zone_copy(r, z))
+                break;
+        }
+}
+
+/* With fewer zones than copies: may machine i take a hole of st so that the
+ * store can still touch every zone, and without taking a slot that a zone
+ * short of room keeps for stores lacking it? */
+static int zone_fill_ok(const struct replan *r, const struct ss_store *st, int i)
+{
+    const struct ss_topology *t = r->t;
+    if (t->nzones == 0 || t->nzones > r->k)
+        return 1;
+    int zi = t->machines[i].zone_id, missing = 0;
+    for (int z = 0; z < t->nzones; z++)
+        missing += z != zi && zone_count(r, st, z) == 0;
+    if (holes_of(r, st) - 1 < missing)
+        return 0;
+    if (zone_count(r, st, zi) == 0)
+        return 1;
+    int need = 0, free_z = 0;
+    for (int s = 0; s < r->S; s++)
+        need += holes_of(r, &r->pl->stores[s]) > 0 && zone_count(r, &r->pl->stores[s], zi) == 0;
+    for (int j = 0; j < r->M; j++)
+        if (t->machines[j].zone_id == zi)
+            free_z += r->n[j] - r->used[j];
+    return free_z > need;
+}
+
+/* The free slots left are all on machines st already uses: another store
+ * hands st its copy on y and takes a free slot on x instead (one more slot
+ * move).  0 if no such exchange exists. */
+static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
+{
+    for (int x = 0; x < r->M; x++) {
+        if (r->n[x] - r->used[x] <= 0)
+            continue;
+        for (int s = 0; s < r->S; s++) {
+            struct ss_store *o = &r->pl->stores[s];
+            if (o == st || o->fixed || member(o, r->k, x))
+                continue;
+            for (int c = 0; c < r->k; c++) {
+                int y = o->machine[c];
+                if (y < 0 || member(st, r->k, y) || !zone_ok(r, st, y))
+                    continue;
+                o->machine[c] = -1;
+                int ok = zone_ok(r, o, x);
+                o->machine[c] = y;
+                if (!ok)
+                    continue;
+                remove_copy(r, o, c);
+                place_copy(r, o, c, x);
+                place_copy(r, st, hole, y);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Fill every hole: the machine with the most free slots first (keeps the
  * rest fillable), among near-ties the one whose pairs are least crowded. */
 static int fill_holes(struct replan *r)
@@ -200,11 +326,13 @@ static int fill_holes(struct replan *r)
                 int best = -1, best_free = -1, best_crowd = 0;
                 int maxfree = 0;
                 for (int i = 0; i < r->M; i++)
-                    if (r->n[i] - r->used[i] > maxfree && zone_ok(r, st, i))
+                    if (r->n[i] - r->used[i] > maxfree && zone_ok(r, st, i) &&
+                        (pass || zone_fill_ok(r, st, i)))
                         maxfree = r->n[i] - r->used[i];
                 for (int i = 0; i < r->M; i++) {
                     int fr = r->n[i] - r->used[i];
-                    if (fr <= 0 || fr < maxfree - 1 || !zone_ok(r, st, i))
+                    if (fr <= 0 || fr < maxfree - 1 || !zone_ok(r, st, i) ||
+                        (!pass && !zone_fill_ok(r, st, i)))
                         continue;
                     int cr = crowding(r, st, i);
                     if (best < 0 || cr < best_crowd || (cr == best_crowd && fr > best_free)) {
@@ -213,6 +341,10 @@ static int fill_holes(struct replan *r)
                         best_crowd = cr;
                     }
                 }
+                if (best < 0 && pass == 0)
+                    continue; /* the zone rules gave way: pass 1 without them */
+                if (best < 0 && fill_by_exchange(r, st, c))
+                    continue;
                 if (best < 0)
                     return ss_error_set(r->err, SS_ERR_INPUT,
                                         "%s: cannot find a slot for a copy of store %s on a "
@@ -421,6 +553,31 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
     return rc;
 }
 
+/* The slot-move budget of the 3-slot polish: 1.25x the copies that machines
+ * new to the placement hold (property 4: adding a machine moves at most 1.25x
+ * what it ends up with); with no new machine, 1.25x the copies of grown
+ * machines.  0 when nothing changed: re-planning the same topology then
+ * moves nothing. */
+static int polish_budget(const struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, fresh = 0, grown = 0;
+    int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < r->S_old; s++)
+        for (int c = 0; c < r->k; c++)
+            if (old->stores[s].machine[c] >= 0)
+                kept0[old->stores[s].machine[c]]++;
+    for (int i = 0; i < M; i++) {
+        if (kept0[i] == 0)
+            fresh += r->n[i];
+        if (r->n[i] > kept0[i])
+            grown += r->n[i] - kept0[i];
+    }
+    free(kept0);
+    if (moved_copies(r, old) == 0 && r->S == r->S_old)
+        return -1;
+    return (fresh ? fresh : grown) * 5 / 4;
+}
+
 static void count_moves(const struct replan *r, const struct ss_placement *old,
                         struct ss_moves *mv)
 {
@@ -524,12 +681,18 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
     }
     if (rc == 0) {
         make_room(&r);
+        make_zone_room(&r);
         rc = fill_holes(&r);
     }
     if (rc == 0 && r.k == 2)
         swap_pairs(&r, old);
     if (rc == 0)
         rc = order_stores(&r, old);
+    if (rc == 0 && r.k == 3) {
+        int budget = polish_budget(&r, old);
+        if (budget >= 0)
+            ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
+    }
     if (rc == 0)
         rc = ss_assign_slots(topo, r.pl, err);
     if (rc == 0 && moves)

@@ -30,6 +30,15 @@ void ss_repair_double_failures(int M, const int *m, const int *room, const int *
 /* The same for 3-slot stores, on a materialized placement (before slot numbers). */
 void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement *pl,
                                 const int *m, const int *room, long budget);
+/* Lower bound for the busiest survivor when a and b fail (zones respected),
+ * counting from `from` up; F gives the stores on both as master and first failover. */
+int ss_double_level(const struct ss_topology *t, const int *m, const int *room, const int *F,
+                    int a, int b, int from);
+/* Local search on a 3-slot placement (at most 64 machines): lower single then
+ * double failure excess keeping master and copy counts; with `old`, changed
+ * sets stay within `budget` copies moved off their old machines. */
+void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
+                const struct ss_placement *old, int budget, long work);
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
 int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err);

@@ -216,8 +216,8 @@ static long t_cost_rows(const struct tsearch *d, const int *rows, int nrows)
  * masters may go: a's masters (not first-failing over to b) only where a
  * store of a may have a copy, b's likewise, the stores on both only where
  * their third slot may be.  Smallest L at which a flow places them all. */
-static int zoned_level(const struct ss_topology *t, const int *m, const int *room, const int *F,
-                       int a, int b, int from)
+int ss_double_level(const struct ss_topology *t, const int *m, const int *room, const int *F,
+                    int a, int b, int from)
 {
     int M = t->nmachines;
     int groups[3] = {m[a] - F[a * M + b], m[b] - F[b * M + a], F[a * M + b] + F[b * M + a]};
@@ -270,7 +270,7 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
             for (int c = 0; c < M; c++)
                 if (d.alive[c] && m[c] > busiest)
                     busiest = m[c];
-            int lvl = zoned_level(t, m, room, d.F, a, b, busiest);
+            int lvl = ss_double_level(t, m, room, d.F, a, b, busiest);
             d.W2[a * M + b] = d.W2[b * M + a] = (lvl > busiest ? lvl : busiest) + 1;
         }
     unsigned rng = 88172645u;

@@ -171,11 +171,12 @@ static char *gen_random(int *machines_out, int *replicas_out, int *zones_out)
  * reachable, e.g. equal machines with equal master counts).  Property 3:
  * 2-slot stores lose at most the pair bound; the busiest survivor of every
  * double failure is within 1 (+2 x that slack) of its bound.  3-slot stores
- * in 3 or more zones are measured and reported for 3 (open work). */
+ * in 3 or more zones are held to within 2 and reported against 1: there the
+ * bound is not always reachable (see below). */
 static void generated_cases(int count)
 {
     int planned = 0, refused = 0, invalid = 0, single_bad = 0, double_bad = 0, strict = 0,
-        strict_fail = 0, zoned3 = 0, zoned3_ok = 0;
+        strict_fail = 0, zoned3 = 0, zoned3_ok = 0, zoned3_bad = 0;
     for (int i = 0; i < count; i++) {
         int machines, replicas, zones;
         char *text = gen_random(&machines, &replicas, &zones);
@@ -205,6 +206,20 @@ static void generated_cases(int count)
         if (replicas == 2 && zones >= 3) {
             zoned3++;
             zoned3_ok += dbl_ok;
+            /* the checker's bound ignores that a store has one first failover:
+             * with 3 zones x 2 machines of 18 slots (generated topology 18; 36
+             * stores, 6 masters each) a failure of a and b leaves a's partner
+             * a' only F[b][a'] masters and b' only F[a][b'], so the two
+             * machines of the third zone stay within bound + 1 = 10 only if
+             * F[b][a'] + F[a][b'] >= 4; summed over the 12 cross-zone pairs
+             * that needs 48 first failovers, and there are 36: 2 over is the
+             * best any placement can do there */
+            if (r.double_worst_excess > 2 + 2 * r.single_slack) {
+                zoned3_bad++;
+                printf("# topology %d (3 slots, %d zones): double failure %d over its bound "
+                       "(slack %d)\n%s",
+                       i, zones, r.double_worst_excess, r.single_slack, text);
+            }
         } else if (!dbl_ok) {
             double_bad++;
             printf("# topology %d: double failure %d over its bound (slack %d), lost %d of "
@@ -243,17 +258,27 @@ static void generated_cases(int count)
           strict, strict_fail);
     printf("# 3-slot stores in 3+ zones: %d of %d within 1 of the double-failure bound\n",
            zoned3_ok, zoned3);
+    CHECK(zoned3_bad == 0, "%d with 3 slots in 3+ zones: every double failure within 2 of its "
+                           "bound (+2 x slack) (%d not)",
+          zoned3, zoned3_bad);
 }
 
-/* Property 4: adding one machine moves at most 1.25x the slots it ends up holding. */
+/* Property 4: adding one machine moves at most 1.25x the slots it ends up
+ * holding, and the new plan meets properties 1-3 (the new machine joins zone
+ * machines % zones). */
 static void add_machine_cases(void)
 {
     static const struct {
-        int machines, slots, replicas;
-    } cases[] = {{4, 4, 1}, {10, 20, 1}, {8, 10, 2}, {16, 20, 1}, {5, 6, 1}};
+        int machines, slots, replicas, zones;
+    } cases[] = {{4, 4, 1, 0},   {10, 20, 1, 0}, {8, 10, 2, 0},  {16, 20, 1, 0},
+                 {5, 6, 1, 0},   {12, 20, 2, 0}, {16, 20, 2, 0}, {6, 10, 2, 0},
+                 {9, 12, 2, 3},  {12, 20, 2, 3}, {15, 12, 2, 3}, {8, 16, 2, 2},
+                 {12, 20, 2, 2},  {20, 40, 2, 0}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas, 0);
-        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas, 0);
+        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
+                                 cases[i].zones);
+        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas,
+                                cases[i].zones);
         struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
         struct ss_placement *p0 = NULL, *p1 = NULL;
         struct ss_moves mv = {0};
@@ -276,12 +301,12 @@ static void add_machine_cases(void)
                "%d, lost %d of bound %d)\n",
                strict ? "hold" : "do not hold yet", r.single_worst_excess, r.single_slack,
                r.double_worst_excess, r.double_max_lost, r.pair_bound);
-        /* 2-slot stores: the new plan also meets the failure bounds (3-slot: open work) */
+        /* 2- and 3-slot stores: the new plan also meets the failure bounds */
         CHECK(rc == 0 && 4 * mv.slot_moves <= 5 * held && ok && names_kept &&
-                  mv.slot_moves >= mv.slot_moves_bound && (cases[i].replicas == 2 || strict),
-              "%dx%d replicas %d + 1 machine: %d slot moves (bound %d) for %d slots on the new "
-              "machine, %d master moves (bound %d); placement %s, bounds 2-3 %s %s%s",
-              cases[i].machines, cases[i].slots, cases[i].replicas, mv.slot_moves,
+                  mv.slot_moves >= mv.slot_moves_bound && strict,
+              "%dx%d replicas %d, %d zones + 1 machine: %d slot moves (bound %d) for %d slots on "
+              "the new machine, %d master moves (bound %d); placement %s, bounds 2-3 %s %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones, mv.slot_moves,
               mv.slot_moves_bound, held, mv.master_moves, mv.master_moves_bound,
               ok ? "valid" : "invalid", strict ? "hold" : "missed", rc ? err.msg : "", r.why);
         /* the same topology again moves nothing */
