@@ -1,14 +1,14 @@
 #!/usr/bin/env bats
 # The slotstore CLI: plan, cib (checked by crm_simulate), apply on a CIB file.
 
+load offline
+
 setup() {
-    SLOTSTORE=${SLOTSTORE:-$BATS_TEST_DIRNAME/../../constraints/slotstore}
-    DATA=$BATS_TEST_DIRNAME/../data
-    TMP=$(mktemp -d)
+    offline_setup
 }
 
 teardown() {
-    rm -rf "$TMP"
+    offline_teardown
 }
 
 # masters per machine from crm_simulate's steady state, "node count" lines

@@ -3,10 +3,10 @@
 # brought to a steady state, with the agents' promotion scores set by hand (no
 # cluster needed; the live path is tested on the lab).
 
+load offline
+
 setup() {
-    SLOTSTORE=${SLOTSTORE:-$BATS_TEST_DIRNAME/../../constraints/slotstore}
-    DATA=$BATS_TEST_DIRNAME/../data
-    TMP=$(mktemp -d)
+    offline_setup
     # the dry run's private copies go here: they must be gone afterwards
     mkdir "$TMP/tmpdir"
     export TMPDIR=$TMP/tmpdir
@@ -16,18 +16,7 @@ setup() {
 }
 
 teardown() {
-    rm -rf "$TMP"
-}
-
-# steady [TOPOLOGY]: $TMP/live.xml, the CIB after Pacemaker started every
-# store (no promotion scores yet); $TMP/plan.xml, the plan.
-steady() {
-    local topo=$DATA/${1:-four.topo} nodes
-    "$SLOTSTORE" cib "$topo" --output "$TMP/cib.xml"
-    "$SLOTSTORE" plan "$topo" --output-as=xml > "$TMP/plan.xml"
-    nodes=$(xmllint --xpath '//nodes/node/@uname' "$TMP/cib.xml" | sed 's/ uname="\([^"]*\)"/ -u \1/g')
-    # shellcheck disable=SC2086
-    crm_simulate -x "$TMP/cib.xml" -S $nodes -O "$TMP/live.xml" >/dev/null 2>&1
+    offline_teardown
 }
 
 # settle FILE: let Pacemaker act on a changed CIB (in place)
@@ -56,11 +45,6 @@ scores() {
             CIB_file=$file crm_attribute -N "$m" -p "$s-cyrus" -v 1000
         done
     done
-}
-
-# planned STORE POSITION: the machine of that slot in the plan
-planned() {
-    xmllint --xpath "string(//store[@name='$1']/slot[@position='$2']/@machine)" "$TMP/plan.xml"
 }
 
 # row STORE: that store's line of the text output in $output

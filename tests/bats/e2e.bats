@@ -12,18 +12,10 @@ TOPO="$BATS_TEST_DIRNAME/../data/lab.topo"
 load ../lab/e2e
 
 setup_file() {
-    [ "$(id -u)" -eq 0 ] || skip "needs root"
-    unshare --net --pid --mount --uts --ipc --fork true 2>/dev/null || skip "no namespaces here"
-    [ -x /usr/lib/cyrus/bin/master ] || skip "cyrus-imapd is not installed"
-    "$LAB" down >/dev/null 2>&1 || true
-    "$LAB" up 4 >"$BATS_FILE_TMPDIR/up.log" 2>&1
+    lab_file_setup 4
 }
 
-teardown_file() {
-    local d
-    for d in "$BATS_FILE_TMPDIR"/load-*; do [ -d "$d" ] && stop_load "$d"; done
-    "$LAB" down >/dev/null 2>&1 || true
-}
+teardown_file() { lab_file_teardown; }
 
 setup() {
     export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"

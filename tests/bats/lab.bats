@@ -4,10 +4,12 @@
 # Measured here (Debian 12, 2 cores): up 3 nodes ≈ 5.0 s; hard kill of the promoted node →
 # fenced + promoted on a survivor ≈ 1.7–5 s; network cut → fenced ≈ 5 s; whole file ≈ 60 s.
 
-LAB="$BATS_TEST_DIRNAME/../lab/lab"
 export LAB_DIR=/run/slotstore-lab-bats
 export LAB_PREFIX=sslabt-
 NODES=(imap01 imap02 imap03)
+
+# LAB, wait_for, on_live, e2e_now, e2e_since
+load ../lab/e2e
 
 setup_file() {
     [ "$(id -u)" -eq 0 ] || skip "needs root"
@@ -26,26 +28,6 @@ teardown() {
         for n in "${NODES[@]}"; do LAB_LOG_LINES=15 "$LAB" logs "$n" 2>/dev/null || true; done
         echo "== fence-helper.log"; cat "$LAB_DIR/fence-helper.log" 2>/dev/null || true
     fi
-}
-
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-wait_for() {
-    local secs="$1" t0=$SECONDS; shift
-    until "$@"; do
-        [ $((SECONDS - t0)) -lt "$secs" ] || { echo "timeout after ${secs}s: $*" >&2; return 1; }
-        sleep 0.2
-    done
-}
-
-# Run a command on the first node that is running.
-on_live() {
-    local n
-    for n in "${NODES[@]}"; do
-        if "$LAB" exec "$n" true 2>/dev/null; then "$LAB" exec "$n" "$@"; return; fi
-    done
-    echo "no live node" >&2; return 1
 }
 
 promoted_node() { on_live crm_resource -W -r st-clone 2>/dev/null | awk '/ Promoted$/ { print $(NF-1) }'; }
@@ -91,11 +73,11 @@ node_offline() { on_live crm_mon -1 | grep -q "OFFLINE: \[.*$1"; }
     victim="$(promoted_node)"
     [ -n "$victim" ]
     before="$(fence_count off "$victim")"
-    t0="$(now)"
+    t0="$(e2e_now)"
     "$LAB" kill "$victim"
     wait_for 60 fenced_more_than off "$victim" "$before"
     wait_for 60 promoted_on_other_than "$victim"
-    echo "# kill $victim -> fenced and promoted elsewhere in $(since "$t0") s" >&3
+    echo "# kill $victim -> fenced and promoted elsewhere in $(e2e_since "$t0") s" >&3
     wait_for 10 node_offline "$victim"
     "$LAB" start "$victim"
     "$LAB" wait-online 60
@@ -106,10 +88,10 @@ node_offline() { on_live crm_mon -1 | grep -q "OFFLINE: \[.*$1"; }
 @test "lab: a node whose network is cut is fenced by the survivors; heal + start rejoins it" {
     local victim=imap02 t0 before
     before="$(fence_count off "$victim")"
-    t0="$(now)"
+    t0="$(e2e_now)"
     "$LAB" cut "$victim"
     wait_for 60 fenced_more_than off "$victim" "$before"
-    echo "# cut $victim -> fenced in $(since "$t0") s" >&3
+    echo "# cut $victim -> fenced in $(e2e_since "$t0") s" >&3
     wait_for 10 node_offline "$victim"
     [ -z "$("$LAB" exec "$victim" true 2>/dev/null && echo alive)" ]
     "$LAB" heal "$victim"

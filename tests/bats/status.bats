@@ -3,28 +3,14 @@
 # constraints and outdated marks, on CIB files that crm_simulate brought to a
 # steady state (no cluster needed).
 
+load offline
+
 setup() {
-    SLOTSTORE=${SLOTSTORE:-$BATS_TEST_DIRNAME/../../constraints/slotstore}
-    DATA=$BATS_TEST_DIRNAME/../data
-    TMP=$(mktemp -d)
+    offline_setup
 }
 
 teardown() {
-    rm -rf "$TMP"
-}
-
-# $TMP/live.xml: the CIB of four.topo after Pacemaker started every store;
-# $TMP/plan.xml: the plan of the same topology.
-steady() {
-    "$SLOTSTORE" cib "$DATA/four.topo" --output "$TMP/cib.xml"
-    "$SLOTSTORE" plan "$DATA/four.topo" --output-as=xml > "$TMP/plan.xml"
-    crm_simulate -x "$TMP/cib.xml" -S -u imap01 -u imap02 -u imap03 -u imap04 \
-        -O "$TMP/live.xml" >/dev/null 2>&1
-}
-
-# planned STORE POSITION: the machine of that slot in the plan
-planned() {
-    xmllint --xpath "string(//store[@name='$1']/slot[@position='$2']/@machine)" "$TMP/plan.xml"
+    offline_teardown
 }
 
 # settle IN OUT: let Pacemaker act on a changed CIB

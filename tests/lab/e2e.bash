@@ -33,6 +33,22 @@ on_live() {
     return 1
 }
 
+# setup_file of a BATS file on its own lab of N machines (skips where a lab cannot run).
+lab_file_setup() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+    unshare --net --pid --mount --uts --ipc --fork true 2>/dev/null || skip "no namespaces here"
+    [ -x /usr/lib/cyrus/bin/master ] || skip "cyrus-imapd is not installed"
+    "$LAB" down >/dev/null 2>&1 || true
+    "$LAB" up "$1" >"$BATS_FILE_TMPDIR/up.log" 2>&1
+}
+
+# teardown_file: mail load stopped, the lab down, whatever happened.
+lab_file_teardown() {
+    local d
+    for d in "$BATS_FILE_TMPDIR"/load-*; do [ -d "$d" ] && stop_load "$d"; done
+    "$LAB" down >/dev/null 2>&1 || true
+}
+
 e2e_save_cib() { on_live cibadmin -Q >"$E2E_CIB.tmp" && mv "$E2E_CIB.tmp" "$E2E_CIB"; }
 e2e_cluster() { python3 "$E2E_HERE/cluster.py" "$@"; }
 
