@@ -5,13 +5,20 @@
 # to every store: `slotstore drain imap01 --parallel P` then `slotstore undrain imap01
 # --parallel P` for P = 1, 4, 8; total time, time per master, and the mail counted over
 # IMAP at the end (must be 0 lost). The seed (FastMail 2009): 10-30 s a store.
+#
+#   bench/drain-bench.sh                    lab16.topo, --parallel 1, 4, 8
+#   DRAIN_TOPO=lab40.topo DRAIN_PARALLEL="4 8" bench/drain-bench.sh
+#                                           80 stores, 20 masters a machine (160 slots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 [ "$(id -u)" -eq 0 ] || { echo "drain-bench: needs root (the lab)" >&2; exit 2; }
 tests/build.sh >/dev/null
 
-export LAB_DIR=/run/slotstore-lab-bench LAB_PREFIX=sslabb- LAB_SLOTS=16
+topo="$repo/tests/data/${DRAIN_TOPO:-lab16.topo}"
+[ -r "$topo" ] || { echo "drain-bench: no topology $topo" >&2; exit 2; }
+slots="$(awk '$1 == "machine" { sub("slots=", "", $3); if ($3 > n) n = $3 } END { print n }' "$topo")"
+export LAB_DIR=/run/slotstore-lab-bench LAB_PREFIX=sslabb- LAB_SLOTS="$slots"
 . tests/lab/e2e.bash
 work="$LAB_DIR/drain-bench"
 export E2E_CIB="$work/cib.xml"
@@ -20,19 +27,19 @@ trap '"$LAB" down >/dev/null 2>&1 || true' EXIT
 "$LAB" down >/dev/null 2>&1 || true
 "$LAB" up 4 >/dev/null
 mkdir -p "$work"
-on_live "$SLOTSTORE" apply "$repo/tests/data/lab16.topo" >/dev/null
+on_live "$SLOTSTORE" apply "$topo" >/dev/null
 e2e_save_cib
-wait_for 180 as_planned
-wait_for 120 all_in_sync
+wait_for 600 as_planned
+wait_for 300 all_in_sync
 n="$(stores_planned_on imap01 | wc -l)"
 rm -rf "$work/load"
 start_load "$work/load" 3
 sleep 3
 
 rows=()
-for p in 1 4 8; do
+for p in ${DRAIN_PARALLEL:-1 4 8}; do
     for verb in drain undrain; do
-        wait_for 120 all_in_sync
+        wait_for 300 all_in_sync
         t0="$(e2e_now)"
         on_live "$SLOTSTORE" "$verb" imap01 --parallel "$p" >"$work/$verb-$p.txt"
         t="$(e2e_since "$t0")"
