@@ -388,12 +388,29 @@ static int member_progress(const struct slot *s, int i, unsigned long long *sum)
     return 0;
 }
 
+/* What promote knows of the store's progress: this slot's, and what the others published
+ * (read once: the tree walk and the attribute queries serve both checks). */
+struct progress_view {
+    unsigned long long mine;
+    unsigned long long theirs[SLOT_MAX];
+    int published[SLOT_MAX];
+};
+
+/* 0 when this slot's progress is known (3-slot stores only), else -1. */
+static int read_progress(const struct slot *s, struct progress_view *pv)
+{
+    if (s->n < 3 || slot_progress(s, &pv->mine) != 0)
+        return -1;
+    for (int i = 0; i < s->n; i++)
+        pv->published[i] = i != s->self && member_progress(s, i, &pv->theirs[i]) == 0;
+    return 0;
+}
+
 /* Index of a promotable member that published more progress than this slot has, or -1. */
-static int fresher_member(const struct slot *s, unsigned long long mine)
+static int fresher_member(const struct slot *s, const struct progress_view *pv)
 {
     for (int i = 0; i < s->n; i++) {
-        unsigned long long theirs;
-        if (i == s->self || member_progress(s, i, &theirs) != 0 || theirs <= mine)
+        if (!pv->published[i] || pv->theirs[i] <= pv->mine)
             continue;
         char score[64];
         if (ocf_promotion_get(s->m[i].node, score, sizeof(score)) == 0 &&
@@ -406,16 +423,13 @@ static int fresher_member(const struct slot *s, unsigned long long mine)
 
 /* A replica that published less progress than this new master lacks changes that no sync
  * log of ours names (the dead master's): one full compare of every user brings them. */
-static void catch_up_behind(const struct slot *s)
+static void catch_up_behind(const struct slot *s, const struct progress_view *pv)
 {
-    unsigned long long mine, theirs;
-    if (s->n < 3 || slot_progress(s, &mine) != 0)
-        return;
     for (int i = 0; i < s->n; i++) {
-        if (i == s->self || member_progress(s, i, &theirs) != 0 || theirs >= mine)
+        if (!pv->published[i] || pv->theirs[i] >= pv->mine)
             continue;
         ocf_log(OCF_INFO, "%s is behind this slot (progress %llu < %llu): a full sync to it",
-                s->m[i].node, theirs, mine);
+                s->m[i].node, pv->theirs[i], pv->mine);
         if (slot_sync_full(s, i) != 0)
             ocf_log(OCF_WARN, "cannot start a full sync_client to %s", s->m[i].node);
     }
@@ -429,13 +443,14 @@ static int action_promote(const struct slot *s)
         ocf_log(OCF_ERR, "refusing to promote: this slot is outdated (its data may be stale)");
         return OCF_ERR_GENERIC;
     }
-    unsigned long long mine;
-    if (s->n > 2 && slot_progress(s, &mine) == 0) {
-        int i = fresher_member(s, mine);
+    struct progress_view pv;
+    int known = read_progress(s, &pv) == 0;
+    if (known) {
+        int i = fresher_member(s, &pv);
         if (i >= 0) {
             ocf_log(OCF_WARN, "refusing to promote: %s has received more (progress above "
                     "this slot's %llu); stepping back so that Pacemaker promotes it",
-                    s->m[i].node, mine);
+                    s->m[i].node, pv.mine);
             publish_now(s, s->self, SCORE_UNKNOWN);
             return OCF_ERR_GENERIC;
         }
@@ -451,7 +466,8 @@ static int action_promote(const struct slot *s)
             if (slot_sync_start(s, i) != 0)
                 ocf_log(OCF_WARN, "cannot start sync_client to %s", s->m[i].node);
         }
-    catch_up_behind(s);
+    if (known)
+        catch_up_behind(s, &pv);
     publish_now(s, s->self, SCORE_MASTER);
     ocf_log(OCF_INFO, "promoted: master on %s (imap %d, lmtp %d)", s->m[s->self].addr,
             s->imap_port, s->lmtp_port);

@@ -451,6 +451,52 @@ static void mark_reconciled(const struct slot *s)
     closedir(d);
 }
 
+/* Every mailbox of refs[first]'s user (refs[first..n)), with one login on each side; each
+ * is marked done (name emptied).  0, or -1 to retry at the next monitor. */
+static int reconcile_user(const struct slot *s, int master, const char *sock,
+                          struct mailbox_ref *refs, int n, int first, long *total)
+{
+    char user[128];
+    snprintf(user, sizeof(user), "%s", refs[first].user);
+    /* logging in as a user without an INBOX would create one here (autocreate): a third
+     * mailbox of that name */
+    int here = user_exists_at(sock, 0, s->sync_password, user);
+    int on_master = here && user_exists_at(s->m[master].addr, s->imap_port, s->sync_password,
+                                           user);
+    struct imap *local = here ? login_as(sock, 0, user, s->sync_password) : NULL;
+    struct imap *remote = here ? login_as(s->m[master].addr, s->imap_port, user,
+                                          s->sync_password)
+                               : NULL;
+    int rc = here && !(local && remote) ? -1 : 0;
+    for (int i = first; rc == 0 && here && i < n; i++) {
+        if (refs[i].name[0] == '\0' || strcmp(refs[i].user, user) != 0)
+            continue;
+        long rescued = 0;
+        rc = reconcile_mailbox(s, local, remote, &refs[i], on_master, &rescued);
+        *total += rescued;
+        if (rc != 0 && rc != 2)
+            ocf_log(OCF_WARN, "reconcile: %s of %s not done yet: retrying at the next monitor",
+                    refs[i].name, user);
+    }
+    imap_close(local);
+    imap_close(remote);
+    if (rc == 2) {
+        /* the whole user goes: rescue every mailbox it has here first */
+        long rescued = 0;
+        rc = rescue_user(s, sock, user, &rescued) == 0 ? delete_user(s, sock, user) : -1;
+        *total += rescued;
+        if (rc == 0)
+            rc = settle_new(s, 0);
+        else
+            ocf_log(OCF_WARN, "reconcile: user %s not done yet: retrying at the next monitor",
+                    user);
+    }
+    for (int i = first; rc == 0 && i < n; i++)
+        if (strcmp(refs[i].user, user) == 0)
+            refs[i].name[0] = '\0';
+    return rc == 0 ? 0 : -1;
+}
+
 static int reconcile_all(const struct slot *s, struct mailbox_ref *refs, int n, int full,
                          const char *qdir)
 {
@@ -467,45 +513,13 @@ static int reconcile_all(const struct slot *s, struct mailbox_ref *refs, int n, 
     settle_new(s, 1); /* a run that died before its local delete: fetched again below */
     for (int i = 0; i < n; i++) {
         if (refs[i].name[0] == '\0')
-            continue; /* went with its whole user */
+            continue; /* done with its user */
         if (time(NULL) >= deadline) {
             ocf_log(OCF_INFO, "reconcile: %d mailbox(es) to go: at the next monitor", n - i);
             return 1;
         }
-        /* logging in as a user without an INBOX would create one here (autocreate):
-         * a third mailbox of that name */
-        if (!user_exists_at(sock, 0, s->sync_password, refs[i].user))
-            continue;
-        int on_master = user_exists_at(s->m[master].addr, s->imap_port, s->sync_password,
-                                       refs[i].user);
-        struct imap *local = login_as(sock, 0, refs[i].user, s->sync_password);
-        struct imap *remote = login_as(s->m[master].addr, s->imap_port, refs[i].user,
-                                       s->sync_password);
-        long rescued = 0;
-        int rc = local && remote ? reconcile_mailbox(s, local, remote, &refs[i], on_master,
-                                                     &rescued)
-                                 : -1;
-        imap_close(local);
-        imap_close(remote);
-        total += rescued;
-        if (rc == 2) {
-            /* the whole user goes: rescue every mailbox it has here first */
-            if (rescue_user(s, sock, refs[i].user, &rescued) != 0)
-                rc = -1;
-            total += rescued;
-            for (int j = i + 1; j < n; j++)
-                if (strcmp(refs[j].user, refs[i].user) == 0)
-                    refs[j].name[0] = '\0';
-            if (rc == 2)
-                rc = delete_user(s, sock, refs[i].user);
-            if (rc == 0)
-                rc = settle_new(s, 0);
-        }
-        if (rc != 0) {
-            ocf_log(OCF_WARN, "reconcile: %s of %s not done yet: retrying at the next monitor",
-                    refs[i].name, refs[i].user);
+        if (reconcile_user(s, master, sock, refs, n, i, &total) != 0)
             return 1;
-        }
     }
     int appended = 0;
     if (flush_queue(s, master, &appended) != 0)

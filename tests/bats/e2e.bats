@@ -22,12 +22,7 @@ setup() {
     unset E2E_AVOID
 }
 
-teardown() {
-    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-        e2e_logs 15
-        echo "== crm_mon"; on_live crm_mon -1 2>/dev/null || true
-    fi
-}
+teardown() { lab_test_teardown; }
 
 @test "e2e 1: apply a plan -> every store promoted where the plan says, no failed actions" {
     local t0; t0="$(e2e_now)"

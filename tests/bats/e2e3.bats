@@ -17,12 +17,7 @@ teardown_file() { lab_file_teardown; }
 
 setup() { export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"; }
 
-teardown() {
-    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-        e2e_logs 15
-        echo "== crm_mon"; on_live crm_mon -1 2>/dev/null || true
-    fi
-}
+teardown() { lab_test_teardown; }
 
 @test "e2e3: the master of a 3-slot store dies while its first failover target is behind: the freshest replica is promoted, nothing lost" {
     local st=store001 m first second d="$BATS_FILE_TMPDIR/load-1" t0

@@ -49,6 +49,13 @@ lab_file_teardown() {
     "$LAB" down >/dev/null 2>&1 || true
 }
 
+# teardown of a test on such a lab: when it failed, every machine's logs and crm_mon.
+lab_test_teardown() {
+    [ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+    e2e_logs 15
+    echo "== crm_mon"; on_live crm_mon -1 2>/dev/null || true
+}
+
 e2e_save_cib() { on_live cibadmin -Q >"$E2E_CIB.tmp" && mv "$E2E_CIB.tmp" "$E2E_CIB"; }
 e2e_cluster() { python3 "$E2E_HERE/cluster.py" "$@"; }
 
