@@ -16,7 +16,8 @@ static const char apply_usage[] =
     "Write the topology's stores into the cluster's CIB as one transaction (a replace of\n"
     "the configuration section): slotstore's clones and its 'slotstore-' constraints are\n"
     "replaced, everything else (other resources, operators' cli-* constraints, nodes,\n"
-    "options) is kept.  Stores already in the CIB keep their slots (the plan is made with\n"
+    "options) is kept; symmetric-cluster=false and load-threshold=" SS_LOAD_THRESHOLD " are\n"
+    "added only when unset.  Stores already in the CIB keep their slots (the plan is made with\n"
     "--from the live CIB); when the topology would still move slots or masters of existing\n"
     "stores, apply refuses unless --allow-moves is given.\n"
     "  --allow-moves   accept slot and master moves of existing stores\n"
@@ -136,17 +137,17 @@ static int describe_moves(const struct ss_placement *old, const struct ss_placem
     return SS_EXIT_REFUSED;
 }
 
-/* symmetric-cluster as the operator set it; NULL when unset (caller frees). */
-static xmlChar *symmetric_option(xmlNodePtr conf)
+/* Cluster option `name` as the operator set it; NULL when unset (caller frees). */
+static xmlChar *cluster_option(xmlNodePtr conf, const char *name)
 {
     xmlNodePtr crm_config = first_child(conf, "crm_config");
     for (xmlNodePtr set = crm_config ? crm_config->children : NULL; set; set = set->next)
         for (xmlNodePtr nv = set->children; nv; nv = nv->next) {
             if (nv->type != XML_ELEMENT_NODE)
                 continue;
-            xmlChar *name = xmlGetProp(nv, (const xmlChar *)"name");
-            int match = name && strcmp((const char *)name, "symmetric-cluster") == 0;
-            xmlFree(name);
+            xmlChar *have = xmlGetProp(nv, (const xmlChar *)"name");
+            int match = have && strcmp((const char *)have, name) == 0;
+            xmlFree(have);
             if (match)
                 return xmlGetProp(nv, (const xmlChar *)"value");
         }
@@ -183,7 +184,7 @@ static int has_location(xmlNodePtr constraints, const xmlChar *id)
 static int refuse_opt_in(xmlNodePtr current_cib)
 {
     xmlNodePtr conf = first_child(current_cib, "configuration");
-    xmlChar *sym = symmetric_option(conf);
+    xmlChar *sym = cluster_option(conf, "symmetric-cluster");
     int unset = sym == NULL;
     xmlFree(sym);
     if (!unset)
@@ -211,6 +212,48 @@ static int refuse_opt_in(xmlNodePtr current_cib)
     return stranded > 0;
 }
 
+/* Add name=value to slotstore's own option set in crm_config (created on first use). */
+static void add_option(xmlNodePtr conf, const char *name, const char *value)
+{
+    xmlNodePtr crm_config = ensure_child(conf, "crm_config");
+    xmlNodePtr set = NULL;
+    for (xmlNodePtr c = crm_config->children; c && !set; c = c->next) {
+        xmlChar *id = c->type == XML_ELEMENT_NODE ? xmlGetProp(c, (const xmlChar *)"id") : NULL;
+        if (id && strcmp((const char *)id, SS_ID_PREFIX "options") == 0)
+            set = c;
+        xmlFree(id);
+    }
+    if (set == NULL) {
+        set = xmlNewChild(crm_config, NULL, (const xmlChar *)"cluster_property_set", NULL);
+        xmlNewProp(set, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options");
+    }
+    char id[128];
+    snprintf(id, sizeof(id), SS_ID_PREFIX "options-%s", name);
+    xmlNodePtr nv = xmlNewChild(set, NULL, (const xmlChar *)"nvpair", NULL);
+    xmlNewProp(nv, (const xmlChar *)"id", (const xmlChar *)id);
+    xmlNewProp(nv, (const xmlChar *)"name", (const xmlChar *)name);
+    xmlNewProp(nv, (const xmlChar *)"value", (const xmlChar *)value);
+}
+
+/* The options the stores need (an opt-in cluster) and the ones slotstore recommends
+ * (cib_xml.h), each only where the operator has not chosen already. */
+static void add_options(xmlNodePtr conf)
+{
+    xmlChar *sym = cluster_option(conf, "symmetric-cluster");
+    if (sym == NULL)
+        add_option(conf, "symmetric-cluster", "false");
+    else if (strcmp((const char *)sym, "false") != 0)
+        fprintf(stderr, "slotstore: apply: warning: symmetric-cluster is %s; stores rely on "
+                        "resource-discovery=exclusive location constraints and should run in "
+                        "an opt-in cluster (false)\n",
+                (const char *)sym);
+    xmlFree(sym);
+    xmlChar *load = cluster_option(conf, "load-threshold");
+    if (load == NULL)
+        add_option(conf, "load-threshold", SS_LOAD_THRESHOLD);
+    xmlFree(load);
+}
+
 /* Build the new configuration section from the current one. */
 static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_placement *p,
                                     struct ss_error *err)
@@ -235,32 +278,7 @@ static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_plac
     move_children(con, ensure_child(copy, "constraints"));
     xmlFreeNode(res);
     xmlFreeNode(con);
-    /* The stores need an opt-in cluster; set it unless the operator already chose. */
-    xmlNodePtr crm_config = ensure_child(copy, "crm_config");
-    int has_symmetric = 0;
-    for (xmlNodePtr set = crm_config->children; set; set = set->next)
-        for (xmlNodePtr nv = set->children; nv; nv = nv->next) {
-            xmlChar *name = xmlGetProp(nv, (const xmlChar *)"name");
-            xmlChar *value = xmlGetProp(nv, (const xmlChar *)"value");
-            if (name && strcmp((const char *)name, "symmetric-cluster") == 0) {
-                has_symmetric = 1;
-                if (value && strcmp((const char *)value, "false") != 0)
-                    fprintf(stderr, "slotstore: apply: warning: symmetric-cluster is %s; stores "
-                                    "rely on resource-discovery=exclusive location constraints "
-                                    "and should run in an opt-in cluster (false)\n",
-                            (const char *)value);
-            }
-            xmlFree(name);
-            xmlFree(value);
-        }
-    if (!has_symmetric) {
-        xmlNodePtr set = xmlNewChild(crm_config, NULL, (const xmlChar *)"cluster_property_set", NULL);
-        xmlNewProp(set, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options");
-        xmlNodePtr nv = xmlNewChild(set, NULL, (const xmlChar *)"nvpair", NULL);
-        xmlNewProp(nv, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options-symmetric-cluster");
-        xmlNewProp(nv, (const xmlChar *)"name", (const xmlChar *)"symmetric-cluster");
-        xmlNewProp(nv, (const xmlChar *)"value", (const xmlChar *)"false");
-    }
+    add_options(copy);
     xmlUnlinkNode(copy);
     xmlFreeDoc(doc);
     return copy;

@@ -174,6 +174,7 @@ static void cluster_options(xmlNodePtr crm_config)
     /* in a split, the side holding more masters survives (promoted counts +1) */
     nvpair(set, id, "priority-fencing-delay", "10s");
     nvpair(set, id, "dc-deadtime", "5s");
+    nvpair(set, id, "load-threshold", SS_LOAD_THRESHOLD);
 }
 
 /* One stonith device able to fence every machine (the lab's, or IPMI/PDU), allowed on

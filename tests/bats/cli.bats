@@ -143,6 +143,22 @@ EOT
     grep -q 'name="symmetric-cluster" value="false"' "$TMP/bare.xml"
 }
 
+@test "apply sets load-threshold unless the operator chose one; cib writes it" {
+    printf '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$TMP/a.xml"
+    run env CIB_file="$TMP/a.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    [ "$(xmllint --xpath 'string(//nvpair[@name="load-threshold"]/@value)' "$TMP/a.xml")" = "1000%" ]
+    # applying again adds nothing (one nvpair), and an operator's own value is kept
+    run env CIB_file="$TMP/a.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$(xmllint --xpath 'count(//nvpair[@name="load-threshold"])' "$TMP/a.xml")" -eq 1 ]
+    printf '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config><cluster_property_set id="ops"><nvpair id="ops-lt" name="load-threshold" value="150%%"/></cluster_property_set></crm_config><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$TMP/b.xml"
+    run env CIB_file="$TMP/b.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    [ "$(xmllint --xpath 'count(//nvpair[@name="load-threshold"])' "$TMP/b.xml")" -eq 1 ]
+    [ "$(xmllint --xpath 'string(//nvpair[@name="load-threshold"]/@value)' "$TMP/b.xml")" = "150%" ]
+    "$SLOTSTORE" cib "$DATA/four.topo" | grep -q 'name="load-threshold" value="1000%"'
+}
+
 @test "cib: the fence device may run on every machine of the opt-in cluster" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
     [ "$(xmllint --xpath 'count(//rsc_location[@rsc="slotstore-fence"])' "$TMP/cib.xml")" -eq 4 ]
