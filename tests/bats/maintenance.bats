@@ -120,3 +120,30 @@ replicas_on() {
     echo "$output"
     [ "$status" -eq 0 ]
 }
+
+quorate() { on_live crm_mon -1 --output-as=xml | grep -q 'with_quorum="true"'; }
+no_quorum() { on_live crm_mon -1 --output-as=xml | grep -q 'with_quorum="false"'; }
+
+# Last in this file: the lab is left without quorum (teardown_file takes it down).
+@test "maintenance: a partition without quorum refuses drain, undrain and rebalance; nothing changed" {
+    quorate
+    # imap03 dies and is fenced by the other three; imap04 dies next: two of four votes
+    # are left, no quorum, so nobody fences imap04 and nothing is promoted for its stores
+    "$LAB" kill imap03
+    wait_for 60 grep -q "fence request: off imap03 -> rc 0" "$LAB_DIR/fence-helper.log"
+    "$LAB" kill imap04
+    export E2E_AVOID="imap03 imap04"
+    wait_for 60 no_quorum
+    local before; before="$(on_live cibadmin -Q -o configuration | md5sum)"
+    local verb
+    for verb in "drain imap01" "undrain imap04" "rebalance --yes"; do
+        # shellcheck disable=SC2086
+        run on_live "$SLOTSTORE" $verb
+        echo "$verb: $output"
+        [ "$status" -eq 3 ]
+        [[ "$output" == *"the cluster has no quorum"* ]]
+    done
+    [ "$(on_live cibadmin -Q -o configuration | md5sum)" = "$before" ]
+    [ -z "$(cli_constraints)" ]
+    ! lock_present
+}
