@@ -252,7 +252,7 @@ static void kick_sync_client(const struct slot *s, int i, long age, int marked)
  * almost every monitor of every store, slowing every failover and planned move. */
 static long lag_step(long age)
 {
-    static const long steps[] = {2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 86400};
+    static const long steps[] = {10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 86400};
     long v = 0;
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && age >= steps[i]; i++)
         v = steps[i];
@@ -311,6 +311,26 @@ static void check_replicas(const struct slot *s, int probe)
     }
 }
 
+/* A probe finding this slot promoted.  A restarted controller wipes its node's transient
+ * attributes, and Pacemaker demotes a promoted instance that has no promotion score in
+ * favour of a replica: put back only what is missing (a probe changes nothing that is in
+ * place), and forget the replicas' published scores so the next monitor sends them again. */
+static void restore_master_score(const struct slot *s)
+{
+    char v[64] = "";
+    if (ocf_promotion_get(s->node, v, sizeof(v)) == 0 && strcmp(v, SCORE_MASTER) == 0)
+        return;
+    ocf_log(OCF_WARN, "this master's promotion score is %s: publishing it again",
+            v[0] ? v : "gone (a restarted controller?)");
+    publish_now(s, s->self, SCORE_MASTER);
+    for (int i = 0; i < s->n; i++) {
+        char cache[SLOT_PATH + 160];
+        score_cache(s, i, cache, sizeof(cache));
+        if (i != s->self)
+            unlink(cache);
+    }
+}
+
 static int action_monitor(const struct slot *s, int probe)
 {
     int role = running_role(s);
@@ -344,7 +364,9 @@ static int action_monitor(const struct slot *s, int probe)
         return OCF_FAILED_PROMOTED;
     }
     check_replicas(s, probe);
-    if (!probe)
+    if (probe)
+        restore_master_score(s);
+    else
         publish(s, s->self, SCORE_MASTER);
     return OCF_RUNNING_PROMOTED;
 }

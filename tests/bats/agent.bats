@@ -193,6 +193,31 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     wait_for 10 has_ids m2 after 2
 }
 
+@test "agent: a probe puts back a master's wiped promotion score, and only that" {
+    agent m1 start
+    agent m2 start
+    agent m1 promote
+    replica_in_sync() { monitor m1 >/dev/null 2>&1; [ "$(score m2)" = 1000 ]; }
+    wait_for 20 replica_in_sync
+    [ "$(score m1)" = 1100 ]
+    # a restarted controller wipes its node's transient attributes (here both nodes')
+    crm_attribute --promotion=st1-cyrus -N m1 -D
+    crm_attribute --promotion=st1-cyrus -N m2 -D
+    [ -z "$(score m1)" ] && [ -z "$(score m2)" ]
+    run agent m1 monitor          # probe of the master: its own score is back
+    [ "$status" -eq 8 ]
+    [ "$(score m1)" = 1100 ]
+    run agent m2 monitor          # probe of the replica: publishes nothing
+    [ "$status" -eq 0 ]
+    [ -z "$(score m2)" ]
+    run agent m1 monitor          # with the score in place a probe changes nothing
+    [ -z "$(score m2)" ]
+    # the master's next monitor sends the replica's score at once (cache dropped)
+    run monitor m1
+    [ "$status" -eq 8 ]
+    [ "$(score m2)" = 1000 ]
+}
+
 @test "agent: switchover under continuous LMTP delivery loses nothing, duplicates nothing" {
     agent m1 start
     agent m2 start
