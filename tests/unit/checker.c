@@ -233,6 +233,8 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
         int busiest, lost, receivers;
         failure(in, m, room, dead, &busiest, &lost, &receivers, load);
         int bound = level(in, m, room, alive, recv, m[f] - lost);
+        if (in->single_bound)
+            in->single_bound[f] = bound;
         if (busiest - bound > r->single_worst_excess)
             r->single_worst_excess = busiest - bound;
         if (m[f] > 0 && receivers < r->single_min_receivers)
@@ -311,6 +313,8 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
                     ba += in->member[s * k] == b2 && in->member[s * k + 1] == a;
                 }
                 int bound = double_level(in, m, room, a, b2, ab, ba);
+                if (in->double_bound)
+                    in->double_bound[a * M + b2] = bound;
                 if (busiest - bound > r->double_worst_excess)
                     r->double_worst_excess = busiest - bound;
                 if (lost > r->double_max_lost)

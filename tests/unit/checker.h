@@ -12,6 +12,11 @@ struct chk_input {
     int copies;            /* 2 or 3 */
     int stores;
     const int *member;     /* stores x copies machine indexes, failover order */
+    /* optional outputs (NULL: not wanted): each failure's bound for the busiest
+     * survivor, single_bound[f] for machine f, double_bound[a*machines+b] for
+     * a < b (only when doubles are checked) */
+    int *single_bound;
+    int *double_bound;
 };
 
 struct chk_report {

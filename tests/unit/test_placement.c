@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balance.h"
 #include "checker.h"
 #include "harness.h"
 #include "placement.h"
@@ -20,7 +21,41 @@ static struct ss_topology *topo_from(const char *text)
     return t;
 }
 
-/* Run the checker on a placement; doubles on small clusters only. */
+/* Failures whose bound `slotstore plan` prints (balance.c) was compared with
+ * the checker's, and how many of them differed. */
+static long bounds_compared, bounds_differ;
+
+/* The bound balance.c reports for each failure must be the checker's: both
+ * are the least busiest survivor at which the failed machines' masters fit
+ * the survivors' room where the zone rule lets them go. */
+static void compare_bounds(const struct ss_placement *p, const int *single, const int *dbl,
+                           int doubles)
+{
+    int M = p->topo->nmachines;
+    struct ss_balance *b = ss_balance_compute(p, doubles);
+    for (int f = 0; f < M; f++) {
+        bounds_compared++;
+        if (b->single[f].lower_bound == single[f])
+            continue;
+        if (bounds_differ++ == 0)
+            printf("# bound of failure %s: plan %d, checker %d\n", p->topo->machines[f].name,
+                   b->single[f].lower_bound, single[f]);
+    }
+    for (int x = 0; doubles && x < M; x++)
+        for (int y = x + 1; y < M; y++) {
+            bounds_compared++;
+            if (b->double_bound[x * M + y] == dbl[x * M + y])
+                continue;
+            if (bounds_differ++ == 0)
+                printf("# bound of failure %s+%s: plan %d, checker %d\n",
+                       p->topo->machines[x].name, p->topo->machines[y].name,
+                       b->double_bound[x * M + y], dbl[x * M + y]);
+        }
+    ss_balance_free(b);
+}
+
+/* Run the checker on a placement; doubles on small clusters only.  Also
+ * compares the planner's own failure bounds with the checker's. */
 static void check_placement(const struct ss_placement *p, struct chk_report *r)
 {
     const struct ss_topology *t = p->topo;
@@ -34,9 +69,14 @@ static void check_placement(const struct ss_placement *p, struct chk_report *r)
     for (int s = 0; s < p->nstores; s++)
         for (int c = 0; c < p->copies; c++)
             member[s * p->copies + c] = p->stores[s].machine[c];
+    int *single = calloc((size_t)M, sizeof(int)), *dbl = calloc((size_t)M * M, sizeof(int));
     struct chk_input in = {.machines = M, .slots = slots, .zone = zone, .zones = t->nzones,
-                           .copies = p->copies, .stores = p->nstores, .member = member};
+                           .copies = p->copies, .stores = p->nstores, .member = member,
+                           .single_bound = single, .double_bound = dbl};
     chk_run(&in, M <= 40, r);
+    compare_bounds(p, single, dbl, M <= 40);
+    free(single);
+    free(dbl);
     free(slots);
     free(zone);
     free(member);
@@ -241,6 +281,9 @@ static void generated_cases(int count)
         free(text);
     }
     CHECK(refused == 0, "%d generated topologies: none refused (%d refused)", count, refused);
+    CHECK(bounds_differ == 0, "the bounds slotstore plan prints equal the checker's for all %ld "
+                              "single and double failures checked so far (%ld differ)",
+          bounds_compared, bounds_differ);
     CHECK(invalid == 0, "%d planned: distinct machines, zones, capacity, fair masters (%d invalid)",
           planned, invalid);
     CHECK(single_bad == 0, "%d planned: every single failure within the least reachable slack "
