@@ -300,6 +300,62 @@ static int plan_counts(struct planner *p)
     return ss_plan_targets(t, S, p->n, p->m, p->r1, p->r2, p->err);
 }
 
+/* Masters with 3-slot stores in 3 or more zones: every machine still gets the
+ * floor or ceiling of its fair share, but the ceilings go first to zones below
+ * their own share of masters, so each zone's master count is the floor or
+ * ceiling of its share too.  (A zone holding more masters than its share
+ * leaves its replicas short of the other zones' failovers; in generated
+ * topologies that made within 1 of the double-failure bound unreachable.)
+ * -1 when the copy counts leave no such choice. */
+static int zone_masters(const struct ss_topology *t, int S, const int *n, int *m)
+{
+    int M = t->nmachines, Z = t->nzones;
+    long total = ss_topology_total_slots(t);
+    long *zslots = ss_xcalloc((size_t)Z, sizeof(long));
+    int *zm = ss_xcalloc((size_t)Z, sizeof(int));
+    double *frac = ss_xcalloc((size_t)M, sizeof(double));
+    long given = 0;
+    for (int i = 0; i < M; i++) {
+        long num = (long)S * t->machines[i].slots;
+        m[i] = (int)(num / total);
+        frac[i] = (double)(num % total) / (double)total;
+        zslots[t->machines[i].zone_id] += t->machines[i].slots;
+        zm[t->machines[i].zone_id] += m[i];
+        given += m[i];
+    }
+    /* pass 0 lifts zones to the floor of their share, pass 1 to the ceiling,
+     * the zones furthest below their share first, in a zone the machines
+     * furthest below theirs */
+    for (int pass = 0; pass < 2 && given < S; pass++)
+        for (;;) {
+            int best = -1;
+            double best_gap = 0;
+            for (int i = 0; i < M; i++) {
+                int z = t->machines[i].zone_id;
+                long znum = (long)S * zslots[z];
+                long want = pass == 0 ? znum / total : (znum + total - 1) / total;
+                double gap = (double)znum / (double)total - zm[z];
+                if (frac[i] <= 0 || m[i] >= n[i] || zm[z] >= want)
+                    continue;
+                if (best < 0 || gap > best_gap + 1e-9 ||
+                    (gap > best_gap - 1e-9 && frac[i] > frac[best])) {
+                    best = i;
+                    best_gap = gap;
+                }
+            }
+            if (best < 0 || given == S)
+                break;
+            m[best]++;
+            frac[best] = 0;
+            zm[t->machines[best].zone_id]++;
+            given++;
+        }
+    free(zslots);
+    free(zm);
+    free(frac);
+    return given == S ? 0 : -1;
+}
+
 int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
                     struct ss_error *err)
 {
@@ -356,7 +412,8 @@ int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1,
         free(zcap);
         free(zn);
     }
-    if (rc == 0) /* masters: the fair share S * slots_i / sum(slots) */
+    /* masters: the fair share S * slots_i / sum(slots) */
+    if (rc == 0 && !(k == 3 && t->nzones >= 3 && zone_masters(t, S, p->n, p->m) == 0))
         rc = ss_apportion(M, w, p->n, S, p->m);
     if (rc == 0) {
         int *rep = ss_xcalloc((size_t)M, sizeof(int));
