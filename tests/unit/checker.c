@@ -170,6 +170,12 @@ static int double_level(const struct chk_input *in, const int *m, const int *roo
     return L;
 }
 
+int chk_double_bound(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                     int ab, int ba)
+{
+    return double_level(in, m, room, a, b, ab, ba);
+}
+
 void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
 {
     int M = in->machines, k = in->copies;

@@ -34,4 +34,11 @@ struct chk_report {
 
 void chk_run(const struct chk_input *in, int doubles, struct chk_report *out);
 
+/* The double-failure bound of a and b for any placement with these master
+ * counts m and replica counts room, given ab stores mastered on a with first
+ * failover b and ba the other way round (what chk_run uses for the given
+ * placement; non-decreasing in ab and in ba). */
+int chk_double_bound(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                     int ab, int ba);
+
 #endif
