@@ -489,6 +489,32 @@ static int plan_fixed(struct planner *p)
     return 0;
 }
 
+/* With zones the copy counts can force more stores onto a pair than the even
+ * spread (generated topology 122: two zones hold most slots, and 51 stores
+ * must sit on the 4 pairs between them).  The pair counts of a placement,
+ * read as machine -> machine (both ways), are a flow of 2S with row sums n
+ * and every allowed cell at most the cap: the least cap at which that flow
+ * exists, from `from` up, is a lower bound too. */
+static int pair_cap_flow(const struct ss_topology *t, const int *n, int S, int from)
+{
+    int M = t->nmachines, src = 2 * M, sink = 2 * M + 1;
+    for (int cap = from; cap < S; cap++) {
+        struct ss_flow *fl = ss_flow_new(2 * M + 2);
+        for (int a = 0; a < M; a++) {
+            ss_flow_add_edge(fl, src, a, n[a]);
+            ss_flow_add_edge(fl, M + a, sink, n[a]);
+            for (int b = 0; b < M; b++)
+                if (ss_pair_allowed(t, a, b))
+                    ss_flow_add_edge(fl, a, M + b, cap);
+        }
+        long got = ss_flow_run(fl, src, sink);
+        ss_flow_free(fl);
+        if (got >= 2L * S)
+            return cap;
+    }
+    return from > S ? from : S;
+}
+
 /* Upper bound of stores sharing one machine pair (2-slot stores). */
 int ss_pair_cap(const struct ss_topology *t, const int *n, int S)
 {
@@ -514,6 +540,8 @@ int ss_pair_cap(const struct ss_topology *t, const int *n, int S)
         if (c > cap)
             cap = c;
     }
+    if (t->nzones > 0 && M <= 64)
+        cap = pair_cap_flow(t, n, S, cap);
     return cap;
 }
 
