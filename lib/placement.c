@@ -337,9 +337,9 @@ static int plan_counts(struct planner *p)
 /* Masters with 3-slot stores in 3 or more zones: every machine still gets the
  * floor or ceiling of its fair share, but the ceilings go first to zones below
  * their own share of masters, so each zone's master count is the floor or
- * ceiling of its share too.  (A zone holding more masters than its share
- * leaves its replicas short of the other zones' failovers; in generated
- * topologies that made within 1 of the double-failure bound unreachable.)
+ * ceiling of its share too.  (Generated topology 89: no placement with 8
+ * masters in zone z1, whose share is 7.12, has every double failure within 1
+ * of its bound, as an LP relaxation shows; with 7 the planner gets there.)
  * -1 when the copy counts leave no such choice. */
 static int zone_masters(const struct ss_topology *t, int S, const int *n, int *m)
 {
