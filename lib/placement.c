@@ -1137,9 +1137,7 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
     return 0;
 }
 
-/* How far a plan is from the failure bounds: the worst single failure's
- * busiest survivor over its bound, then the worst double failure's. */
-static void plan_excess(const struct ss_placement *pl, int *single, int *dbl)
+void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl)
 {
     struct ss_balance *b = ss_balance_compute(pl, 1);
     *single = b->worst_single.busiest_masters - b->worst_single.lower_bound;
@@ -1174,7 +1172,7 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
     int M = t->nmachines, S = (*pl)->nstores, tries = 0;
     long total = ss_topology_total_slots(t);
     int single, dbl;
-    plan_excess(*pl, &single, &dbl);
+    ss_plan_excess(*pl, &single, &dbl);
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *trial = ss_xcalloc((size_t)M, sizeof(int));
     unsigned char *moved = ss_xcalloc((size_t)M, 1);
     for (int s = 0; s < S; s++)
@@ -1195,7 +1193,7 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
             if (plan_once(t, trial, &alt, &err) != 0)
                 continue;
             int s2, d2;
-            plan_excess(alt, &s2, &d2);
+            ss_plan_excess(alt, &s2, &d2);
             if (s2 > single || (s2 == single && d2 > dbl)) {
                 ss_placement_free(alt);
                 continue;

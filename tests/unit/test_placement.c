@@ -467,7 +467,8 @@ static void add_machine_cases(void)
     } cases[] = {{4, 4, 1, 0},   {10, 20, 1, 0}, {8, 10, 2, 0},  {16, 20, 1, 0},
                  {5, 6, 1, 0},   {12, 20, 2, 0}, {16, 20, 2, 0}, {6, 10, 2, 0},
                  {9, 12, 2, 3},  {12, 20, 2, 3}, {15, 12, 2, 3}, {8, 16, 2, 2},
-                 {12, 20, 2, 2},  {20, 40, 2, 0}};
+                 {12, 20, 2, 2},  {20, 40, 2, 0}, {15, 20, 2, 3}, {21, 12, 2, 3},
+                 {24, 12, 2, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
                                  cases[i].zones);
