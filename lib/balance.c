@@ -26,46 +26,94 @@ int ss_balance_after_failure(const struct ss_placement *p, const int *failed, in
     return lost;
 }
 
-int ss_balance_lower_bound(const struct ss_placement *p, const int *masters, const int *failed,
-                           int n, int moving)
+/* Where a failed machine's masters may go: a store's first surviving copy is
+ * on a machine the zone rule lets it share with the failed ones.  Bits of a
+ * survivor's mask: 1 takes stores mastered on failed[0] (first failover not
+ * failed[1]), 2 likewise for failed[1], 4 takes the 3-slot stores on both
+ * (master and first failover), which go to their third slot. */
+static unsigned char receive_mask(const struct ss_placement *p, const int *failed, int n, int c)
 {
-    int M = p->topo->nmachines;
-    unsigned char *recv = ss_xcalloc((size_t)M, 1);
-    int *room = ss_xcalloc((size_t)M, sizeof(int));
-    int *copies = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < p->nstores; s++)
-        for (int c = 0; c < p->copies; c++)
-            if (p->stores[s].machine[c] >= 0)
-                copies[p->stores[s].machine[c]]++;
-    int busiest = 0;
-    for (int b = 0; b < M; b++) {
-        recv[b] = 1;
-        for (int i = 0; i < n; i++)
-            if (failed[i] == b)
-                recv[b] = 0;
-        room[b] = copies[b] - masters[b];
-        if (recv[b] && masters[b] > busiest)
-            busiest = masters[b];
-    }
-    int level = ss_waterfill(M, masters, room, recv, moving);
-    free(recv);
-    free(room);
-    free(copies);
-    return level > busiest ? level : busiest;
+    const struct ss_topology *t = p->topo;
+    for (int i = 0; i < n; i++)
+        if (failed[i] == c)
+            return 0;
+    unsigned char mask = ss_pair_allowed(t, failed[0], c) ? 1 : 0;
+    if (n > 1 && ss_pair_allowed(t, failed[1], c))
+        mask |= 2;
+    if (n > 1 && p->copies == 3 && ss_triple_allowed(t, failed[0], failed[1], c))
+        mask |= 4;
+    return mask;
 }
 
-static void analyse(const struct ss_placement *p, const int *masters, const int *failed, int n,
-                    int *load, struct ss_failure_result *r)
+/* Can every survivor stay at most `level` masters while taking the moving
+ * groups?  Survivors accept only the groups of their mask, so this is a
+ * transportation problem; by Hall's theorem it is feasible exactly when every
+ * set of groups fits in the room of the survivors accepting any of them
+ * (survivors with the same mask are summed: 8 kinds, 7 sets). */
+static int level_fits(int M, const int *m, const int *room, const unsigned char *mask,
+                      const long *group, int level)
+{
+    long cap[8] = {0};
+    for (int c = 0; c < M; c++)
+        if (mask[c] && level > m[c])
+            cap[mask[c]] += level - m[c] < room[c] ? level - m[c] : room[c];
+    for (int set = 1; set < 8; set++) {
+        long demand = 0, supply = 0;
+        for (int g = 0; g < 3; g++)
+            if (set & (1 << g))
+                demand += group[g];
+        for (int k = 1; k < 8; k++)
+            if (k & set)
+                supply += cap[k];
+        if (demand > supply)
+            return 0;
+    }
+    return 1;
+}
+
+int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance *b,
+                           const int *failed, int n)
+{
+    int M = b->nmachines, a = failed[0], z = n > 1 ? failed[1] : -1;
+    long group[3] = {b->masters[a], 0, 0};
+    if (n > 1) {
+        long ab = b->failover[a * M + z], ba = b->failover[z * M + a];
+        group[0] -= ab;
+        group[1] = b->masters[z] - ba;
+        /* with 2 slots the stores on both are lost: nothing moves */
+        group[2] = p->copies == 3 ? ab + ba : 0;
+    }
+    unsigned char *mask = ss_xcalloc((size_t)M, 1);
+    int lo = 0;
+    for (int c = 0; c < M; c++) {
+        mask[c] = receive_mask(p, failed, n, c);
+        if (c != a && c != z && b->masters[c] > lo)
+            lo = b->masters[c];
+    }
+    /* the placement itself fits at its busiest survivor, so the search ends
+     * below lo + all movers; a placement breaking the zone rule may not fit
+     * anywhere and gets that ceiling */
+    int hi = lo + (int)(group[0] + group[1] + group[2]);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (level_fits(M, b->masters, b->replicas, mask, group, mid))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    free(mask);
+    return lo;
+}
+
+static void analyse(const struct ss_placement *p, const struct ss_balance *bal, const int *failed,
+                    int n, int *load, struct ss_failure_result *r)
 {
     int M = p->topo->nmachines;
+    const int *masters = bal->masters;
     r->failed[0] = failed[0];
     r->failed[1] = n > 1 ? failed[1] : -1;
     r->stores_lost = ss_balance_after_failure(p, failed, n, load);
-    int moving = 0;
-    for (int i = 0; i < n; i++)
-        moving += masters[failed[i]];
-    /* masters of failed machines whose store has no surviving copy do not move */
-    r->lower_bound = ss_balance_lower_bound(p, masters, failed, n, moving - r->stores_lost);
+    r->lower_bound = ss_balance_lower_bound(p, bal, failed, n);
     r->busiest = -1;
     r->busiest_masters = 0;
     r->receivers = 0;
@@ -130,18 +178,20 @@ struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles)
         b->fair[i] = total_slots ? (double)p->nstores * p->topo->machines[i].slots / total_slots : 0;
     int *load = ss_xcalloc((size_t)M, sizeof(int));
     for (int f = 0; f < M; f++) {
-        analyse(p, b->masters, &f, 1, load, &b->single[f]);
+        analyse(p, b, &f, 1, load, &b->single[f]);
         if (f == 0 || worse(&b->single[f], &b->worst_single))
             b->worst_single = b->single[f];
     }
     if (doubles && M >= 2) {
         b->doubles_computed = 1;
+        b->double_bound = ss_xcalloc((size_t)M * M, sizeof(int));
         int first = 1;
         for (int x = 0; x < M; x++)
             for (int y = x + 1; y < M; y++) {
                 int failed[2] = {x, y};
                 struct ss_failure_result r;
-                analyse(p, b->masters, failed, 2, load, &r);
+                analyse(p, b, failed, 2, load, &r);
+                b->double_bound[x * M + y] = b->double_bound[y * M + x] = r.lower_bound;
                 if (r.busiest_masters > b->max_double_busiest)
                     b->max_double_busiest = r.busiest_masters;
                 if (r.stores_lost > b->max_double_lost)
@@ -165,5 +215,6 @@ void ss_balance_free(struct ss_balance *b)
     free(b->fair);
     free(b->failover);
     free(b->single);
+    free(b->double_bound);
     free(b);
 }

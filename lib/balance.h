@@ -12,7 +12,7 @@ struct ss_failure_result {
     int failed[2];       /* failed machine indexes, failed[1] = -1 for single */
     int busiest;         /* machine index of the busiest survivor */
     int busiest_masters; /* its master count after failover */
-    int lower_bound;     /* water-filling bound for the busiest survivor */
+    int lower_bound;     /* least busiest survivor any failover order allows (zones too) */
     int stores_lost;     /* stores with every copy on failed machines */
     int receivers;       /* survivors that received at least one master */
 };
@@ -31,6 +31,8 @@ struct ss_balance {
     int max_pair;        /* most stores sharing one machine pair */
     int max_double_busiest; /* most masters on a survivor over every double failure */
     int max_double_lost;    /* most stores lost by one double failure */
+    int *double_bound;      /* nmachines x nmachines, [a*n+b] = [b*n+a]: lower bound when a
+                             * and b fail; NULL unless doubles were computed */
 };
 
 /* Compute the balance report; `doubles` adds every double failure (O(M^2 * stores)). */
@@ -42,8 +44,12 @@ void ss_balance_free(struct ss_balance *b);
  * nmachines entries; returns the number of stores left without any copy. */
 int ss_balance_after_failure(const struct ss_placement *p, const int *failed, int n, int *load);
 
-/* Water-filling lower bound for the busiest survivor. */
-int ss_balance_lower_bound(const struct ss_placement *p, const int *masters, const int *failed,
-                           int n, int moving);
+/* Lower bound for the busiest survivor when the machines in `failed` (n = 1
+ * or 2) fail: the least level at which every moving master fits in the room
+ * (replicas) of a survivor it may fail over to, the zone rule respected
+ * (water-filling when there are no zones).  Uses b's masters, replicas and
+ * failover counts. */
+int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance *b,
+                           const int *failed, int n);
 
 #endif

@@ -423,10 +423,11 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
  * (m_b + F[a][b] <= L_a) and machine a at its share of masters.  It starts
  * from the current order (few master moves); levels rise uniformly only as
  * far as needed. */
-static int order_stores(struct replan *r, const struct ss_placement *old)
+/* Single-failure level of each machine under the new targets: its masters
+ * water-filled over the machines the zone rule lets them fail over to. */
+static int *single_levels(const struct replan *r)
 {
-    int M = r->M, k = r->k, S = r->S;
-    int nopt = k * (k - 1); /* ordered (master, first failover) choices per store */
+    int M = r->M;
     unsigned char *recv = ss_xcalloc((size_t)M, 1);
     int *rep = ss_xcalloc((size_t)M, sizeof(int));
     int *L = ss_xcalloc((size_t)M, sizeof(int));
@@ -442,6 +443,136 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
             if (b != a && r->m[b] > L[a])
                 L[a] = r->m[b];
     }
+    free(recv);
+    free(rep);
+    return L;
+}
+
+/* How many stores order_stores' flow can order at levels L (any master and
+ * first failover among a store's machines, pair (a,b) at most L_a - m_b
+ * stores, machine a at most m_a masters). */
+static long orderable(const struct replan *r, const int *L)
+{
+    int M = r->M, k = r->k, S = r->S;
+    int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M, grp0 = sink + 1;
+    struct ss_flow *fl = ss_flow_new(grp0 + M * M);
+    unsigned char *grp = ss_xcalloc((size_t)M * M, 1);
+    for (int i = 0; i < M; i++)
+        ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
+    for (int s = 0; s < S; s++) {
+        const struct ss_store *st = &r->pl->stores[s];
+        ss_flow_add_edge(fl, src, st0 + s, 1);
+        for (int c1 = 0; c1 < k; c1++)
+            for (int c2 = 0; c2 < k; c2++) {
+                int a = st->machine[c1], b = st->machine[c2];
+                if (c1 == c2)
+                    continue;
+                if (!grp[a * M + b]) {
+                    grp[a * M + b] = 1;
+                    int cap = L[a] - r->m[b];
+                    ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap < 0 ? 0 : cap);
+                }
+                ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
+            }
+    }
+    long got = ss_flow_run(fl, src, sink);
+    ss_flow_free(fl);
+    free(grp);
+    return got;
+}
+
+/* Slot of old store s on `machine`, or 0. */
+static int old_slot(const struct ss_placement *old, int k, int s, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (old->stores[s].machine[c] == machine)
+            return old->stores[s].slot[c];
+    return 0;
+}
+
+/* Which old machine of store s its copy c left for where it is now (the one
+ * in the same zone, or any), or -1 if that copy did not move. */
+static int left_machine(const struct replan *r, const struct ss_placement *old, int s, int c)
+{
+    const struct ss_store *now = &r->pl->stores[s];
+    if (s >= r->S_old || member(&old->stores[s], r->k, now->machine[c]))
+        return -1;
+    int any = -1;
+    for (int j = 0; j < r->k; j++) {
+        int w = old->stores[s].machine[j];
+        if (w < 0 || member(now, r->k, w))
+            continue;
+        if (r->t->nzones == 0 ||
+            r->t->machines[w].zone_id == r->t->machines[now->machine[c]].zone_id)
+            return w;
+        any = w;
+    }
+    return r->t->nzones ? -1 : any;
+}
+
+/* 3-slot stores after machines were added: which stores hand a copy to a new
+ * machine is a free choice (a store with a copy on the machine a moved copy
+ * came from can go instead, at no extra slot move), and it decides whether
+ * any order meets the single-failure levels.  Exchange such choices, keeping
+ * those that do not lower the number of stores the order flow can order at
+ * those levels, until all can (level ones too, to cross plateaus). */
+#define REPICK_TRIES 600
+
+static void repick_moved(struct replan *r, const struct ss_placement *old)
+{
+    int S = r->S, k = r->k;
+    int *L = single_levels(r);
+    long best = orderable(r, L);
+    unsigned rng = 2463534242u;
+    for (int tries = 0; tries < REPICK_TRIES && best < S;) {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        int a = (int)(rng % (unsigned)r->S_old), ca = (int)((rng >> 16) % (unsigned)k);
+        struct ss_store *A = &r->pl->stores[a];
+        int w = left_machine(r, old, a, ca), nm = A->machine[ca];
+        if (w < 0 || A->fixed)
+            continue;
+        /* a store on w, from a random start, that may take A's place */
+        int b = -1, cb = -1, start = (int)((rng >> 8) % (unsigned)S);
+        for (int i = 0; i < S && b < 0; i++) {
+            int s2 = (start + i) % S;
+            const struct ss_store *B = &r->pl->stores[s2];
+            for (int c = 0; c < k && b < 0; c++)
+                if (s2 != a && !B->fixed && B->machine[c] == w && !member(B, k, nm))
+                    b = s2, cb = c;
+        }
+        if (b < 0)
+            continue;
+        tries++;
+        struct ss_store *B = &r->pl->stores[b];
+        int bslot = B->slot[cb];
+        remove_copy(r, A, ca);
+        remove_copy(r, B, cb);
+        place_copy(r, A, ca, w);
+        place_copy(r, B, cb, nm);
+        /* w and nm share a zone (left_machine), so both stores keep the zone rule */
+        long got = orderable(r, L);
+        if (got > best || (got == best && (rng & 0x100u))) {
+            A->slot[ca] = old_slot(old, k, a, w);
+            best = got;
+            continue;
+        }
+        remove_copy(r, A, ca);
+        remove_copy(r, B, cb);
+        place_copy(r, A, ca, nm);
+        place_copy(r, B, cb, w);
+        B->slot[cb] = bslot;
+        A->slot[ca] = 0;
+    }
+    free(L);
+}
+
+static int order_stores(struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, k = r->k, S = r->S;
+    int nopt = k * (k - 1); /* ordered (master, first failover) choices per store */
+    int *L = single_levels(r);
     int rc = 0;
     int *choice = ss_xcalloc((size_t)S, sizeof(int)); /* option index per store */
     int *edge = ss_xcalloc((size_t)S * nopt, sizeof(int));
@@ -547,8 +678,6 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
     free(gfree);
     free(medge);
     free(mfree);
-    free(recv);
-    free(rep);
     free(L);
     return rc;
 }
@@ -620,8 +749,10 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     free(oldm);
 }
 
-int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
-                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+/* One re-plan; `repick` lets repick_moved change which stores hand copies
+ * to new machines. */
+static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int repick,
+                       struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
                        .k = ss_topology_copies(topo), .S_old = old->nstores};
@@ -686,6 +817,8 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
     }
     if (rc == 0 && r.k == 2)
         swap_pairs(&r, old);
+    if (rc == 0 && repick)
+        repick_moved(&r, old);
     if (rc == 0)
         rc = order_stores(&r, old);
     if (rc == 0 && r.k == 3) {
@@ -708,5 +841,41 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
         return rc;
     }
     *out = r.pl;
+    return 0;
+}
+
+/* 3-slot stores (at most 64 machines): when the re-plan misses a failure
+ * bound, re-plan again with the choice of stores handing copies to new
+ * machines searched (repick_moved) and keep the better: less single-failure
+ * excess, then double, then fewer slot moves.  (The search alone is not
+ * always better: 20x40 without zones + 1 machine got a single-failure excess
+ * the plain re-plan avoids.) */
+int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
+                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+{
+    struct ss_placement *pl = NULL, *alt = NULL;
+    struct ss_moves mv = {0}, mv2 = {0};
+    int rc = replan_once(topo, old, 0, &pl, &mv, err);
+    if (rc != 0)
+        return rc;
+    int single = 0, dbl = 0;
+    if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
+        ss_plan_excess(pl, &single, &dbl);
+    struct ss_error err2 = {0};
+    if ((single > 0 || dbl > 1) && replan_once(topo, old, 1, &alt, &mv2, &err2) == 0) {
+        int s2, d2;
+        ss_plan_excess(alt, &s2, &d2);
+        if (s2 < single || (s2 == single && (d2 < dbl || (d2 == dbl &&
+                                                           mv2.slot_moves < mv.slot_moves)))) {
+            ss_placement_free(pl);
+            pl = alt;
+            mv = mv2;
+            alt = NULL;
+        }
+        ss_placement_free(alt);
+    }
+    if (moves)
+        *moves = mv;
+    *out = pl;
     return 0;
 }

@@ -41,6 +41,9 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
                 const struct ss_placement *old, int budget, long work);
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
+/* How far a plan is from the failure bounds (balance.c's): the worst single
+ * failure's busiest survivor over its bound, then the worst double failure's. */
+void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl);
 int ss_assign_slots(const struct ss_topology *t, struct ss_placement *pl, struct ss_error *err);
 int ss_name_width(int nstores);
 char *ss_next_store_name(const struct ss_topology *t, GHashTable *taken, int *counter, int width);

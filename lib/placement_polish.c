@@ -39,14 +39,19 @@ struct polish {
 
 #define TT(p, a, b, c) ((p)->T[((a) * (p)->M + (b)) * (p)->M + (c)])
 
-/* Excess x costs w * 1024^(x-1), capped at x = 3: no trade of many small
- * excesses for one larger one (the properties bound the worst failure). */
+/* Excess x costs w * 1024^(x-1) up to x = 3: no trade of many small excesses
+ * for one larger one (the properties bound the worst failure); beyond, it
+ * grows linearly (x - 2 times the cost of 3, x at most 64, so sums stay in
+ * range), so that a larger excess still costs more (3-zone topologies of
+ * 12 equal machines were left 8 over, priced as 3). */
 static cost_t excess_cost(int load, int target, cost_t w)
 {
     int x = load - target;
     if (x <= 0)
         return 0;
-    return w << (10 * (x < 3 ? x - 1 : 2));
+    if (x < 3)
+        return w << (10 * (x - 1));
+    return (w << 20) * (x < 64 ? x - 2 : 62);
 }
 
 static int dbl_load(const struct polish *p, int a, int b, int c)

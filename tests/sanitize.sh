@@ -13,7 +13,7 @@ lib="lib/error.c lib/topology.c lib/flow.c lib/placement.c lib/placement_from.c
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_topology" tests/unit/test_topology.c $lib $libs
 # shellcheck disable=SC2086
-cc $flags -o "$out/test_placement" tests/unit/test_placement.c tests/unit/checker.c $lib $libs
+cc $flags -o "$out/test_placement" tests/unit/test_placement.c tests/unit/checker.c tests/unit/lp.c $lib $libs
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_cib" tests/unit/test_cib.c $lib $libs
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1

@@ -170,6 +170,12 @@ static int double_level(const struct chk_input *in, const int *m, const int *roo
     return L;
 }
 
+int chk_double_bound(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                     int ab, int ba)
+{
+    return double_level(in, m, room, a, b, ab, ba);
+}
+
 void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
 {
     int M = in->machines, k = in->copies;
@@ -233,6 +239,8 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
         int busiest, lost, receivers;
         failure(in, m, room, dead, &busiest, &lost, &receivers, load);
         int bound = level(in, m, room, alive, recv, m[f] - lost);
+        if (in->single_bound)
+            in->single_bound[f] = bound;
         if (busiest - bound > r->single_worst_excess)
             r->single_worst_excess = busiest - bound;
         if (m[f] > 0 && receivers < r->single_min_receivers)
@@ -311,6 +319,8 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
                     ba += in->member[s * k] == b2 && in->member[s * k + 1] == a;
                 }
                 int bound = double_level(in, m, room, a, b2, ab, ba);
+                if (in->double_bound)
+                    in->double_bound[a * M + b2] = bound;
                 if (busiest - bound > r->double_worst_excess)
                     r->double_worst_excess = busiest - bound;
                 if (lost > r->double_max_lost)

@@ -12,6 +12,11 @@ struct chk_input {
     int copies;            /* 2 or 3 */
     int stores;
     const int *member;     /* stores x copies machine indexes, failover order */
+    /* optional outputs (NULL: not wanted): each failure's bound for the busiest
+     * survivor, single_bound[f] for machine f, double_bound[a*machines+b] for
+     * a < b (only when doubles are checked) */
+    int *single_bound;
+    int *double_bound;
 };
 
 struct chk_report {
@@ -28,5 +33,12 @@ struct chk_report {
 };
 
 void chk_run(const struct chk_input *in, int doubles, struct chk_report *out);
+
+/* The double-failure bound of a and b for any placement with these master
+ * counts m and replica counts room, given ab stores mastered on a with first
+ * failover b and ba the other way round (what chk_run uses for the given
+ * placement; non-decreasing in ab and in ba). */
+int chk_double_bound(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                     int ab, int ba);
 
 #endif
