@@ -212,17 +212,29 @@ static int refuse_opt_in(xmlNodePtr current_cib)
     return stranded > 0;
 }
 
-/* Add name=value to slotstore's own option set in crm_config (created on first use). */
+/* The crm_config set with this id, NULL when none. */
+static xmlNodePtr option_set(xmlNodePtr crm_config, const char *want)
+{
+    for (xmlNodePtr c = crm_config->children; c; c = c->next) {
+        xmlChar *id = c->type == XML_ELEMENT_NODE ? xmlGetProp(c, (const xmlChar *)"id") : NULL;
+        int match = id && strcmp((const char *)id, want) == 0;
+        xmlFree(id);
+        if (match)
+            return c;
+    }
+    return NULL;
+}
+
+/* Add name=value (id slotstore-options-NAME) to the cluster's bootstrap option set, as
+ * `pcs property set` does, else to slotstore's own set (created on first use).  The
+ * controller re-reads its options (load-threshold) only when a change lands inside an
+ * existing set: a newly created set went unnoticed until the next election (lab40). */
 static void add_option(xmlNodePtr conf, const char *name, const char *value)
 {
     xmlNodePtr crm_config = ensure_child(conf, "crm_config");
-    xmlNodePtr set = NULL;
-    for (xmlNodePtr c = crm_config->children; c && !set; c = c->next) {
-        xmlChar *id = c->type == XML_ELEMENT_NODE ? xmlGetProp(c, (const xmlChar *)"id") : NULL;
-        if (id && strcmp((const char *)id, SS_ID_PREFIX "options") == 0)
-            set = c;
-        xmlFree(id);
-    }
+    xmlNodePtr set = option_set(crm_config, "cib-bootstrap-options");
+    if (set == NULL)
+        set = option_set(crm_config, SS_ID_PREFIX "options");
     if (set == NULL) {
         set = xmlNewChild(crm_config, NULL, (const xmlChar *)"cluster_property_set", NULL);
         xmlNewProp(set, (const xmlChar *)"id", (const xmlChar *)SS_ID_PREFIX "options");

@@ -157,6 +157,12 @@ EOT
     [ "$(xmllint --xpath 'count(//nvpair[@name="load-threshold"])' "$TMP/b.xml")" -eq 1 ]
     [ "$(xmllint --xpath 'string(//nvpair[@name="load-threshold"]/@value)' "$TMP/b.xml")" = "150%" ]
     "$SLOTSTORE" cib "$DATA/four.topo" | grep -q 'name="load-threshold" value="1000%"'
+    # in a running cluster's bootstrap set, where the controllers notice the change
+    printf '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="o-dc" name="dc-deadtime" value="2s"/></cluster_property_set></crm_config><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$TMP/c.xml"
+    run env CIB_file="$TMP/c.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 0 ]
+    [ "$(xmllint --xpath 'string(//cluster_property_set[@id="cib-bootstrap-options"]/nvpair[@name="load-threshold"]/@value)' "$TMP/c.xml")" = "1000%" ]
+    [ "$(xmllint --xpath 'count(//cluster_property_set)' "$TMP/c.xml")" -eq 1 ]
 }
 
 @test "cib: the fence device may run on every machine of the opt-in cluster" {
