@@ -114,8 +114,9 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     agent m1 start
     ls "$T"/m1/st1/state/ | grep -q '^parked-'
     score_is m1 -INFINITY
-    # the new master's sync_client finds the conflict and copies the orphans back
-    wait_for 30 eval 'monitor m2 >/dev/null 2>&1; imap_has m2 frank orphan 3'
+    # the new master's sync_client finds the conflict and copies the orphans back; a
+    # kick that lands while m1 is still coming up is retried after KICK_INTERVAL (60 s)
+    wait_for 90 eval 'monitor m2 >/dev/null 2>&1; imap_has m2 frank orphan 3'
     # exactly once each, as the new master's IMAP shows them (files of
     # messages expunged by the copy-back stay on disk until cyr_expire)
     imap_has m2 frank after 2
