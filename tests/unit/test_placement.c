@@ -457,6 +457,43 @@ static void generated_cases(int count)
           zoned3, zoned3_bad);
 }
 
+/* A plan of equal machines, re-planned --from it with one machine more (the new
+ * machine joins zone machines % zones). */
+struct added {
+    char *before, *after;
+    struct ss_topology *t0, *t1;
+    struct ss_placement *p0, *p1;
+    struct ss_moves mv;
+    struct ss_error err;
+    int rc;
+    int held;   /* copies on the new machine */
+};
+
+static void add_one(struct added *a, int machines, int slots, int replicas, int zones)
+{
+    memset(a, 0, sizeof(*a));
+    a->before = gen_equal(machines, slots, replicas, zones);
+    a->after = gen_equal(machines + 1, slots, replicas, zones);
+    a->t0 = topo_from(a->before);
+    a->t1 = topo_from(a->after);
+    a->rc = ss_plan(a->t0, &a->p0, &a->err);
+    if (a->rc == 0)
+        a->rc = ss_plan_from(a->t1, a->p0, &a->p1, &a->mv, &a->err);
+    for (int s = 0; a->rc == 0 && s < a->p1->nstores; s++)
+        for (int c = 0; c < a->p1->copies; c++)
+            a->held += a->p1->stores[s].machine[c] == machines;
+}
+
+static void added_free(struct added *a)
+{
+    ss_placement_free(a->p0);
+    ss_placement_free(a->p1);
+    ss_topology_free(a->t0);
+    ss_topology_free(a->t1);
+    free(a->before);
+    free(a->after);
+}
+
 /* Property 4: adding one machine moves at most 1.25x the slots it ends up
  * holding, and the new plan meets properties 1-3 (the new machine joins zone
  * machines % zones). */
@@ -470,21 +507,12 @@ static void add_machine_cases(void)
                  {12, 20, 2, 2},  {20, 40, 2, 0}, {15, 20, 2, 3}, {21, 12, 2, 3},
                  {24, 12, 2, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *before = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
-                                 cases[i].zones);
-        char *after = gen_equal(cases[i].machines + 1, cases[i].slots, cases[i].replicas,
-                                cases[i].zones);
-        struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
-        struct ss_placement *p0 = NULL, *p1 = NULL;
-        struct ss_moves mv = {0};
-        struct ss_error err = {0};
-        int rc = ss_plan(t0, &p0, &err);
-        if (rc == 0)
-            rc = ss_plan_from(t1, p0, &p1, &mv, &err);
-        int held = 0;
-        for (int s = 0; rc == 0 && s < p1->nstores; s++)
-            for (int c = 0; c < p1->copies; c++)
-                held += p1->stores[s].machine[c] == cases[i].machines;
+        struct added a;
+        add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
+        struct ss_placement *p0 = a.p0, *p1 = a.p1;
+        struct ss_moves mv = a.mv;
+        struct ss_error err = a.err;
+        int rc = a.rc, held = a.held;
         /* names of old stores are kept, in order */
         int names_kept = rc == 0;
         for (int s = 0; rc == 0 && s < p0->nstores; s++)
@@ -507,17 +535,12 @@ static void add_machine_cases(void)
         /* the same topology again moves nothing */
         struct ss_placement *p2 = NULL;
         struct ss_moves mv2 = {0};
-        int rc2 = rc == 0 ? ss_plan_from(t1, p1, &p2, &mv2, &err) : -1;
+        int rc2 = rc == 0 ? ss_plan_from(a.t1, p1, &p2, &mv2, &err) : -1;
         CHECK(rc2 == 0 && mv2.slot_moves == 0 && mv2.master_moves == 0 && mv2.new_stores == 0,
               "re-planning the same topology moves nothing (%d slot, %d master moves)",
               mv2.slot_moves, mv2.master_moves);
-        ss_placement_free(p0);
-        ss_placement_free(p1);
         ss_placement_free(p2);
-        ss_topology_free(t0);
-        ss_topology_free(t1);
-        free(before);
-        free(after);
+        added_free(&a);
     }
 }
 
@@ -580,22 +603,15 @@ static int sweep(void)
             for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++)
                 for (size_t b = 0; b < 3; b++) {
                     int M = sizes[a];
-                    char *t0s = gen_equal(M, slots[b], rep, zones[z]);
-                    char *t1s = gen_equal(M + 1, slots[b], rep, zones[z]);
-                    struct ss_topology *t0 = topo_from(t0s), *t1 = topo_from(t1s);
-                    struct ss_placement *p0 = NULL, *p1 = NULL, *f1 = NULL;
-                    struct ss_moves mv = {0};
-                    struct ss_error err = {0};
+                    struct added run;
+                    add_one(&run, M, slots[b], rep, zones[z]);
+                    struct ss_placement *p0 = run.p0, *p1 = run.p1, *f1 = NULL;
+                    struct ss_moves mv = run.mv;
+                    struct ss_error err = run.err;
                     struct chk_report r = {0}, r0 = {0}, rf = {0};
-                    int rc = ss_plan(t0, &p0, &err);
-                    if (rc == 0)
-                        rc = ss_plan_from(t1, p0, &p1, &mv, &err);
-                    int held = 0;
-                    for (int s = 0; rc == 0 && s < p1->nstores; s++)
-                        for (int c = 0; c < p1->copies; c++)
-                            held += p1->stores[s].machine[c] == M;
+                    int rc = run.rc, held = run.held;
                     int ok = rc == 0 && good(p1, &r, 1), moves = 4 * mv.slot_moves <= 5 * held;
-                    int fresh = rc == 0 && good(p0, &r0, 1) && ss_plan(t1, &f1, &err) == 0 &&
+                    int fresh = rc == 0 && good(p0, &r0, 1) && ss_plan(run.t1, &f1, &err) == 0 &&
                                 good(f1, &rf, 1);
                     cases++;
                     if (!ok || !moves) {
@@ -606,13 +622,8 @@ static int sweep(void)
                                r.pair_bound, fresh ? "yes" : "no", ok ? "" : "bounds ",
                                moves ? "" : "moves", rc ? err.msg : "");
                     }
-                    ss_placement_free(p0);
-                    ss_placement_free(p1);
                     ss_placement_free(f1);
-                    ss_topology_free(t0);
-                    ss_topology_free(t1);
-                    free(t0s);
-                    free(t1s);
+                    added_free(&run);
                 }
     printf("%d of %d re-plans miss\n", missed, cases);
     return 0;
