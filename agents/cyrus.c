@@ -324,10 +324,11 @@ static void restore_master_score(const struct slot *s)
             v[0] ? v : "gone (a restarted controller?)");
     publish_now(s, s->self, SCORE_MASTER);
     for (int i = 0; i < s->n; i++) {
+        if (i == s->self)
+            continue;
         char cache[SLOT_PATH + 160];
         score_cache(s, i, cache, sizeof(cache));
-        if (i != s->self)
-            unlink(cache);
+        unlink(cache);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "cib_xml.h"
 #include "cli.h"
 #include "live_cib.h"
+#include "xml_util.h"
 
 static const char apply_usage[] =
     "Usage: slotstore apply TOPOLOGY [--allow-moves] [--dry-run]\n"
@@ -142,15 +143,9 @@ static xmlChar *cluster_option(xmlNodePtr conf, const char *name)
 {
     xmlNodePtr crm_config = first_child(conf, "crm_config");
     for (xmlNodePtr set = crm_config ? crm_config->children : NULL; set; set = set->next)
-        for (xmlNodePtr nv = set->children; nv; nv = nv->next) {
-            if (nv->type != XML_ELEMENT_NODE)
-                continue;
-            xmlChar *have = xmlGetProp(nv, (const xmlChar *)"name");
-            int match = have && strcmp((const char *)have, name) == 0;
-            xmlFree(have);
-            if (match)
+        for (xmlNodePtr nv = set->children; nv; nv = nv->next)
+            if (nv->type == XML_ELEMENT_NODE && ss_xml_prop_is(nv, "name", name))
                 return xmlGetProp(nv, (const xmlChar *)"value");
-        }
     return NULL;
 }
 
@@ -215,13 +210,9 @@ static int refuse_opt_in(xmlNodePtr current_cib)
 /* The crm_config set with this id, NULL when none. */
 static xmlNodePtr option_set(xmlNodePtr crm_config, const char *want)
 {
-    for (xmlNodePtr c = crm_config->children; c; c = c->next) {
-        xmlChar *id = c->type == XML_ELEMENT_NODE ? xmlGetProp(c, (const xmlChar *)"id") : NULL;
-        int match = id && strcmp((const char *)id, want) == 0;
-        xmlFree(id);
-        if (match)
+    for (xmlNodePtr c = crm_config->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && ss_xml_prop_is(c, "id", want))
             return c;
-    }
     return NULL;
 }
 
