@@ -1115,6 +1115,8 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
                                   "%s: cannot place the third slot of store %s under the zone "
                                   "rule; add slots in the zone with fewer slots",
                                   topo->path, pl->stores[s].name);
+        if (rc == 0 && p.k == 2 && topo->nfixed == 0)
+            ss_even_pairs(topo, pl, ss_pair_cap(topo, p.n, p.S), 4000000L);
         if (rc == 0 && p.k == 3 && M <= 64) {
             int *room = ss_xcalloc((size_t)M, sizeof(int));
             for (int i = 0; i < M; i++)

@@ -427,23 +427,11 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
  * water-filled over the machines the zone rule lets them fail over to. */
 static int *single_levels(const struct replan *r)
 {
-    int M = r->M;
-    unsigned char *recv = ss_xcalloc((size_t)M, 1);
-    int *rep = ss_xcalloc((size_t)M, sizeof(int));
-    int *L = ss_xcalloc((size_t)M, sizeof(int));
-    for (int b = 0; b < M; b++)
+    int *rep = ss_xcalloc((size_t)r->M, sizeof(int));
+    int *L = ss_xcalloc((size_t)r->M, sizeof(int));
+    for (int b = 0; b < r->M; b++)
         rep[b] = r->n[b] - r->m[b];
-    for (int a = 0; a < M; a++) {
-        for (int b = 0; b < M; b++)
-            recv[b] = (unsigned char)ss_pair_allowed(r->t, a, b);
-        L[a] = ss_waterfill(M, r->m, rep, recv, r->m[a]);
-        if (L[a] < 0)
-            L[a] = 1 << 20;
-        for (int b = 0; b < M; b++)
-            if (b != a && r->m[b] > L[a])
-                L[a] = r->m[b];
-    }
-    free(recv);
+    ss_single_levels(r->t, r->m, rep, L);
     free(rep);
     return L;
 }
@@ -821,10 +809,12 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         repick_moved(&r, old);
     if (rc == 0)
         rc = order_stores(&r, old);
-    if (rc == 0 && r.k == 3) {
+    if (rc == 0) {
         int budget = polish_budget(&r, old);
-        if (budget >= 0)
+        if (budget >= 0 && r.k == 3)
             ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
+        if (budget >= 0 && r.k == 2)
+            ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
     }
     if (rc == 0)
         rc = ss_assign_slots(topo, r.pl, err);

@@ -39,6 +39,23 @@ int ss_double_level(const struct ss_topology *t, const int *m, const int *room, 
  * sets stay within `budget` copies moved off their old machines. */
 void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
                 const struct ss_placement *old, int budget, long work);
+/* 2-slot stores, the same for re-plans (at most 64 machines): pairs over
+ * pcap, then single and double failure excess, within `budget` copies moved
+ * off old's machines. */
+void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
+                const struct ss_placement *old, int budget, int pcap, long work);
+/* A fresh 2-slot plan's pairs made as even as the search gets them, kept
+ * only if no failure gets worse (so that an added machine takes over the
+ * surplus of crowded pairs instead of filling empty ones: few slot moves). */
+void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pcap, long work);
+/* The polish's price of `load` over `target`: w for 1 over, w * 1024 for 2,
+ * w * 1024^2 for 3, then linear (no trade of many small excesses for one
+ * larger one: the properties bound the worst failure). */
+typedef long long cost_t;
+cost_t ss_excess_cost(int load, int target, cost_t w);
+/* Each machine's single-failure level: its masters water-filled over the
+ * machines the zone rule lets them fail over to, at least the busiest other. */
+void ss_single_levels(const struct ss_topology *t, const int *m, const int *room, int *L);
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
 /* How far a plan is from the failure bounds (balance.c's): the worst single

@@ -20,8 +20,6 @@
 
 #include "placement_int.h"
 
-typedef long long cost_t; /* up to W_SINGLE << 20 per failure and survivor */
-
 #define W_SINGLE (1LL << 24) /* one single-failure excess outweighs any double ones */
 #define W_DOUBLE 8LL
 #define W_SLOT 3LL           /* a slot move copies a store's data */
@@ -39,21 +37,6 @@ struct polish {
 
 #define TT(p, a, b, c) ((p)->T[((a) * (p)->M + (b)) * (p)->M + (c)])
 
-/* Excess x costs w * 1024^(x-1) up to x = 3: no trade of many small excesses
- * for one larger one (the properties bound the worst failure); beyond, it
- * grows linearly (x - 2 times the cost of 3, x at most 64, so sums stay in
- * range), so that a larger excess still costs more (3-zone topologies of
- * 12 equal machines were left 8 over, priced as 3). */
-static cost_t excess_cost(int load, int target, cost_t w)
-{
-    int x = load - target;
-    if (x <= 0)
-        return 0;
-    if (x < 3)
-        return w << (10 * (x - 1));
-    return (w << 20) * (x < 64 ? x - 2 : 62);
-}
-
 static int dbl_load(const struct polish *p, int a, int b, int c)
 {
     int M = p->M;
@@ -65,14 +48,14 @@ static int dbl_load(const struct polish *p, int a, int b, int c)
 static cost_t add_f(struct polish *p, int x, int y, int d)
 {
     int M = p->M;
-    cost_t before = excess_cost(p->m[y] + p->F[x * M + y], p->L[x], W_SINGLE);
-    cost_t after = excess_cost(p->m[y] + p->F[x * M + y] + d, p->L[x], W_SINGLE);
+    cost_t before = ss_excess_cost(p->m[y] + p->F[x * M + y], p->L[x], W_SINGLE);
+    cost_t after = ss_excess_cost(p->m[y] + p->F[x * M + y] + d, p->L[x], W_SINGLE);
     for (int b = 0; b < M; b++) {
         if (b == x || b == y)
             continue;
         int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
-        before += excess_cost(load, w, W_DOUBLE);
-        after += excess_cost(load + d, w, W_DOUBLE);
+        before += ss_excess_cost(load, w, W_DOUBLE);
+        after += ss_excess_cost(load + d, w, W_DOUBLE);
     }
     p->F[x * M + y] += d;
     return after - before;
@@ -82,7 +65,7 @@ static cost_t add_f(struct polish *p, int x, int y, int d)
 static cost_t add_t(struct polish *p, int x, int y, int z, int d)
 {
     int load = dbl_load(p, x, y, z), w = p->W2[x * p->M + y];
-    cost_t delta = excess_cost(load + d, w, W_DOUBLE) - excess_cost(load, w, W_DOUBLE);
+    cost_t delta = ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
     TT(p, x, y, z) += d;
     return delta;
 }
@@ -117,21 +100,6 @@ static cost_t store_apply(struct polish *p, int s, int sign)
     delta += sign * move_cost(p, s, &slots);
     p->moved += sign * slots;
     return delta;
-}
-
-static void compute_levels(struct polish *p)
-{
-    int M = p->M;
-    for (int a = 0; a < M; a++) {
-        for (int b = 0; b < M; b++)
-            p->alive[b] = (unsigned char)ss_pair_allowed(p->t, a, b);
-        p->L[a] = ss_waterfill(M, p->m, p->room, p->alive, p->m[a]);
-        if (p->L[a] < 0)
-            p->L[a] = 1 << 20;
-        for (int b = 0; b < M; b++)
-            if (b != a && p->m[b] > p->L[a])
-                p->L[a] = p->m[b];
-    }
 }
 
 /* Double-failure targets (bound + 1) for the current first-failover counts. */
@@ -333,10 +301,10 @@ static cost_t total_cost(struct polish *p, cost_t *moves)
         for (int b = 0; b < M; b++) {
             if (b == a)
                 continue;
-            ex += excess_cost(p->m[b] + p->F[a * M + b], p->L[a], W_SINGLE);
+            ex += ss_excess_cost(p->m[b] + p->F[a * M + b], p->L[a], W_SINGLE);
             for (int c = b > a ? 0 : M; c < M; c++)
                 if (c != a && c != b)
-                    ex += excess_cost(dbl_load(p, a, b, c), p->W2[a * M + b], W_DOUBLE);
+                    ex += ss_excess_cost(dbl_load(p, a, b, c), p->W2[a * M + b], W_DOUBLE);
         }
     *moves = 0;
     for (int s = 0; s < p->pl->nstores; s++) {
@@ -385,7 +353,7 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     }
     for (int i = 0; i < M; i++)
         p.room[i] -= p.m[i];
-    compute_levels(&p);
+    ss_single_levels(t, p.m, p.room, p.L);
     /* a few attempts from the same start with other random moves: local
      * minima differ; keep the best (failure excess, then moves) */
     size_t bytes = sizeof(struct ss_store) * (size_t)S;
@@ -420,4 +388,36 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     free(p.W2);
     free(p.T);
     free(p.alive);
+}
+
+/* Excess x costs w * 1024^(x-1) up to x = 3: no trade of many small excesses
+ * for one larger one (the properties bound the worst failure); beyond, it
+ * grows linearly (x - 2 times the cost of 3, x at most 64, so sums stay in
+ * range), so that a larger excess still costs more (3-zone topologies of
+ * 12 equal machines were left 8 over, priced as 3). */
+cost_t ss_excess_cost(int load, int target, cost_t w)
+{
+    int x = load - target;
+    if (x <= 0)
+        return 0;
+    if (x < 3)
+        return w << (10 * (x - 1));
+    return (w << 20) * (x < 64 ? x - 2 : 62);
+}
+
+void ss_single_levels(const struct ss_topology *t, const int *m, const int *room, int *L)
+{
+    int M = t->nmachines;
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    for (int a = 0; a < M; a++) {
+        for (int b = 0; b < M; b++)
+            recv[b] = (unsigned char)ss_pair_allowed(t, a, b);
+        L[a] = ss_waterfill(M, m, room, recv, m[a]);
+        if (L[a] < 0)
+            L[a] = 1 << 20;
+        for (int b = 0; b < M; b++)
+            if (b != a && m[b] > L[a])
+                L[a] = m[b];
+    }
+    free(recv);
 }

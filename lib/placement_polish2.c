@@ -1,0 +1,447 @@
+/* placement_polish2.c - local search on a whole 2-slot placement (re-plans).
+ *
+ * The re-planner keeps old stores' machine pairs where it can, swaps pairs
+ * over the cap greedily and orders stores by a flow on single-failure levels.
+ * Greedy choices spend the slot-move budget of property 4 early, and nothing
+ * there looks at double failures, so a re-plan could lose more stores to a
+ * double failure than the pair cap allows, or leave a survivor over its
+ * bound.  This pass changes pairs and orders, keeping every machine's master
+ * and copy counts:
+ *   - exchange the masters of two stores, or their replicas (slot moves,
+ *     within the budget; also moves copies back home);
+ *   - reverse a cycle x->y, y->z, z->x of three stores (order only).
+ * Cost: pairs over the cap and single failures over their level (dominant),
+ * double failures over their bound + 1, then slot moves and master moves
+ * against the old placement.  A store (x,y) adds F[x][y]; one F entry
+ * touches one pair, one single failure and O(M) double failures.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "balance.h"
+#include "placement_int.h"
+
+#define W_SINGLE (1LL << 24) /* a lost store or a single excess outweighs any double ones */
+#define W_DOUBLE 8LL
+#define W_SLOT 3LL           /* a slot move copies a store's data */
+#define W_MASTER 1LL         /* a master move is a planned switchover */
+#define ATTEMPTS 4
+
+struct polish2 {
+    const struct ss_topology *t;
+    struct ss_placement *pl;
+    const struct ss_placement *old;
+    int M, S, S_old, budget, moved, pcap;
+    int *m, *room, *L, *F, *W2;
+    long long even;       /* sum over pairs of stores squared: the less, the more even */
+    int *seg;   /* M + 1: stores mastered on x are byorder[seg[x] .. seg[x+1]) */
+    int *byorder, *where; /* store indexes grouped by master; each store's index there */
+};
+
+static int dbl_load(const struct polish2 *p, int a, int b, int c)
+{
+    int M = p->M;
+    return p->m[c] + p->F[a * M + c] + p->F[b * M + c];
+}
+
+/* F[x][y] += d: the pair {x,y}, the single failure of x at y, and every
+ * double failure {x,b} at survivor y.  Returns the cost change. */
+static cost_t add_f(struct polish2 *p, int x, int y, int d)
+{
+    int M = p->M, f = p->F[x * M + y], pair = f + p->F[y * M + x];
+    cost_t delta = ss_excess_cost(pair + d, p->pcap, W_SINGLE) -
+                   ss_excess_cost(pair, p->pcap, W_SINGLE);
+    p->even += (long long)(2 * pair + d) * d;
+    delta += ss_excess_cost(p->m[y] + f + d, p->L[x], W_SINGLE) -
+             ss_excess_cost(p->m[y] + f, p->L[x], W_SINGLE);
+    for (int b = 0; b < M; b++) {
+        if (b == x || b == y)
+            continue;
+        int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
+        delta += ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
+    }
+    p->F[x * M + y] += d;
+    return delta;
+}
+
+static int in_old(const struct polish2 *p, int s, int machine)
+{
+    const struct ss_store *o = &p->old->stores[s];
+    return o->machine[0] == machine || o->machine[1] == machine;
+}
+
+/* What store s costs against the old placement: slot and master moves. */
+static cost_t move_cost(const struct polish2 *p, int s, int *slots)
+{
+    *slots = 0;
+    if (p->old == NULL || s >= p->S_old)
+        return 0;
+    const struct ss_store *st = &p->pl->stores[s];
+    *slots = !in_old(p, s, st->machine[0]) + !in_old(p, s, st->machine[1]);
+    return W_SLOT * *slots + W_MASTER * (st->machine[0] != p->old->stores[s].machine[0]);
+}
+
+/* Add (sign 1) or remove (-1) store s's contributions; returns the cost change. */
+static cost_t store_apply(struct polish2 *p, int s, int sign)
+{
+    const struct ss_store *st = &p->pl->stores[s];
+    int slots;
+    cost_t delta = add_f(p, st->machine[0], st->machine[1], sign);
+    delta += sign * move_cost(p, s, &slots);
+    p->moved += sign * slots;
+    return delta;
+}
+
+/* Double-failure targets (bound + 1, balance.c's bound) for the current F. */
+static void compute_targets(struct polish2 *p)
+{
+    int M = p->M;
+    struct ss_balance b = {.nmachines = M, .masters = p->m, .replicas = p->room,
+                           .failover = p->F};
+    for (int x = 0; x < M; x++)
+        for (int y = x + 1; y < M; y++) {
+            int failed[2] = {x, y};
+            int lvl = ss_balance_lower_bound(p->pl, &b, failed, 2);
+            p->W2[x * M + y] = p->W2[y * M + x] = lvl + 1;
+        }
+}
+
+static unsigned xorshift(unsigned *rng)
+{
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 17;
+    *rng ^= *rng << 5;
+    return *rng;
+}
+
+/* A store mastered on x whose replica is y, from a random start; -1 if none. */
+static int find_store(const struct polish2 *p, int x, int y, unsigned r)
+{
+    int n = p->seg[x + 1] - p->seg[x];
+    for (int i = 0; i < n; i++) {
+        int s = p->byorder[p->seg[x] + (int)((r + (unsigned)i) % (unsigned)n)];
+        if (p->pl->stores[s].machine[1] == y && !p->pl->stores[s].fixed)
+            return s;
+    }
+    return -1;
+}
+
+/* Propose a move on up to three stores (ids[], *n of them); 0 if none
+ * applies.  The stores are changed in place; the caller prices and undoes.
+ * *kind: 0 cycle, 1 masters exchanged, 2 replicas exchanged. */
+static int propose(struct polish2 *p, unsigned r, int *ids, int *n, int *kind)
+{
+    struct ss_store *st = p->pl->stores;
+    int S = p->S;
+    ids[0] = (int)(r % (unsigned)S);
+    struct ss_store *a = &st[ids[0]];
+    if (a->fixed)
+        return 0;
+    unsigned k = (r >> 27) & 7u;
+    if (k < 3) { /* reverse x->y, y->z, z->x */
+        int x = a->machine[0], y = a->machine[1];
+        int ny = p->seg[y + 1] - p->seg[y];
+        if (ny == 0)
+            return 0;
+        int b = p->byorder[p->seg[y] + (int)((r >> 7) % (unsigned)ny)];
+        int z = st[b].machine[1];
+        if (st[b].fixed || z == x)
+            return 0;
+        int c = find_store(p, z, x, r >> 11);
+        if (c < 0)
+            return 0;
+        ids[1] = b;
+        ids[2] = c;
+        *n = 3;
+        *kind = 0;
+        for (int i = 0; i < 3; i++)
+            ss_store_swap(&st[ids[i]], 0, &st[ids[i]], 1);
+        return 1;
+    }
+    if (p->old != NULL && p->budget <= 0)
+        return 0;
+    ids[1] = (int)((r >> 7) % (unsigned)S);
+    struct ss_store *b = &st[ids[1]];
+    int c = (int)((r >> 20) & 1u), x = a->machine[c], y = b->machine[c];
+    if (ids[1] == ids[0] || b->fixed || x == y || a->machine[1 - c] == y ||
+        b->machine[1 - c] == x || !ss_pair_allowed(p->t, a->machine[1 - c], y) ||
+        !ss_pair_allowed(p->t, b->machine[1 - c], x))
+        return 0;
+    *n = 2;
+    *kind = 1 + c;
+    ss_store_swap(a, c, b, c);
+    return 1;
+}
+
+/* Swap the stores' contributions: those of `before` out, the current in. */
+static cost_t reprice(struct polish2 *p, const int *ids, int n, const struct ss_store *before)
+{
+    struct ss_store now[3];
+    cost_t delta = 0;
+    for (int i = 0; i < n; i++) {
+        now[i] = p->pl->stores[ids[i]];
+        p->pl->stores[ids[i]] = before[i];
+        delta += store_apply(p, ids[i], -1);
+    }
+    for (int i = 0; i < n; i++) {
+        p->pl->stores[ids[i]] = now[i];
+        delta += store_apply(p, ids[i], 1);
+    }
+    return delta;
+}
+
+/* The stores' new masters: keep byorder grouped (counts per master are kept
+ * by every move, so positions are exchanged). */
+static void regroup(struct polish2 *p, const int *ids, int n, int kind)
+{
+    if (kind == 2)
+        return;
+    int w0 = p->where[ids[0]];
+    for (int i = 0; i + 1 < n; i++) {
+        p->where[ids[i]] = p->where[ids[i + 1]];
+        p->byorder[p->where[ids[i]]] = ids[i];
+    }
+    p->where[ids[n - 1]] = w0;
+    p->byorder[w0] = ids[n - 1];
+}
+
+/* Improving moves always, level ones often (to cross plateaus).  Returns the gain. */
+static cost_t search(struct polish2 *p, long work, unsigned *rng)
+{
+    int S = p->S, stale = 0;
+    cost_t gain = 0;
+    while (work > 0 && stale < 20000 + 40 * S) {
+        unsigned r = xorshift(rng);
+        int ids[3], n = 0, kind = 0;
+        struct ss_store before[3];
+        work -= 4;
+        stale++;
+        if (!propose(p, r, ids, &n, &kind))
+            continue;
+        /* propose changed the stores: rebuild their old state from the move */
+        for (int i = 0; i < n; i++)
+            before[i] = p->pl->stores[ids[i]];
+        if (kind == 0)
+            for (int i = 0; i < n; i++)
+                ss_store_swap(&before[i], 0, &before[i], 1);
+        else
+            ss_store_swap(&before[0], kind - 1, &before[1], kind - 1);
+        work -= 6L * p->M * n;
+        int moved0 = p->moved;
+        long long even0 = p->even;
+        cost_t delta = reprice(p, ids, n, before);
+        long long even = p->even - even0;
+        int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
+        int worse = delta > 0 || (delta == 0 && even > 0);
+        if (over || worse || (delta == 0 && even == 0 && (xorshift(rng) & 3u) != 0)) {
+            struct ss_store now[3];
+            for (int i = 0; i < n; i++)
+                now[i] = p->pl->stores[ids[i]];
+            for (int i = 0; i < n; i++)
+                p->pl->stores[ids[i]] = before[i];
+            reprice(p, ids, n, now);
+            continue;
+        }
+        regroup(p, ids, n, kind);
+        gain -= delta;
+        if (delta < 0 || even < 0)
+            stale = 0;
+    }
+    return gain;
+}
+
+/* F, the grouping by master and the slot moves, from scratch. */
+static void tally(struct polish2 *p)
+{
+    int M = p->M;
+    memset(p->F, 0, sizeof(int) * (size_t)M * M);
+    memset(p->seg, 0, sizeof(int) * (size_t)(M + 1));
+    p->moved = 0;
+    p->even = 0;
+    for (int s = 0; s < p->S; s++) {
+        const struct ss_store *st = &p->pl->stores[s];
+        int slots, x = st->machine[0], y = st->machine[1];
+        p->even += 2 * (p->F[x * M + y] + p->F[y * M + x]) + 1;
+        p->F[st->machine[0] * M + st->machine[1]]++;
+        p->seg[st->machine[0] + 1]++;
+        move_cost(p, s, &slots);
+        p->moved += slots;
+    }
+    for (int x = 0; x < M; x++)
+        p->seg[x + 1] += p->seg[x];
+    int *fill = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < p->S; s++) {
+        int x = p->pl->stores[s].machine[0];
+        p->where[s] = p->seg[x] + fill[x]++;
+        p->byorder[p->where[s]] = s;
+    }
+    free(fill);
+}
+
+/* The whole cost from scratch: pairs and failures (*moves: move costs). */
+static cost_t total_cost(struct polish2 *p, cost_t *moves)
+{
+    int M = p->M;
+    cost_t ex = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++) {
+            if (b == a)
+                continue;
+            if (b > a)
+                ex += ss_excess_cost(p->F[a * M + b] + p->F[b * M + a], p->pcap, W_SINGLE);
+            ex += ss_excess_cost(p->m[b] + p->F[a * M + b], p->L[a], W_SINGLE);
+            for (int c = b > a ? 0 : M; c < M; c++)
+                if (c != a && c != b)
+                    ex += ss_excess_cost(dbl_load(p, a, b, c), p->W2[a * M + b], W_DOUBLE);
+        }
+    *moves = 0;
+    for (int s = 0; s < p->S; s++) {
+        int slots;
+        *moves += move_cost(p, s, &slots);
+    }
+    return ex;
+}
+
+/* One attempt: pairs and single failures first, then double failures too
+ * (their bounds depend on the stores lost: recomputed between rounds). */
+static void attempt(struct polish2 *p, long work, unsigned *rng)
+{
+    int M = p->M;
+    for (int i = 0; i < M * M; i++)
+        p->W2[i] = 1 << 20;
+    search(p, work / 4, rng);
+    for (int round = 0; round < 3; round++) {
+        compute_targets(p);
+        if (search(p, work / 4, rng) == 0 && round > 0)
+            break;
+    }
+    compute_targets(p);
+}
+
+/* Slot numbers: a copy on one of its store's old machines keeps its old slot,
+ * any other copy gets a fresh one (0: ss_assign_slots picks it). */
+static void fix_slots(struct polish2 *p)
+{
+    for (int s = 0; s < p->S; s++) {
+        struct ss_store *st = &p->pl->stores[s];
+        for (int c = 0; c < 2; c++) {
+            st->slot[c] = 0;
+            if (s >= p->S_old)
+                continue;
+            const struct ss_store *o = &p->old->stores[s];
+            for (int j = 0; j < 2; j++)
+                if (o->machine[j] == st->machine[c])
+                    st->slot[c] = o->slot[j];
+        }
+    }
+}
+
+/* The least sum of squared pair counts: S stores spread evenly over the
+ * pairs the zone rule allows (degrees may forbid reaching it). */
+static long long least_squares(const struct ss_topology *t, int S)
+{
+    long long pairs = 0;
+    for (int a = 0; a < t->nmachines; a++)
+        for (int b = a + 1; b < t->nmachines; b++)
+            pairs += ss_pair_allowed(t, a, b);
+    if (pairs == 0)
+        return 0;
+    long long q = S / pairs, r = S % pairs;
+    return r * (q + 1) * (q + 1) + (pairs - r) * q * q;
+}
+
+void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
+                const struct ss_placement *old, int budget, int pcap, long work)
+{
+    int M = t->nmachines, S = pl->nstores;
+    if (pl->copies != 2 || M > 64 || S < 2)
+        return;
+    struct polish2 p = {.t = t, .pl = pl, .old = old, .M = M, .S = S, .budget = budget,
+                        .pcap = pcap, .S_old = old ? old->nstores : 0};
+    p.m = ss_xcalloc((size_t)M, sizeof(int));
+    p.room = ss_xcalloc((size_t)M, sizeof(int));
+    p.L = ss_xcalloc((size_t)M, sizeof(int));
+    p.F = ss_xcalloc((size_t)M * M, sizeof(int));
+    p.W2 = ss_xcalloc((size_t)M * M, sizeof(int));
+    p.seg = ss_xcalloc((size_t)M + 1, sizeof(int));
+    p.byorder = ss_xcalloc((size_t)S, sizeof(int));
+    p.where = ss_xcalloc((size_t)S, sizeof(int));
+    for (int s = 0; s < S; s++) {
+        p.m[pl->stores[s].machine[0]]++;
+        p.room[pl->stores[s].machine[1]]++;
+    }
+    ss_single_levels(t, p.m, p.room, p.L);
+    size_t bytes = sizeof(struct ss_store) * (size_t)S;
+    struct ss_store *start = ss_xcalloc((size_t)S, sizeof(struct ss_store));
+    struct ss_store *best = ss_xcalloc((size_t)S, sizeof(struct ss_store));
+    memcpy(start, pl->stores, bytes);
+    memcpy(best, pl->stores, bytes);
+    /* a placement meeting every target, its pairs as even as can be, stays
+     * as it is */
+    tally(&p);
+    compute_targets(&p);
+    cost_t best_mv, best_ex = total_cost(&p, &best_mv);
+    long long best_even = p.even, least_even = least_squares(t, S);
+    for (int i = 0; i < ATTEMPTS && (best_ex != 0 || best_even > least_even); i++) {
+        memcpy(pl->stores, start, bytes);
+        tally(&p);
+        unsigned rng = 2654435761u + 0x9e3779b9u * (unsigned)i;
+        attempt(&p, work / ATTEMPTS, &rng);
+        cost_t mv, ex = total_cost(&p, &mv);
+        if (ex < best_ex || (ex == best_ex && (mv < best_mv ||
+                                                (mv == best_mv && p.even < best_even)))) {
+            best_ex = ex;
+            best_mv = mv;
+            best_even = p.even;
+            memcpy(best, pl->stores, bytes);
+        }
+    }
+    memcpy(pl->stores, best, bytes);
+    fix_slots(&p);
+    free(start);
+    free(best);
+    free(p.m);
+    free(p.room);
+    free(p.L);
+    free(p.F);
+    free(p.W2);
+    free(p.seg);
+    free(p.byorder);
+    free(p.where);
+}
+
+/* The measures the properties bound, worst over all failures. */
+struct worst {
+    int single, dbl, lost, receivers;
+};
+
+static void worst_of(const struct ss_placement *pl, struct worst *w)
+{
+    struct ss_balance *b = ss_balance_compute(pl, 1);
+    w->single = b->worst_single.busiest_masters - b->worst_single.lower_bound;
+    w->dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound;
+    w->lost = b->max_double_lost;
+    w->receivers = 1 << 30;
+    for (int f = 0; f < b->nsingle; f++)
+        if (b->single[f].receivers < w->receivers)
+            w->receivers = b->single[f].receivers;
+    ss_balance_free(b);
+}
+
+void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pcap, long work)
+{
+    if (pl->copies != 2 || t->nmachines > 64 || pl->nstores < 2)
+        return;
+    size_t bytes = sizeof(struct ss_store) * (size_t)pl->nstores;
+    struct ss_store *keep = ss_xcalloc((size_t)pl->nstores, sizeof(struct ss_store));
+    memcpy(keep, pl->stores, bytes);
+    struct worst before, after;
+    worst_of(pl, &before);
+    ss_polish2(t, pl, NULL, 0, pcap, work);
+    worst_of(pl, &after);
+    /* the search prices sums: it may trade one worse failure for many better */
+    if (after.single > before.single || after.dbl > before.dbl || after.lost > before.lost ||
+        after.receivers < before.receivers)
+        memcpy(pl->stores, keep, bytes);
+    free(keep);
+}
