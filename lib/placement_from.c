@@ -506,7 +506,7 @@ static int left_machine(const struct replan *r, const struct ss_placement *old, 
  * those levels, until all can (level ones too, to cross plateaus). */
 #define REPICK_TRIES 600
 
-static void repick_moved(struct replan *r, const struct ss_placement *old)
+static long repick_moved(struct replan *r, const struct ss_placement *old)
 {
     int S = r->S, k = r->k;
     int *L = single_levels(r);
@@ -554,6 +554,132 @@ static void repick_moved(struct replan *r, const struct ss_placement *old)
         A->slot[ca] = 0;
     }
     free(L);
+    return best;
+}
+
+/* May a master ceiling pass from machine i to j?  Both stay at the floor or
+ * ceiling of their fair share (property 1), j within its copies, and with
+ * zones each zone's masters at the floor or ceiling of its share (as
+ * zone_masters in placement.c has them for 3+ zones; a zone with more than
+ * its share of masters puts more load on the others when it fails). */
+struct zone_share {
+    long total;           /* slots of all machines */
+    long *masters, *slots; /* per zone (one zone without zones) */
+};
+
+static void zone_share_init(const struct replan *r, struct zone_share *z)
+{
+    const struct ss_topology *t = r->t;
+    z->total = ss_topology_total_slots(t);
+    z->masters = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
+    z->slots = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
+    for (int i = 0; i < r->M; i++) {
+        z->masters[t->nzones ? t->machines[i].zone_id : 0] += r->m[i];
+        z->slots[t->nzones ? t->machines[i].zone_id : 0] += t->machines[i].slots;
+    }
+}
+
+static void zone_share_free(struct zone_share *z)
+{
+    free(z->masters);
+    free(z->slots);
+}
+
+static int ceiling_may_pass(const struct replan *r, const struct zone_share *z, int i, int j)
+{
+    const struct ss_topology *t = r->t;
+    long total = z->total, S = r->S;
+    long fi = S * t->machines[i].slots, fj = S * t->machines[j].slots;
+    if (i == j || (long)(r->m[i] - 1) * total < fi - total + 1 || /* m_i - 1 >= floor(f_i) */
+        (long)(r->m[j] + 1) * total > fj + total - 1 ||           /* m_j + 1 <= ceil(f_j) */
+        r->m[j] + 1 > r->n[j])
+        return 0;
+    int zi = t->machines[i].zone_id, zj = t->machines[j].zone_id;
+    if (t->nzones == 0 || zi == zj)
+        return 1;
+    return (z->masters[zi] - 1) * total >= S * z->slots[zi] - total + 1 &&
+           (z->masters[zj] + 1) * total <= S * z->slots[zj] + total - 1;
+}
+
+static void pass_ceiling(struct replan *r, struct zone_share *z, int i, int j)
+{
+    r->m[i]--;
+    r->m[j]++;
+    z->masters[r->t->nzones ? r->t->machines[i].zone_id : 0]--;
+    z->masters[r->t->nzones ? r->t->machines[j].zone_id : 0]++;
+}
+
+/* The targets give master ceilings by index; pass them to the machines that
+ * lead more stores now (fewer master moves; re-planning an unchanged
+ * topology then keeps every master). */
+static void masters_follow_old(struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M;
+    int *led = ss_xcalloc((size_t)M, sizeof(int));
+    int *give = ss_xcalloc((size_t)M, sizeof(int)), *take = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < old->nstores; s++)
+        if (old->stores[s].machine[0] >= 0 && old->stores[s].machine[0] < M)
+            led[old->stores[s].machine[0]]++;
+    struct zone_share z;
+    zone_share_init(r, &z);
+    for (int changed = 1; changed;) {
+        int ng = 0, nt = 0;
+        for (int i = 0; i < M; i++) {
+            if (r->m[i] > led[i])
+                give[ng++] = i;
+            if (r->m[i] < led[i])
+                take[nt++] = i;
+        }
+        changed = 0;
+        for (int g = 0; g < ng; g++)
+            for (int k = 0; k < nt; k++) {
+                int i = give[g], j = take[k];
+                if (r->m[i] > led[i] && r->m[j] < led[j] && ceiling_may_pass(r, &z, i, j)) {
+                    pass_ceiling(r, &z, i, j);
+                    changed = 1;
+                }
+            }
+    }
+    zone_share_free(&z);
+    free(led);
+    free(give);
+    free(take);
+}
+
+/* 3-slot stores: which machines take the ceiling of their master share (the
+ * targets give them by index) decides whether the kept sets admit an order
+ * meeting the single-failure levels.  Pass ceilings between machines while
+ * the order flow can order more stores (level passes too, to cross
+ * plateaus). */
+#define CEILING_TRIES 400
+static long choose_master_ceilings(struct replan *r)
+{
+    int M = r->M, S = r->S;
+    struct zone_share z;
+    zone_share_init(r, &z);
+    int *L = single_levels(r);
+    long best = orderable(r, L);
+    free(L);
+    unsigned rng = 88172645u;
+    for (int tries = 0; tries < CEILING_TRIES && best < S; tries++) {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        int i = (int)(rng % (unsigned)M), j = (int)((rng >> 12) % (unsigned)M);
+        if (!ceiling_may_pass(r, &z, i, j))
+            continue;
+        pass_ceiling(r, &z, i, j);
+        L = single_levels(r);
+        long got = orderable(r, L);
+        free(L);
+        if (got > best || (got == best && (rng & 0x100u))) {
+            best = got;
+            continue;
+        }
+        pass_ceiling(r, &z, j, i);
+    }
+    zone_share_free(&z);
+    return best;
 }
 
 static int order_stores(struct replan *r, const struct ss_placement *old)
@@ -769,6 +895,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     r.used = ss_xcalloc((size_t)M, sizeof(int));
     r.pair = ss_xcalloc((size_t)M * M, sizeof(int));
     int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
+    if (rc == 0)
+        masters_follow_old(&r, old);
     if (rc == 0) {
         r.pcap = ss_pair_cap(topo, r.n, S);
         r.pl = ss_placement_new(topo, r.k, S);
@@ -805,8 +933,15 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     }
     if (rc == 0 && r.k == 2)
         swap_pairs(&r, old);
-    if (rc == 0 && repick)
-        repick_moved(&r, old);
+    /* both choices decide whether an order meets the single-failure levels:
+     * alternate them */
+    for (int round = 0; rc == 0 && r.k == 3 && M <= 64 && round < 4; round++) {
+        long got = choose_master_ceilings(&r);
+        if (repick)
+            got = repick_moved(&r, old);
+        if (got == S)
+            break;
+    }
     if (rc == 0)
         rc = order_stores(&r, old);
     if (rc == 0) {
