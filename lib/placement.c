@@ -1075,6 +1075,14 @@ static struct ss_placement *materialize(struct planner *p, struct third_plan *tp
 }
 
 /* One planning pass; want_m (or NULL) replaces the master targets. */
+/* Work for evening out 2-slot pairs: 30x40 needed 20M to reach the even
+ * spread (4M left 25 pairs empty); 64x80 takes 0.4 s at 40M. */
+static long even_pairs_work(int S)
+{
+    long w = 16000L * S;
+    return w < 4000000L ? 4000000L : w > 40000000L ? 40000000L : w;
+}
+
 static int plan_once(const struct ss_topology *topo, const int *want_m, struct ss_placement **out,
                      struct ss_error *err)
 {
@@ -1116,7 +1124,7 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
                                   "rule; add slots in the zone with fewer slots",
                                   topo->path, pl->stores[s].name);
         if (rc == 0 && p.k == 2 && topo->nfixed == 0)
-            ss_even_pairs(topo, pl, ss_pair_cap(topo, p.n, p.S), 4000000L);
+            ss_even_pairs(topo, pl, ss_pair_cap(topo, p.n, p.S), even_pairs_work(p.S));
         if (rc == 0 && p.k == 3 && M <= 64) {
             int *room = ss_xcalloc((size_t)M, sizeof(int));
             for (int i = 0; i < M; i++)

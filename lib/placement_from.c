@@ -895,9 +895,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     r.used = ss_xcalloc((size_t)M, sizeof(int));
     r.pair = ss_xcalloc((size_t)M * M, sizeof(int));
     int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
-    if (rc == 0)
-        masters_follow_old(&r, old);
     if (rc == 0) {
+        masters_follow_old(&r, old);
         r.pcap = ss_pair_cap(topo, r.n, S);
         r.pl = ss_placement_new(topo, r.k, S);
         for (int s = 0; s < old->nstores; s++) {

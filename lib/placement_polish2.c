@@ -27,6 +27,11 @@
 #define W_MASTER 1LL         /* a master move is a planned switchover */
 #define ATTEMPTS 4
 
+#define MEMO_WAYS 4
+struct memo {
+    int ab, ba, target;
+};
+
 struct polish2 {
     const struct ss_topology *t;
     struct ss_placement *pl;
@@ -34,6 +39,15 @@ struct polish2 {
     int M, S, S_old, budget, moved, pcap;
     int *m, *room, *L, *F, *W2;
     long long even;       /* sum over pairs of stores squared: the less, the more even */
+    int crowded;          /* a pair above the average holds this many stores */
+    int exact;            /* W2 follows F (else: double failures not priced yet) */
+    int *receivers;       /* per machine x: survivors y with F[x][y] > 0 */
+    int receivers_floor;  /* fresh plans keep each machine's at least this */
+    int spread_broken;    /* machines below that floor now */
+    cost_t ex_now;        /* fresh plans: the failure cost now (to stop at 0) */
+    long long least_even;
+    struct memo *memo;    /* M * M * MEMO_WAYS double targets by (F[x][y], F[y][x]) */
+    unsigned *memo_next;  /* M * M */
     int *seg;   /* M + 1: stores mastered on x are byorder[seg[x] .. seg[x+1]) */
     int *byorder, *where; /* store indexes grouped by master; each store's index there */
 };
@@ -42,6 +56,42 @@ static int dbl_load(const struct polish2 *p, int a, int b, int c)
 {
     int M = p->M;
     return p->m[c] + p->F[a * M + c] + p->F[b * M + c];
+}
+
+/* The double failure of x and y: its target (bound + 1, balance.c's bound)
+ * for the current F; the stores on both are lost, so it depends on them. */
+static int double_target(struct polish2 *p, int x, int y)
+{
+    int M = p->M, ab = p->F[x * M + y], ba = p->F[y * M + x];
+    if (x > y) {
+        int t = x;
+        x = y;
+        y = t;
+        t = ab;
+        ab = ba;
+        ba = t;
+    }
+    /* it depends only on ab and ba, which move by one and back: remember the
+     * last few (the bound costs O(M log M)) */
+    struct memo *mo = &p->memo[(x * M + y) * MEMO_WAYS];
+    for (int i = 0; i < MEMO_WAYS; i++)
+        if (mo[i].ab == ab && mo[i].ba == ba)
+            return mo[i].target;
+    struct ss_balance b = {.nmachines = M, .masters = p->m, .replicas = p->room,
+                           .failover = p->F};
+    int failed[2] = {x, y};
+    int target = ss_balance_lower_bound(p->pl, &b, failed, 2) + 1;
+    int way = p->memo_next[x * M + y]++ % MEMO_WAYS;
+    mo[way] = (struct memo){.ab = ab, .ba = ba, .target = target};
+    return target;
+}
+
+static void compute_targets(struct polish2 *p)
+{
+    int M = p->M;
+    for (int x = 0; x < M; x++)
+        for (int y = x + 1; y < M; y++)
+            p->W2[x * M + y] = p->W2[y * M + x] = double_target(p, x, y);
 }
 
 /* F[x][y] += d: the pair {x,y}, the single failure of x at y, and every
@@ -60,7 +110,22 @@ static cost_t add_f(struct polish2 *p, int x, int y, int d)
         int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
         delta += ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
     }
+    if (f == 0 || f + d == 0) { /* a failure of x spreads to one survivor more or less */
+        int was = p->receivers[x] < p->receivers_floor;
+        p->receivers[x] += f == 0 ? 1 : -1;
+        p->spread_broken += (p->receivers[x] < p->receivers_floor) - was;
+    }
     p->F[x * M + y] += d;
+    if (!p->exact)
+        return delta;
+    /* the double failure of x and y itself: its loads stay, its target moves */
+    int was = p->W2[x * M + y], now = double_target(p, x, y);
+    for (int c = 0; c < M && now != was; c++)
+        if (c != x && c != y) {
+            int load = dbl_load(p, x, y, c);
+            delta += ss_excess_cost(load, now, W_DOUBLE) - ss_excess_cost(load, was, W_DOUBLE);
+        }
+    p->W2[x * M + y] = p->W2[y * M + x] = now;
     return delta;
 }
 
@@ -92,19 +157,6 @@ static cost_t store_apply(struct polish2 *p, int s, int sign)
     return delta;
 }
 
-/* Double-failure targets (bound + 1, balance.c's bound) for the current F. */
-static void compute_targets(struct polish2 *p)
-{
-    int M = p->M;
-    struct ss_balance b = {.nmachines = M, .masters = p->m, .replicas = p->room,
-                           .failover = p->F};
-    for (int x = 0; x < M; x++)
-        for (int y = x + 1; y < M; y++) {
-            int failed[2] = {x, y};
-            int lvl = ss_balance_lower_bound(p->pl, &b, failed, 2);
-            p->W2[x * M + y] = p->W2[y * M + x] = lvl + 1;
-        }
-}
 
 static unsigned xorshift(unsigned *rng)
 {
@@ -124,6 +176,12 @@ static int find_store(const struct polish2 *p, int x, int y, unsigned r)
             return s;
     }
     return -1;
+}
+
+static int pair_count(const struct polish2 *p, const struct ss_store *st)
+{
+    int x = st->machine[0], y = st->machine[1];
+    return p->F[x * p->M + y] + p->F[y * p->M + x];
 }
 
 /* Propose a move on up to three stores (ids[], *n of them); 0 if none
@@ -160,6 +218,13 @@ static int propose(struct polish2 *p, unsigned r, int *ids, int *n, int *kind)
     }
     if (p->old != NULL && p->budget <= 0)
         return 0;
+    /* evening out: mostly move stores off pairs above the average */
+    for (unsigned i = 1; i < 4 && pair_count(p, a) < p->crowded; i++) {
+        ids[0] = (int)((r * 2654435761u + i * 40503u) % (unsigned)S);
+        a = &st[ids[0]];
+        if (a->fixed)
+            return 0;
+    }
     ids[1] = (int)((r >> 7) % (unsigned)S);
     struct ss_store *b = &st[ids[1]];
     int c = (int)((r >> 20) & 1u), x = a->machine[c], y = b->machine[c];
@@ -232,7 +297,7 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
         cost_t delta = reprice(p, ids, n, before);
         long long even = p->even - even0;
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
-        int worse = delta > 0 || (delta == 0 && even > 0);
+        int worse = delta > 0 || (delta == 0 && even > 0) || p->spread_broken > 0;
         if (over || worse || (delta == 0 && even == 0 && (xorshift(rng) & 3u) != 0)) {
             struct ss_store now[3];
             for (int i = 0; i < n; i++)
@@ -244,6 +309,9 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
         }
         regroup(p, ids, n, kind);
         gain -= delta;
+        p->ex_now += delta;
+        if (p->old == NULL && p->ex_now == 0 && p->even <= p->least_even)
+            break;
         if (delta < 0 || even < 0)
             stale = 0;
     }
@@ -267,8 +335,13 @@ static void tally(struct polish2 *p)
         move_cost(p, s, &slots);
         p->moved += slots;
     }
-    for (int x = 0; x < M; x++)
+    for (int x = 0; x < M; x++) {
         p->seg[x + 1] += p->seg[x];
+        p->receivers[x] = 0;
+        for (int y = 0; y < M; y++)
+            p->receivers[x] += p->F[x * M + y] > 0;
+    }
+    p->spread_broken = 0;
     int *fill = ss_xcalloc((size_t)M, sizeof(int));
     for (int s = 0; s < p->S; s++) {
         int x = p->pl->stores[s].machine[0];
@@ -302,20 +375,21 @@ static cost_t total_cost(struct polish2 *p, cost_t *moves)
     return ex;
 }
 
-/* One attempt: pairs and single failures first, then double failures too
- * (their bounds depend on the stores lost: recomputed between rounds). */
+/* One attempt: in a re-plan pairs and single failures first, then double
+ * failures too. */
 static void attempt(struct polish2 *p, long work, unsigned *rng)
 {
     int M = p->M;
-    for (int i = 0; i < M * M; i++)
-        p->W2[i] = 1 << 20;
-    search(p, work / 4, rng);
-    for (int round = 0; round < 3; round++) {
-        compute_targets(p);
-        if (search(p, work / 4, rng) == 0 && round > 0)
-            break;
+    if (p->old != NULL) { /* a re-plan: reach the single-failure levels first */
+        p->exact = 0;
+        for (int i = 0; i < M * M; i++)
+            p->W2[i] = 1 << 20;
+        search(p, work / 4, rng);
+        work -= work / 4;
     }
     compute_targets(p);
+    p->exact = 1;
+    search(p, work, rng);
 }
 
 /* Slot numbers: a copy on one of its store's old machines keeps its old slot,
@@ -336,10 +410,46 @@ static void fix_slots(struct polish2 *p)
     }
 }
 
+/* The measures the properties bound, worst over all failures. */
+struct worst {
+    int single, dbl, lost, receivers;
+};
+
+static void worst_of(const struct ss_placement *pl, struct worst *w)
+{
+    struct ss_balance *b = ss_balance_compute(pl, 1);
+    w->single = b->worst_single.busiest_masters - b->worst_single.lower_bound;
+    w->dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound;
+    w->lost = b->max_double_lost;
+    w->receivers = 1 << 30;
+    for (int f = 0; f < b->nsingle; f++)
+        if (b->single[f].receivers < w->receivers)
+            w->receivers = b->single[f].receivers;
+    ss_balance_free(b);
+}
+
+/* Is `a` better than `b`: its worst single failure, then the most stores a
+ * double failure loses, then its worst double failure (the search prices
+ * sums, so an attempt may trade one worse failure for many better). */
+static int worst_better(const struct worst *a, const struct worst *b)
+{
+    if (a->single != b->single)
+        return a->single < b->single;
+    if (a->lost != b->lost)
+        return a->lost < b->lost;
+    return a->dbl < b->dbl;
+}
+
+static int worst_equal(const struct worst *a, const struct worst *b)
+{
+    return !worst_better(a, b) && !worst_better(b, a);
+}
+
 /* The least sum of squared pair counts: S stores spread evenly over the
  * pairs the zone rule allows (degrees may forbid reaching it). */
-static long long least_squares(const struct ss_topology *t, int S)
+static long long least_squares(const struct ss_topology *t, int S, int *crowded)
 {
+    *crowded = 1 << 30;
     long long pairs = 0;
     for (int a = 0; a < t->nmachines; a++)
         for (int b = a + 1; b < t->nmachines; b++)
@@ -347,6 +457,7 @@ static long long least_squares(const struct ss_topology *t, int S)
     if (pairs == 0)
         return 0;
     long long q = S / pairs, r = S % pairs;
+    *crowded = (int)q + 1;
     return r * (q + 1) * (q + 1) + (pairs - r) * q * q;
 }
 
@@ -366,6 +477,11 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     p.seg = ss_xcalloc((size_t)M + 1, sizeof(int));
     p.byorder = ss_xcalloc((size_t)S, sizeof(int));
     p.where = ss_xcalloc((size_t)S, sizeof(int));
+    p.memo = ss_xcalloc((size_t)M * M * MEMO_WAYS, sizeof(struct memo));
+    for (int i = 0; i < M * M * MEMO_WAYS; i++)
+        p.memo[i].ab = -1;
+    p.memo_next = ss_xcalloc((size_t)M * M, sizeof(unsigned));
+    p.receivers = ss_xcalloc((size_t)M, sizeof(int));
     for (int s = 0; s < S; s++) {
         p.m[pl->stores[s].machine[0]]++;
         p.room[pl->stores[s].machine[1]]++;
@@ -379,17 +495,35 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     /* a placement meeting every target, its pairs as even as can be, stays
      * as it is */
     tally(&p);
+    /* a fresh plan spreads each machine's failure over many survivors (the
+     * seed's property): no machine below the least it has */
+    p.receivers_floor = 0;
+    for (int x = 0; x < M && old == NULL; x++)
+        if (x == 0 || p.receivers[x] < p.receivers_floor)
+            p.receivers_floor = p.receivers[x];
     compute_targets(&p);
     cost_t best_mv, best_ex = total_cost(&p, &best_mv);
-    long long best_even = p.even, least_even = least_squares(t, S);
-    for (int i = 0; i < ATTEMPTS && (best_ex != 0 || best_even > least_even); i++) {
+    long long best_even = p.even, least_even = least_squares(t, S, &p.crowded);
+    struct worst best_w = {0};
+    if (old != NULL)
+        worst_of(pl, &best_w);
+    p.least_even = least_even;
+    int attempts = old ? ATTEMPTS : 1;
+    for (int i = 0; i < attempts && (best_ex != 0 || best_even > least_even); i++) {
         memcpy(pl->stores, start, bytes);
         tally(&p);
+        p.ex_now = best_ex; /* fresh plans: one attempt from the start */
         unsigned rng = 2654435761u + 0x9e3779b9u * (unsigned)i;
-        attempt(&p, work / ATTEMPTS, &rng);
+        attempt(&p, work / attempts, &rng);
         cost_t mv, ex = total_cost(&p, &mv);
-        if (ex < best_ex || (ex == best_ex && (mv < best_mv ||
-                                                (mv == best_mv && p.even < best_even)))) {
+        struct worst w = {0};
+        if (old != NULL)
+            worst_of(pl, &w);
+        if ((old != NULL && worst_better(&w, &best_w)) ||
+            ((old == NULL || worst_equal(&w, &best_w)) &&
+             (ex < best_ex ||
+              (ex == best_ex && (mv < best_mv || (mv == best_mv && p.even < best_even)))))) {
+            best_w = w;
             best_ex = ex;
             best_mv = mv;
             best_even = p.even;
@@ -408,24 +542,9 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     free(p.seg);
     free(p.byorder);
     free(p.where);
-}
-
-/* The measures the properties bound, worst over all failures. */
-struct worst {
-    int single, dbl, lost, receivers;
-};
-
-static void worst_of(const struct ss_placement *pl, struct worst *w)
-{
-    struct ss_balance *b = ss_balance_compute(pl, 1);
-    w->single = b->worst_single.busiest_masters - b->worst_single.lower_bound;
-    w->dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound;
-    w->lost = b->max_double_lost;
-    w->receivers = 1 << 30;
-    for (int f = 0; f < b->nsingle; f++)
-        if (b->single[f].receivers < w->receivers)
-            w->receivers = b->single[f].receivers;
-    ss_balance_free(b);
+    free(p.memo);
+    free(p.memo_next);
+    free(p.receivers);
 }
 
 void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pcap, long work)

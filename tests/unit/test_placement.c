@@ -686,6 +686,8 @@ static int sweep_random(int count)
                    r.single_slack, r.double_worst_excess, r.double_max_lost, r.pair_bound,
                    fresh ? "yes" : "no", ok ? "" : "bounds ", moves ? "" : "moves",
                    rc ? err.msg : "");
+            if (getenv("SHOW"))
+                printf("%s", after);
         }
         ss_placement_free(p0);
         ss_placement_free(p1);
