@@ -554,6 +554,234 @@ static int tournament_wins(int a, int b, int M)
     return 2 * d < M;
 }
 
+/* 3-slot stores in two zones: every store has two copies in one zone and one
+ * in the other, so zone z holds two copies of exactly N_z - S stores (N_z:
+ * its copies).  A free store whose master and first failover are both in z is
+ * one of them, and its third copy must go to the other zone: unless
+ * P_zz <= N_z - S - D_z (P_zz: such stores, D_z: fixed stores with two copies
+ * in z), layer 2 runs out of room there (generated topologies 210 and 313:
+ * the smaller zone holds exactly S copies, one of every store).  The budgets
+ * of both zones sum to the free stores, as do their masters, and P_zz is at
+ * most z's masters: at most one zone can be over its budget. */
+static int same_zone_budget(const struct planner *p, int z)
+{
+    const struct ss_topology *t = p->t;
+    long copies = 0;
+    for (int i = 0; i < p->M; i++)
+        if (t->machines[i].zone_id == z)
+            copies += p->n[i];
+    long budget = copies - p->S;
+    for (int f = 0; f < t->nfixed; f++) {
+        int in_z = 0;
+        for (int c = 0; c < t->fixed[f].ncopies; c++)
+            in_z += t->machines[t->fixed[f].machine[c]].zone_id == z;
+        budget -= in_z == 2;
+    }
+    return (int)budget;
+}
+
+static int same_zone_pairs(const struct planner *p, int z)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, count = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            if (t->machines[a].zone_id == z && t->machines[b].zone_id == z)
+                count += p->F[a * M + b];
+    return count;
+}
+
+/* The residual network of F as a transportation problem: rows (masters)
+ * 0..M-1, columns (first failovers) M..2M-1 and a node T = 2M standing for
+ * the columns' unused room.  Rows keep their sums; a column may take up to
+ * its free replicas; F[a][b] stays within a's single-failure level. */
+struct zone_fit {
+    struct planner *p;
+    int z;              /* the zone over its budget */
+    int *colsum, *colfull;
+    int *dist, *pred, *walk; /* Bellman-Ford labels; walk: cycle search */
+};
+
+/* Try to relax the residual edge u->v of cost w; the cost is 1 for a pair
+ * within zone z (forward) and -1 backward, so cycles of negative cost move
+ * stores out of z's pairs. */
+static int fit_relax(struct zone_fit *zf, int u, int v, int w)
+{
+    if (zf->dist[u] + w >= zf->dist[v])
+        return 0;
+    zf->dist[v] = zf->dist[u] + w;
+    zf->pred[v] = u;
+    return 1;
+}
+
+static int fit_cost(const struct zone_fit *zf, int a, int b)
+{
+    const struct ss_machine *ms = zf->p->t->machines;
+    return ms[a].zone_id == zf->z && ms[b].zone_id == zf->z;
+}
+
+/* One Bellman-Ford pass over every residual edge; whether any edge relaxed. */
+static int fit_pass(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    int M = p->M, T = 2 * M, changed = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++) {
+            if (!ss_pair_allowed(p->t, a, b))
+                continue;
+            int f = p->F[a * M + b], w = fit_cost(zf, a, b);
+            if (f < p->L[a] - p->m[b] - p->ffix[a * M + b])
+                changed |= fit_relax(zf, a, M + b, w);
+            if (f > 0)
+                changed |= fit_relax(zf, M + b, a, -w);
+        }
+    for (int b = 0; b < M; b++) {
+        if (zf->colsum[b] < zf->colfull[b])
+            changed |= fit_relax(zf, M + b, T, 0);
+        if (zf->colsum[b] > 0)
+            changed |= fit_relax(zf, T, M + b, 0);
+    }
+    return changed;
+}
+
+/* A node on a cycle of the predecessor graph, or -1.  Such a cycle has
+ * negative cost (each edge was tight when set, one strictly), and
+ * Bellman-Ford usually closes one after a few passes, long before pass |V|. */
+static int fit_find_cycle(struct zone_fit *zf)
+{
+    int V = 2 * zf->p->M + 1;
+    for (int v = 0; v < V; v++)
+        zf->walk[v] = -1;
+    for (int s = 0; s < V; s++) {
+        int v = s;
+        while (v >= 0 && zf->walk[v] < 0) {
+            zf->walk[v] = s;
+            v = zf->pred[v];
+        }
+        if (v >= 0 && zf->walk[v] == s)
+            return v;
+    }
+    return -1;
+}
+
+/* Push one unit around the cycle through `on`. */
+static void fit_apply(struct zone_fit *zf, int on)
+{
+    int M = zf->p->M, T = 2 * M, v = on;
+    do {
+        int u = zf->pred[v];
+        if (u < M)
+            zf->p->F[u * M + (v - M)]++;
+        else if (v < M)
+            zf->p->F[v * M + (u - M)]--;
+        else if (v == T)
+            zf->colsum[u - M]++;
+        else
+            zf->colsum[v - M]--;
+        v = u;
+    } while (v != on);
+}
+
+/* The short cycles first, cheap on large clusters: a store of a pair within
+ * zone z takes a first failover d in the other zone that has room left. */
+static int fit_direct(struct zone_fit *zf, int pairs, int budget)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M;
+    for (int a = 0; a < M && pairs > budget; a++) {
+        if (ms[a].zone_id != zf->z)
+            continue;
+        for (int b = 0; b < M && pairs > budget; b++) {
+            if (ms[b].zone_id != zf->z)
+                continue;
+            for (int d = 0; d < M && pairs > budget && p->F[a * M + b] > 0; d++) {
+                if (ms[d].zone_id == zf->z || zf->colsum[d] >= zf->colfull[d])
+                    continue;
+                if (p->F[a * M + d] >= p->L[a] - p->m[d] - p->ffix[a * M + d])
+                    continue;
+                p->F[a * M + b]--;
+                p->F[a * M + d]++;
+                zf->colsum[b]--;
+                zf->colsum[d]++;
+                pairs--;
+            }
+        }
+    }
+    return pairs;
+}
+
+/* Cancel negative cycles until zone z's pairs are within budget or no cycle
+ * is left at these levels; returns the pairs left. */
+static int fit_cancel(struct zone_fit *zf, int budget)
+{
+    int V = 2 * zf->p->M + 1;
+    int pairs = fit_direct(zf, same_zone_pairs(zf->p, zf->z), budget);
+    while (pairs > budget) {
+        for (int v = 0; v < V; v++) {
+            zf->dist[v] = 0; /* from a virtual source to every node */
+            zf->pred[v] = -1;
+        }
+        int on = -1;
+        for (int pass = 0; pass < V && on < 0 && fit_pass(zf); pass++)
+            on = fit_find_cycle(zf);
+        if (on < 0)
+            break;
+        fit_apply(zf, on);
+        pairs = same_zone_pairs(zf->p, zf->z);
+    }
+    return pairs;
+}
+
+/* Bring F within the same-zone budget (see same_zone_budget): cancel cycles
+ * that move stores to cross-zone pairs; where the single-failure levels leave
+ * none, raise every level by one, as layer 1 does when its flow falls short. */
+static int fit_zone_pairs(struct planner *p)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, z = -1;
+    if (p->k != 3 || t->nzones != 2)
+        return 0;
+    for (int zz = 0; zz < 2; zz++)
+        if (same_zone_pairs(p, zz) > same_zone_budget(p, zz))
+            z = zz;
+    if (z < 0)
+        return 0;
+    int V = 2 * M + 1, budget = same_zone_budget(p, z), rc = 0;
+    struct zone_fit zf = {.p = p, .z = z};
+    zf.colsum = ss_xcalloc((size_t)M, sizeof(int));
+    zf.colfull = ss_xcalloc((size_t)M, sizeof(int));
+    zf.dist = ss_xcalloc((size_t)V, sizeof(int));
+    zf.pred = ss_xcalloc((size_t)V, sizeof(int));
+    zf.walk = ss_xcalloc((size_t)V, sizeof(int));
+    for (int b = 0; b < M; b++) {
+        for (int a = 0; a < M; a++)
+            zf.colsum[b] += p->F[a * M + b];
+        zf.colfull[b] = p->n[b] - p->m[b] - p->fr1[b] - p->fr2[b];
+    }
+    for (int round = 0; fit_cancel(&zf, budget) > budget; round++) {
+        int raised = 0;
+        for (int a = 0; a < M; a++)
+            if (p->L[a] < (1 << 20)) {
+                p->L[a]++;
+                raised = 1;
+            }
+        if (!raised || round > p->S + M) {
+            rc = ss_error_set(p->err, SS_ERR_INPUT,
+                              "%s: cannot keep zone %s to %d stores with two copies there; add "
+                              "slots in the other zone",
+                              t->path, t->zones[z], budget);
+            break;
+        }
+    }
+    free(zf.colsum);
+    free(zf.colfull);
+    free(zf.dist);
+    free(zf.pred);
+    free(zf.walk);
+    return rc;
+}
+
 /* Layer 1: F[a][b] by progressive-capacity flow. */
 static int plan_first_failover(struct planner *p)
 {
@@ -695,6 +923,8 @@ static int plan_first_failover(struct planner *p)
                 p->F[a * M + b] =
                     edge[a * M + b] >= 0 ? ss_flow_edge_flow(fl, edge[a * M + b]) : 0;
     }
+    if (rc == 0)
+        rc = fit_zone_pairs(p);
     if (rc == 0 && k == 3)
         for (int b = 0; b < M; b++) {
             p->r1[b] = 0;
