@@ -1018,7 +1018,23 @@ struct third_plan {
     int nslots;
     int *spare;        /* per machine: second-failover slots the flow left free */
     struct ss_flow *fl;
+    int single_zone;   /* two zones: one with one copy of every store, or -1 */
 };
+
+/* May c take the third copy of a store on a and b?  The zone rule, and no
+ * second copy in a zone that holds one copy of every store (its budget is 0,
+ * see same_zone_budget): the flow would fill that zone's room with stores
+ * that must not go there, and the candidate samples of large clusters would
+ * waste edges on it. */
+static int third_fits(const struct third_plan *tp, const struct ss_topology *t, int a, int b,
+                      int c)
+{
+    int z = t->machines[c].zone_id;
+    if (!ss_triple_allowed(t, a, b, c))
+        return 0;
+    return tp->single_zone < 0 || z != tp->single_zone ||
+           (t->machines[a].zone_id != z && t->machines[b].zone_id != z);
+}
 
 static void third_free(struct third_plan *tp)
 {
@@ -1079,6 +1095,10 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     const struct ss_topology *t = p->t;
     int M = p->M;
     memset(tp, 0, sizeof(*tp));
+    tp->single_zone = -1;
+    for (int z = 0; t->nzones == 2 && z < 2; z++)
+        if (same_zone_budget(p, z) == 0)
+            tp->single_zone = z;
     tp->pair_of = ss_xcalloc((size_t)M * M, sizeof(int));
     for (int i = 0; i < M * M; i++)
         tp->pair_of[i] = -1;
@@ -1128,7 +1148,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
         int start = limit ? 0 : (int)(hash3((unsigned)pn->a, (unsigned)pn->b, 7) % (unsigned)M);
         for (int j = 0; j < M && pn->nedges < want; j++) {
             int c = (start + j) % M;
-            if (!ss_triple_allowed(t, pn->a, pn->b, c))
+            if (!third_fits(tp, t, pn->a, pn->b, c))
                 continue;
             tp->edge_c[e] = c;
             tp->edge_id[e] = ss_flow_add_edge(tp->fl, 1 + i, 1 + np + c, 0);
@@ -1290,7 +1310,7 @@ static struct ss_placement *materialize(struct planner *p, struct third_plan *tp
                         }
                     if (c < 0) { /* fall back: the allowed machine with most spare room */
                         for (int y = 0; y < M; y++)
-                            if (tp->spare[y] > 0 && ss_triple_allowed(t, a, b, y) &&
+                            if (tp->spare[y] > 0 && third_fits(tp, t, a, b, y) &&
                                 (c < 0 || tp->spare[y] > tp->spare[c]))
                                 c = y;
                         if (c >= 0)
