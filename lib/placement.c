@@ -943,6 +943,116 @@ static int plan_first_failover(struct planner *p)
     return rc;
 }
 
+/* Stores on machines a and b, either way round, fixed ones included. */
+static int pair_total(const struct planner *p, int a, int b)
+{
+    int M = p->M;
+    return p->F[a * M + b] + p->F[b * M + a] + p->ffix[a * M + b] + p->ffix[b * M + a];
+}
+
+/* May row u take one more store with first failover d (pair cap, level)? */
+static int path_can_add(const struct planner *p, int pcap, int u, int d)
+{
+    int M = p->M;
+    return u != d && ss_pair_allowed(p->t, u, d) &&
+           p->m[d] + p->F[u * M + d] + p->ffix[u * M + d] + 1 <= p->L[u] &&
+           pair_total(p, u, d) + 1 <= pcap;
+}
+
+/* Breadth-first search for an alternating cycle through the store a->b: a
+ * takes another column d, a row c holding d gives it up and takes another
+ * column, and so on until a row takes b.  Per row: the row before it on the
+ * path (-1 for a, -2 unreached) and the column it gave up; each column is
+ * expanded once.  Returns the row that takes b, or -1. */
+static int pair_path_find(const struct planner *p, int pcap, int a, int b, int *from_row,
+                          int *via_col, unsigned char *col_done, int *queue)
+{
+    int M = p->M, qh = 0, qt = 0;
+    for (int r = 0; r < M; r++) {
+        from_row[r] = -2;
+        col_done[r] = 0;
+    }
+    from_row[a] = -1;
+    queue[qt++] = a;
+    while (qh < qt) {
+        int u = queue[qh++];
+        for (int d = 0; d < M; d++) {
+            if ((u == a && d == b) || col_done[d] || !path_can_add(p, pcap, u, d))
+                continue;
+            if (d == b)
+                return u;
+            col_done[d] = 1;
+            for (int c = 0; c < M; c++)
+                if (from_row[c] == -2 && p->F[c * M + d] > 0) {
+                    from_row[c] = u;
+                    via_col[c] = d;
+                    queue[qt++] = c;
+                }
+        }
+    }
+    return -1;
+}
+
+/* Move one store along the cycle that pair_path_find found (sign 1), or
+ * back (sign -1): every row and column sum stays. */
+static void pair_path_apply(struct planner *p, int a, int b, int last, const int *from_row,
+                            const int *via_col, int sign)
+{
+    int M = p->M;
+    p->F[a * M + b] -= sign;
+    p->F[last * M + b] += sign;
+    for (int r = last; r != a; r = from_row[r]) {
+        p->F[r * M + via_col[r]] -= sign;
+        p->F[from_row[r] * M + via_col[r]] += sign;
+    }
+}
+
+/* The search checked each step against the counts before the move; a cycle
+ * that adds to one pair twice is checked again after it. */
+static int pair_path_ok(const struct planner *p, int pcap, int a, int b, int last,
+                        const int *from_row, const int *via_col)
+{
+    int M = p->M;
+    if (pair_total(p, last, b) > pcap ||
+        p->m[b] + p->F[last * M + b] + p->ffix[last * M + b] > p->L[last])
+        return 0;
+    for (int r = last; r != a; r = from_row[r]) {
+        int u = from_row[r], d = via_col[r];
+        if (pair_total(p, u, d) > pcap || p->m[d] + p->F[u * M + d] + p->ffix[u * M + d] > p->L[u])
+            return 0;
+    }
+    return 1;
+}
+
+/* What the 4-cycles of repair_pairs leave: longer alternating cycles
+ * (generated topology 176: 23 machines, 178 stores, most pairs used once;
+ * two machines of 21 copies shared two stores, and no 4-cycle avoided every
+ * used pair). */
+static void repair_pairs_by_paths(struct planner *p, int pcap)
+{
+    int M = p->M;
+    int *from_row = ss_xcalloc((size_t)M, sizeof(int));
+    int *via_col = ss_xcalloc((size_t)M, sizeof(int));
+    int *queue = ss_xcalloc((size_t)M, sizeof(int));
+    unsigned char *col_done = ss_xcalloc((size_t)M, 1);
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            while (p->F[a * M + b] > 0 && pair_total(p, a, b) > pcap) {
+                int last = pair_path_find(p, pcap, a, b, from_row, via_col, col_done, queue);
+                if (last < 0)
+                    break;
+                pair_path_apply(p, a, b, last, from_row, via_col, 1);
+                if (!pair_path_ok(p, pcap, a, b, last, from_row, via_col)) {
+                    pair_path_apply(p, a, b, last, from_row, via_col, -1);
+                    break;
+                }
+            }
+    free(from_row);
+    free(via_col);
+    free(queue);
+    free(col_done);
+}
+
 /* For 2-slot stores: move failover copies between pairs until no machine pair
  * holds more stores than its share (a 4-cycle exchange keeps every count). */
 static void repair_pairs(struct planner *p)
@@ -981,6 +1091,7 @@ static void repair_pairs(struct planner *p)
         }
 #undef PAIR
 #undef LOADOK
+    repair_pairs_by_paths(p, pcap);
 }
 
 static void repair_double(struct planner *p)
