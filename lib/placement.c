@@ -733,21 +733,133 @@ static int fit_cancel(struct zone_fit *zf, int budget)
     return pairs;
 }
 
-/* Bring F within the same-zone budget (see same_zone_budget): cancel cycles
- * that move stores to cross-zone pairs; where the single-failure levels leave
- * none, raise every level by one, as layer 1 does when its flow falls short. */
+/* Raise every finite single-failure level by one; whether any was. */
+static int raise_levels(struct planner *p)
+{
+    int raised = 0;
+    for (int a = 0; a < p->M; a++)
+        if (p->L[a] < (1 << 20)) {
+            p->L[a]++;
+            raised = 1;
+        }
+    return raised;
+}
+
+/* Bring F within the same-zone budget of zone z (see same_zone_budget):
+ * cancel cycles that move stores to cross-zone pairs; where the
+ * single-failure levels leave none, raise every level by one, as layer 1
+ * does when its flow falls short. */
+static int fit_budget(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    int budget = same_zone_budget(p, zf->z);
+    for (int round = 0; fit_cancel(zf, budget) > budget; round++)
+        if (!raise_levels(p) || round > p->S + p->M)
+            return ss_error_set(p->err, SS_ERR_INPUT,
+                                "%s: cannot keep zone %s to %d stores with two copies there; add "
+                                "slots in the other zone",
+                                p->t->path, p->t->zones[zf->z], budget);
+    return 0;
+}
+
+/* Two zones, one of them (s) holding one copy of every store: a store with
+ * copies on x in the other zone and in s takes its third copy in x's zone,
+ * but not on x.  So x's free second-failover slots only serve stores
+ * without x: r2[x] + mix[x] <= mixed (mix[x]: the stores of free pairs of x
+ * and a machine in s; mixed: all of them), or layer 2 leaves stores without a
+ * third copy (a fuzzed topology of 8 machines: every master of the machine
+ * with most slots failed over into s, no other's did).  Per machine that is
+ * also enough (Hall: every mixed store can use all machines of its big zone
+ * but one).  Its excess, > 0 when broken: */
+static int mixed_excess(const struct zone_fit *zf, const int *mix, int mixed, int x)
+{
+    return zf->colfull[x] - zf->colsum[x] + mix[x] - mixed;
+}
+
+/* A machine y other than x in x's zone moves one store from a first
+ * failover b there (not x) to a machine d in s: one more mixed store, x's
+ * excess one less, nobody's more (b's free slots and y's mix grow by one as
+ * mixed does).  Whether one was found. */
+static int spread_into_single(struct zone_fit *zf, int s, int x, int *mix, int *mixed)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M;
+    for (int y = 0; y < M; y++) {
+        if (y == x || ms[y].zone_id == s)
+            continue;
+        int d = -1, b = -1;
+        for (int c = 0; c < M && d < 0; c++)
+            if (ms[c].zone_id == s && zf->colsum[c] < zf->colfull[c] &&
+                p->m[c] + p->F[y * M + c] + p->ffix[y * M + c] + 1 <= p->L[y])
+                d = c;
+        for (int c = 0; c < M && d >= 0 && b < 0; c++)
+            if (c != x && ms[c].zone_id != s && p->F[y * M + c] > 0)
+                b = c;
+        if (b < 0)
+            continue;
+        p->F[y * M + b]--;
+        p->F[y * M + d]++;
+        zf->colsum[b]--;
+        zf->colsum[d]++;
+        mix[y]++;
+        mix[d]++;
+        (*mixed)++;
+        return 1;
+    }
+    return 0;
+}
+
+static int fit_single_zone(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M, s = -1, mixed = 0, rc = 0;
+    for (int z = 0; z < 2; z++)
+        if (same_zone_budget(p, z) == 0)
+            s = z;
+    if (s < 0)
+        return 0;
+    int *mix = ss_xcalloc((size_t)M, sizeof(int));
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            if (p->F[a * M + b] > 0 && (ms[a].zone_id == s) != (ms[b].zone_id == s)) {
+                mix[a] += p->F[a * M + b];
+                mix[b] += p->F[a * M + b];
+                mixed += p->F[a * M + b];
+            }
+    for (int round = 0; rc == 0;) {
+        int x = -1;
+        for (int c = 0; c < M; c++)
+            if (ms[c].zone_id != s && mixed_excess(zf, mix, mixed, c) > 0 &&
+                (x < 0 || mixed_excess(zf, mix, mixed, c) > mixed_excess(zf, mix, mixed, x)))
+                x = c;
+        if (x < 0)
+            break;
+        if (spread_into_single(zf, s, x, mix, &mixed))
+            continue;
+        if (!raise_levels(p) || ++round > p->S + M)
+            rc = ss_error_set(p->err, SS_ERR_INPUT,
+                              "%s: cannot leave every store a third slot outside zone %s; add "
+                              "slots there",
+                              p->t->path, p->t->zones[s]);
+    }
+    free(mix);
+    return rc;
+}
+
+/* 3-slot stores in two zones: layer 1's F within what layer 2 can complete
+ * (fit_budget, fit_single_zone). */
 static int fit_zone_pairs(struct planner *p)
 {
     const struct ss_topology *t = p->t;
-    int M = p->M, z = -1;
+    int M = p->M, z = -1, rc = 0;
     if (p->k != 3 || t->nzones != 2)
         return 0;
     for (int zz = 0; zz < 2; zz++)
         if (same_zone_pairs(p, zz) > same_zone_budget(p, zz))
             z = zz;
-    if (z < 0)
-        return 0;
-    int V = 2 * M + 1, budget = same_zone_budget(p, z), rc = 0;
+    int V = 2 * M + 1;
     struct zone_fit zf = {.p = p, .z = z};
     zf.colsum = ss_xcalloc((size_t)M, sizeof(int));
     zf.colfull = ss_xcalloc((size_t)M, sizeof(int));
@@ -759,21 +871,10 @@ static int fit_zone_pairs(struct planner *p)
             zf.colsum[b] += p->F[a * M + b];
         zf.colfull[b] = p->n[b] - p->m[b] - p->fr1[b] - p->fr2[b];
     }
-    for (int round = 0; fit_cancel(&zf, budget) > budget; round++) {
-        int raised = 0;
-        for (int a = 0; a < M; a++)
-            if (p->L[a] < (1 << 20)) {
-                p->L[a]++;
-                raised = 1;
-            }
-        if (!raised || round > p->S + M) {
-            rc = ss_error_set(p->err, SS_ERR_INPUT,
-                              "%s: cannot keep zone %s to %d stores with two copies there; add "
-                              "slots in the other zone",
-                              t->path, t->zones[z], budget);
-            break;
-        }
-    }
+    if (z >= 0)
+        rc = fit_budget(&zf);
+    if (rc == 0)
+        rc = fit_single_zone(&zf);
     free(zf.colsum);
     free(zf.colfull);
     free(zf.dist);
