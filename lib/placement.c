@@ -554,6 +554,335 @@ static int tournament_wins(int a, int b, int M)
     return 2 * d < M;
 }
 
+/* 3-slot stores in two zones: every store has two copies in one zone and one
+ * in the other, so zone z holds two copies of exactly N_z - S stores (N_z:
+ * its copies).  A free store whose master and first failover are both in z is
+ * one of them, and its third copy must go to the other zone: unless
+ * P_zz <= N_z - S - D_z (P_zz: such stores, D_z: fixed stores with two copies
+ * in z), layer 2 runs out of room there (generated topologies 210 and 313:
+ * the smaller zone holds exactly S copies, one of every store).  The budgets
+ * of both zones sum to the free stores, as do their masters, and P_zz is at
+ * most z's masters: at most one zone can be over its budget. */
+static int same_zone_budget(const struct planner *p, int z)
+{
+    const struct ss_topology *t = p->t;
+    long copies = 0;
+    for (int i = 0; i < p->M; i++)
+        if (t->machines[i].zone_id == z)
+            copies += p->n[i];
+    long budget = copies - p->S;
+    for (int f = 0; f < t->nfixed; f++) {
+        int in_z = 0;
+        for (int c = 0; c < t->fixed[f].ncopies; c++)
+            in_z += t->machines[t->fixed[f].machine[c]].zone_id == z;
+        budget -= in_z == 2;
+    }
+    return (int)budget;
+}
+
+static int same_zone_pairs(const struct planner *p, int z)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, count = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            if (t->machines[a].zone_id == z && t->machines[b].zone_id == z)
+                count += p->F[a * M + b];
+    return count;
+}
+
+/* The residual network of F as a transportation problem: rows (masters)
+ * 0..M-1, columns (first failovers) M..2M-1 and a node T = 2M standing for
+ * the columns' unused room.  Rows keep their sums; a column may take up to
+ * its free replicas; F[a][b] stays within a's single-failure level. */
+struct zone_fit {
+    struct planner *p;
+    int z;              /* the zone over its budget */
+    int *colsum, *colfull;
+    int *dist, *pred, *walk; /* Bellman-Ford labels; walk: cycle search */
+};
+
+/* Try to relax the residual edge u->v of cost w; the cost is 1 for a pair
+ * within zone z (forward) and -1 backward, so cycles of negative cost move
+ * stores out of z's pairs. */
+static int fit_relax(struct zone_fit *zf, int u, int v, int w)
+{
+    if (zf->dist[u] + w >= zf->dist[v])
+        return 0;
+    zf->dist[v] = zf->dist[u] + w;
+    zf->pred[v] = u;
+    return 1;
+}
+
+static int fit_cost(const struct zone_fit *zf, int a, int b)
+{
+    const struct ss_machine *ms = zf->p->t->machines;
+    return ms[a].zone_id == zf->z && ms[b].zone_id == zf->z;
+}
+
+/* One Bellman-Ford pass over every residual edge; whether any edge relaxed. */
+static int fit_pass(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    int M = p->M, T = 2 * M, changed = 0;
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++) {
+            if (!ss_pair_allowed(p->t, a, b))
+                continue;
+            int f = p->F[a * M + b], w = fit_cost(zf, a, b);
+            if (f < p->L[a] - p->m[b] - p->ffix[a * M + b])
+                changed |= fit_relax(zf, a, M + b, w);
+            if (f > 0)
+                changed |= fit_relax(zf, M + b, a, -w);
+        }
+    for (int b = 0; b < M; b++) {
+        if (zf->colsum[b] < zf->colfull[b])
+            changed |= fit_relax(zf, M + b, T, 0);
+        if (zf->colsum[b] > 0)
+            changed |= fit_relax(zf, T, M + b, 0);
+    }
+    return changed;
+}
+
+/* A node on a cycle of the predecessor graph, or -1.  Such a cycle has
+ * negative cost (each edge was tight when set, one strictly), and
+ * Bellman-Ford usually closes one after a few passes, long before pass |V|. */
+static int fit_find_cycle(struct zone_fit *zf)
+{
+    int V = 2 * zf->p->M + 1;
+    for (int v = 0; v < V; v++)
+        zf->walk[v] = -1;
+    for (int s = 0; s < V; s++) {
+        int v = s;
+        while (v >= 0 && zf->walk[v] < 0) {
+            zf->walk[v] = s;
+            v = zf->pred[v];
+        }
+        if (v >= 0 && zf->walk[v] == s)
+            return v;
+    }
+    return -1;
+}
+
+/* Push one unit around the cycle through `on`. */
+static void fit_apply(struct zone_fit *zf, int on)
+{
+    int M = zf->p->M, T = 2 * M, v = on;
+    do {
+        int u = zf->pred[v];
+        if (u < M)
+            zf->p->F[u * M + (v - M)]++;
+        else if (v < M)
+            zf->p->F[v * M + (u - M)]--;
+        else if (v == T)
+            zf->colsum[u - M]++;
+        else
+            zf->colsum[v - M]--;
+        v = u;
+    } while (v != on);
+}
+
+/* The short cycles first, cheap on large clusters: a store of a pair within
+ * zone z takes a first failover d in the other zone that has room left. */
+static int fit_direct(struct zone_fit *zf, int pairs, int budget)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M;
+    for (int a = 0; a < M && pairs > budget; a++) {
+        if (ms[a].zone_id != zf->z)
+            continue;
+        for (int b = 0; b < M && pairs > budget; b++) {
+            if (ms[b].zone_id != zf->z)
+                continue;
+            for (int d = 0; d < M && pairs > budget && p->F[a * M + b] > 0; d++) {
+                if (ms[d].zone_id == zf->z || zf->colsum[d] >= zf->colfull[d])
+                    continue;
+                if (p->F[a * M + d] >= p->L[a] - p->m[d] - p->ffix[a * M + d])
+                    continue;
+                p->F[a * M + b]--;
+                p->F[a * M + d]++;
+                zf->colsum[b]--;
+                zf->colsum[d]++;
+                pairs--;
+            }
+        }
+    }
+    return pairs;
+}
+
+/* Cancel negative cycles until zone z's pairs are within budget or no cycle
+ * is left at these levels; returns the pairs left. */
+static int fit_cancel(struct zone_fit *zf, int budget)
+{
+    int V = 2 * zf->p->M + 1;
+    int pairs = fit_direct(zf, same_zone_pairs(zf->p, zf->z), budget);
+    while (pairs > budget) {
+        for (int v = 0; v < V; v++) {
+            zf->dist[v] = 0; /* from a virtual source to every node */
+            zf->pred[v] = -1;
+        }
+        int on = -1;
+        for (int pass = 0; pass < V && on < 0 && fit_pass(zf); pass++)
+            on = fit_find_cycle(zf);
+        if (on < 0)
+            break;
+        fit_apply(zf, on);
+        pairs = same_zone_pairs(zf->p, zf->z);
+    }
+    return pairs;
+}
+
+/* Raise every finite single-failure level by one; whether any was. */
+static int raise_levels(struct planner *p)
+{
+    int raised = 0;
+    for (int a = 0; a < p->M; a++)
+        if (p->L[a] < (1 << 20)) {
+            p->L[a]++;
+            raised = 1;
+        }
+    return raised;
+}
+
+/* Bring F within the same-zone budget of zone z (see same_zone_budget):
+ * cancel cycles that move stores to cross-zone pairs; where the
+ * single-failure levels leave none, raise every level by one, as layer 1
+ * does when its flow falls short. */
+static int fit_budget(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    int budget = same_zone_budget(p, zf->z);
+    for (int round = 0; fit_cancel(zf, budget) > budget; round++)
+        if (!raise_levels(p) || round > p->S + p->M)
+            return ss_error_set(p->err, SS_ERR_INPUT,
+                                "%s: cannot keep zone %s to %d stores with two copies there; add "
+                                "slots in the other zone",
+                                p->t->path, p->t->zones[zf->z], budget);
+    return 0;
+}
+
+/* Two zones, one of them (s) holding one copy of every store: a store with
+ * copies on x in the other zone and in s takes its third copy in x's zone,
+ * but not on x.  So x's free second-failover slots only serve stores
+ * without x: r2[x] + mix[x] <= mixed (mix[x]: the stores of free pairs of x
+ * and a machine in s; mixed: all of them), or layer 2 leaves stores without a
+ * third copy (a fuzzed topology of 8 machines: every master of the machine
+ * with most slots failed over into s, no other's did).  Per machine that is
+ * also enough (Hall: every mixed store can use all machines of its big zone
+ * but one).  Its excess, > 0 when broken: */
+static int mixed_excess(const struct zone_fit *zf, const int *mix, int mixed, int x)
+{
+    return zf->colfull[x] - zf->colsum[x] + mix[x] - mixed;
+}
+
+/* A machine y other than x in x's zone moves one store from a first
+ * failover b there (not x) to a machine d in s: one more mixed store, x's
+ * excess one less, nobody's more (b's free slots and y's mix grow by one as
+ * mixed does).  Whether one was found. */
+static int spread_into_single(struct zone_fit *zf, int s, int x, int *mix, int *mixed)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M;
+    for (int y = 0; y < M; y++) {
+        if (y == x || ms[y].zone_id == s)
+            continue;
+        int d = -1, b = -1;
+        for (int c = 0; c < M && d < 0; c++)
+            if (ms[c].zone_id == s && zf->colsum[c] < zf->colfull[c] &&
+                p->m[c] + p->F[y * M + c] + p->ffix[y * M + c] + 1 <= p->L[y])
+                d = c;
+        for (int c = 0; c < M && d >= 0 && b < 0; c++)
+            if (c != x && ms[c].zone_id != s && p->F[y * M + c] > 0)
+                b = c;
+        if (b < 0)
+            continue;
+        p->F[y * M + b]--;
+        p->F[y * M + d]++;
+        zf->colsum[b]--;
+        zf->colsum[d]++;
+        mix[y]++;
+        mix[d]++;
+        (*mixed)++;
+        return 1;
+    }
+    return 0;
+}
+
+static int fit_single_zone(struct zone_fit *zf)
+{
+    struct planner *p = zf->p;
+    const struct ss_machine *ms = p->t->machines;
+    int M = p->M, s = -1, mixed = 0, rc = 0;
+    for (int z = 0; z < 2; z++)
+        if (same_zone_budget(p, z) == 0)
+            s = z;
+    if (s < 0)
+        return 0;
+    int *mix = ss_xcalloc((size_t)M, sizeof(int));
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            if (p->F[a * M + b] > 0 && (ms[a].zone_id == s) != (ms[b].zone_id == s)) {
+                mix[a] += p->F[a * M + b];
+                mix[b] += p->F[a * M + b];
+                mixed += p->F[a * M + b];
+            }
+    for (int round = 0; rc == 0;) {
+        int x = -1;
+        for (int c = 0; c < M; c++)
+            if (ms[c].zone_id != s && mixed_excess(zf, mix, mixed, c) > 0 &&
+                (x < 0 || mixed_excess(zf, mix, mixed, c) > mixed_excess(zf, mix, mixed, x)))
+                x = c;
+        if (x < 0)
+            break;
+        if (spread_into_single(zf, s, x, mix, &mixed))
+            continue;
+        if (!raise_levels(p) || ++round > p->S + M)
+            rc = ss_error_set(p->err, SS_ERR_INPUT,
+                              "%s: cannot leave every store a third slot outside zone %s; add "
+                              "slots there",
+                              p->t->path, p->t->zones[s]);
+    }
+    free(mix);
+    return rc;
+}
+
+/* 3-slot stores in two zones: layer 1's F within what layer 2 can complete
+ * (fit_budget, fit_single_zone). */
+static int fit_zone_pairs(struct planner *p)
+{
+    const struct ss_topology *t = p->t;
+    int M = p->M, z = -1, rc = 0;
+    if (p->k != 3 || t->nzones != 2)
+        return 0;
+    for (int zz = 0; zz < 2; zz++)
+        if (same_zone_pairs(p, zz) > same_zone_budget(p, zz))
+            z = zz;
+    int V = 2 * M + 1;
+    struct zone_fit zf = {.p = p, .z = z};
+    zf.colsum = ss_xcalloc((size_t)M, sizeof(int));
+    zf.colfull = ss_xcalloc((size_t)M, sizeof(int));
+    zf.dist = ss_xcalloc((size_t)V, sizeof(int));
+    zf.pred = ss_xcalloc((size_t)V, sizeof(int));
+    zf.walk = ss_xcalloc((size_t)V, sizeof(int));
+    for (int b = 0; b < M; b++) {
+        for (int a = 0; a < M; a++)
+            zf.colsum[b] += p->F[a * M + b];
+        zf.colfull[b] = p->n[b] - p->m[b] - p->fr1[b] - p->fr2[b];
+    }
+    if (z >= 0)
+        rc = fit_budget(&zf);
+    if (rc == 0)
+        rc = fit_single_zone(&zf);
+    free(zf.colsum);
+    free(zf.colfull);
+    free(zf.dist);
+    free(zf.pred);
+    free(zf.walk);
+    return rc;
+}
+
 /* Layer 1: F[a][b] by progressive-capacity flow. */
 static int plan_first_failover(struct planner *p)
 {
@@ -695,6 +1024,8 @@ static int plan_first_failover(struct planner *p)
                 p->F[a * M + b] =
                     edge[a * M + b] >= 0 ? ss_flow_edge_flow(fl, edge[a * M + b]) : 0;
     }
+    if (rc == 0)
+        rc = fit_zone_pairs(p);
     if (rc == 0 && k == 3)
         for (int b = 0; b < M; b++) {
             p->r1[b] = 0;
@@ -711,6 +1042,116 @@ static int plan_first_failover(struct planner *p)
     free(edge);
     free(base);
     return rc;
+}
+
+/* Stores on machines a and b, either way round, fixed ones included. */
+static int pair_total(const struct planner *p, int a, int b)
+{
+    int M = p->M;
+    return p->F[a * M + b] + p->F[b * M + a] + p->ffix[a * M + b] + p->ffix[b * M + a];
+}
+
+/* May row u take one more store with first failover d (pair cap, level)? */
+static int path_can_add(const struct planner *p, int pcap, int u, int d)
+{
+    int M = p->M;
+    return u != d && ss_pair_allowed(p->t, u, d) &&
+           p->m[d] + p->F[u * M + d] + p->ffix[u * M + d] + 1 <= p->L[u] &&
+           pair_total(p, u, d) + 1 <= pcap;
+}
+
+/* Breadth-first search for an alternating cycle through the store a->b: a
+ * takes another column d, a row c holding d gives it up and takes another
+ * column, and so on until a row takes b.  Per row: the row before it on the
+ * path (-1 for a, -2 unreached) and the column it gave up; each column is
+ * expanded once.  Returns the row that takes b, or -1. */
+static int pair_path_find(const struct planner *p, int pcap, int a, int b, int *from_row,
+                          int *via_col, unsigned char *col_done, int *queue)
+{
+    int M = p->M, qh = 0, qt = 0;
+    for (int r = 0; r < M; r++) {
+        from_row[r] = -2;
+        col_done[r] = 0;
+    }
+    from_row[a] = -1;
+    queue[qt++] = a;
+    while (qh < qt) {
+        int u = queue[qh++];
+        for (int d = 0; d < M; d++) {
+            if ((u == a && d == b) || col_done[d] || !path_can_add(p, pcap, u, d))
+                continue;
+            if (d == b)
+                return u;
+            col_done[d] = 1;
+            for (int c = 0; c < M; c++)
+                if (from_row[c] == -2 && p->F[c * M + d] > 0) {
+                    from_row[c] = u;
+                    via_col[c] = d;
+                    queue[qt++] = c;
+                }
+        }
+    }
+    return -1;
+}
+
+/* Move one store along the cycle that pair_path_find found (sign 1), or
+ * back (sign -1): every row and column sum stays. */
+static void pair_path_apply(struct planner *p, int a, int b, int last, const int *from_row,
+                            const int *via_col, int sign)
+{
+    int M = p->M;
+    p->F[a * M + b] -= sign;
+    p->F[last * M + b] += sign;
+    for (int r = last; r != a; r = from_row[r]) {
+        p->F[r * M + via_col[r]] -= sign;
+        p->F[from_row[r] * M + via_col[r]] += sign;
+    }
+}
+
+/* The search checked each step against the counts before the move; a cycle
+ * that adds to one pair twice is checked again after it. */
+static int pair_path_ok(const struct planner *p, int pcap, int a, int b, int last,
+                        const int *from_row, const int *via_col)
+{
+    int M = p->M;
+    if (pair_total(p, last, b) > pcap ||
+        p->m[b] + p->F[last * M + b] + p->ffix[last * M + b] > p->L[last])
+        return 0;
+    for (int r = last; r != a; r = from_row[r]) {
+        int u = from_row[r], d = via_col[r];
+        if (pair_total(p, u, d) > pcap || p->m[d] + p->F[u * M + d] + p->ffix[u * M + d] > p->L[u])
+            return 0;
+    }
+    return 1;
+}
+
+/* What the 4-cycles of repair_pairs leave: longer alternating cycles
+ * (generated topology 176: 23 machines, 178 stores, most pairs used once;
+ * two machines of 21 copies shared two stores, and no 4-cycle avoided every
+ * used pair). */
+static void repair_pairs_by_paths(struct planner *p, int pcap)
+{
+    int M = p->M;
+    int *from_row = ss_xcalloc((size_t)M, sizeof(int));
+    int *via_col = ss_xcalloc((size_t)M, sizeof(int));
+    int *queue = ss_xcalloc((size_t)M, sizeof(int));
+    unsigned char *col_done = ss_xcalloc((size_t)M, 1);
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            while (p->F[a * M + b] > 0 && pair_total(p, a, b) > pcap) {
+                int last = pair_path_find(p, pcap, a, b, from_row, via_col, col_done, queue);
+                if (last < 0)
+                    break;
+                pair_path_apply(p, a, b, last, from_row, via_col, 1);
+                if (!pair_path_ok(p, pcap, a, b, last, from_row, via_col)) {
+                    pair_path_apply(p, a, b, last, from_row, via_col, -1);
+                    break;
+                }
+            }
+    free(from_row);
+    free(via_col);
+    free(queue);
+    free(col_done);
 }
 
 /* For 2-slot stores: move failover copies between pairs until no machine pair
@@ -751,6 +1192,7 @@ static void repair_pairs(struct planner *p)
         }
 #undef PAIR
 #undef LOADOK
+    repair_pairs_by_paths(p, pcap);
 }
 
 static void repair_double(struct planner *p)
@@ -788,7 +1230,23 @@ struct third_plan {
     int nslots;
     int *spare;        /* per machine: second-failover slots the flow left free */
     struct ss_flow *fl;
+    int single_zone;   /* two zones: one with one copy of every store, or -1 */
 };
+
+/* May c take the third copy of a store on a and b?  The zone rule, and no
+ * second copy in a zone that holds one copy of every store (its budget is 0,
+ * see same_zone_budget): the flow would fill that zone's room with stores
+ * that must not go there, and the candidate samples of large clusters would
+ * waste edges on it. */
+static int third_fits(const struct third_plan *tp, const struct ss_topology *t, int a, int b,
+                      int c)
+{
+    int z = t->machines[c].zone_id;
+    if (!ss_triple_allowed(t, a, b, c))
+        return 0;
+    return tp->single_zone < 0 || z != tp->single_zone ||
+           (t->machines[a].zone_id != z && t->machines[b].zone_id != z);
+}
 
 static void third_free(struct third_plan *tp)
 {
@@ -849,6 +1307,10 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     const struct ss_topology *t = p->t;
     int M = p->M;
     memset(tp, 0, sizeof(*tp));
+    tp->single_zone = -1;
+    for (int z = 0; t->nzones == 2 && z < 2; z++)
+        if (same_zone_budget(p, z) == 0)
+            tp->single_zone = z;
     tp->pair_of = ss_xcalloc((size_t)M * M, sizeof(int));
     for (int i = 0; i < M * M; i++)
         tp->pair_of[i] = -1;
@@ -898,7 +1360,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
         int start = limit ? 0 : (int)(hash3((unsigned)pn->a, (unsigned)pn->b, 7) % (unsigned)M);
         for (int j = 0; j < M && pn->nedges < want; j++) {
             int c = (start + j) % M;
-            if (!ss_triple_allowed(t, pn->a, pn->b, c))
+            if (!third_fits(tp, t, pn->a, pn->b, c))
                 continue;
             tp->edge_c[e] = c;
             tp->edge_id[e] = ss_flow_add_edge(tp->fl, 1 + i, 1 + np + c, 0);
@@ -1060,7 +1522,7 @@ static struct ss_placement *materialize(struct planner *p, struct third_plan *tp
                         }
                     if (c < 0) { /* fall back: the allowed machine with most spare room */
                         for (int y = 0; y < M; y++)
-                            if (tp->spare[y] > 0 && ss_triple_allowed(t, a, b, y) &&
+                            if (tp->spare[y] > 0 && third_fits(tp, t, a, b, y) &&
                                 (c < 0 || tp->spare[y] > tp->spare[c]))
                                 c = y;
                         if (c >= 0)

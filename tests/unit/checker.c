@@ -97,28 +97,120 @@ static long maxflow(int n, int *cap, int s, int t)
     return total;
 }
 
+/* 3 copies in 2 zones: every store has two copies in one zone and one in the
+ * other, so zone z holds two copies of exactly (copies in z) - stores stores,
+ * and a store with master and first failover in z is one of them.  The zone
+ * whose budget is below its masters (at most one: budgets and masters both sum
+ * to the stores), or -1; *budget gets its budget. */
+static int tight_zone(const struct chk_input *in, const int *m, const int *room, int *budget)
+{
+    if (in->copies != 3 || in->zones != 2)
+        return -1;
+    for (int z = 0; z < 2; z++) {
+        long copies = 0, masters = 0;
+        for (int i = 0; i < in->machines; i++)
+            if (in->zone[i] == z) {
+                copies += m[i] + room[i];
+                masters += m[i];
+            }
+        if (copies - in->stores < masters) {
+            *budget = (int)(copies - in->stores);
+            return z;
+        }
+    }
+    return -1;
+}
+
+/* Cost of the residual edge u->v of the first-failover network: 1 for a
+ * store with master and first failover in zone z, -1 for taking one back. */
+static int zone_cost(const struct chk_input *in, int z, int u, int v)
+{
+    int M = in->machines;
+    if (z < 0)
+        return 0;
+    if (u < M && v >= M && v < 2 * M)
+        return in->zone[u] == z && in->zone[v - M] == z;
+    if (v < M && u >= M && u < 2 * M)
+        return -(in->zone[v] == z && in->zone[u - M] == z);
+    return 0;
+}
+
+/* Continue a flow that is cheapest for its value (e.g. of cost 0) along
+ * cheapest augmenting paths (Bellman-Ford) up to `want` more; returns the
+ * flow added, *cost its cost. */
+static long cheapest_paths(const struct chk_input *in, int z, int n, int *cap, int s, int t,
+                           long want, long *cost)
+{
+    long added = 0;
+    int *dist = malloc(sizeof(int) * (size_t)n), *prev = malloc(sizeof(int) * (size_t)n);
+    *cost = 0;
+    while (added < want) {
+        for (int i = 0; i < n; i++) {
+            dist[i] = 1 << 29;
+            prev[i] = -1;
+        }
+        dist[s] = 0;
+        for (int pass = 0, changed = 1; pass < n && changed; pass++) {
+            changed = 0;
+            for (int u = 0; u < n; u++)
+                for (int v = 0; dist[u] < (1 << 29) && v < n; v++)
+                    if (cap[u * n + v] > 0 && dist[u] + zone_cost(in, z, u, v) < dist[v]) {
+                        dist[v] = dist[u] + zone_cost(in, z, u, v);
+                        prev[v] = u;
+                        changed = 1;
+                    }
+        }
+        if (prev[t] < 0)
+            break;
+        long push = want - added;
+        for (int v = t; v != s; v = prev[v])
+            if (cap[prev[v] * n + v] < push)
+                push = cap[prev[v] * n + v];
+        for (int v = t; v != s; v = prev[v]) {
+            cap[prev[v] * n + v] -= (int)push;
+            cap[v * n + prev[v]] += (int)push;
+        }
+        added += push;
+        *cost += push * dist[t];
+    }
+    free(dist);
+    free(prev);
+    return added;
+}
+
 /* Can every machine a send its m[a] masters' first failover to other machines
  * with each receiver b at most level[a] after a fails, every machine taking
- * at most its replicas (exactly, with 2-slot stores)? */
+ * at most its replicas (exactly, with 2-slot stores), and (3 copies in 2
+ * zones, see tight_zone) few enough stores within the tight zone?  That last
+ * one is a min-cost flow: first without the pairs within the zone, then along
+ * cheapest paths. */
 static int first_failover_feasible(const struct chk_input *in, const int *m, const int *room,
                                    const int *level)
 {
-    int M = in->machines, n = 2 * M + 2, s = 2 * M, t = 2 * M + 1;
+    int M = in->machines, n = 2 * M + 2, s = 2 * M, t = 2 * M + 1, budget = 0;
+    int z = tight_zone(in, m, room, &budget);
     int *cap = calloc((size_t)n * n, sizeof(int));
-    long need = 0, cols = 0;
+    long need = 0, cols = 0, within = 0;
     for (int a = 0; a < M; a++) {
         cap[s * n + a] = m[a];
         need += m[a];
         cap[(M + a) * n + t] = room[a];
         cols += room[a];
         for (int b = 0; b < M; b++)
-            if (eligible(in, a, b) && level[a] > m[b])
+            if (eligible(in, a, b) && level[a] > m[b] && zone_cost(in, z, a, M + b) == 0)
                 cap[a * n + M + b] = level[a] - m[b];
     }
     long got = maxflow(n, cap, s, t);
+    if (z >= 0) {
+        for (int a = 0; a < M; a++)
+            for (int b = 0; b < M; b++)
+                if (eligible(in, a, b) && level[a] > m[b] && zone_cost(in, z, a, M + b) == 1)
+                    cap[a * n + M + b] = level[a] - m[b];
+        got += cheapest_paths(in, z, n, cap, s, t, need - got, &within);
+    }
     free(cap);
     /* with 2 slots every replica is a first failover: columns must fill too */
-    return got == need && (in->copies != 2 || got == cols);
+    return got == need && (in->copies != 2 || got == cols) && (z < 0 || within <= budget);
 }
 /* May c hold the third slot of a store whose other slots are on a and b? */
 static int third_ok(const struct chk_input *in, int a, int b, int c)

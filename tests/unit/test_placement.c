@@ -601,6 +601,50 @@ static void fixed_store_case(void)
     ss_topology_free(t);
 }
 
+/* 3-slot stores in two zones where the smaller zone holds exactly one copy
+ * of every store, once refused: generated topologies 210 and 313 (layer 1
+ * paired masters with first failovers inside that zone, and no store could
+ * then take its third copy; their failures in that zone must send every
+ * master to the other zone: the least slack is 1, not 0), and a fuzzed one
+ * where every master of m00 failed over into that zone and no other
+ * machine's did (m00's second-failover slots then had too few stores
+ * without m00 to take). */
+static void zone_budget_cases(void)
+{
+    static const struct {
+        const char *text;
+        int slack;
+    } cases[] = {
+        {"replicas 2\nmachine m001 slots=16 zone=z0\nmachine m002 slots=10 zone=z1\n"
+         "machine m003 slots=15 zone=z0\nmachine m004 slots=9 zone=z1\n"
+         "machine m005 slots=14 zone=z0\n",
+         1},
+        {"replicas 2\nmachine m001 slots=15 zone=z0\nmachine m002 slots=15 zone=z1\n"
+         "machine m003 slots=18 zone=z0\nmachine m004 slots=11 zone=z1\n"
+         "machine m005 slots=18 zone=z0\n",
+         1},
+        {"replicas 2\nmachine m00 slots=17 zone=z1\nmachine m01 slots=9 zone=z0\n"
+         "machine m02 slots=6 zone=z0\nmachine m03 slots=6 zone=z0\n"
+         "machine m04 slots=15 zone=z1\nmachine m05 slots=13 zone=z1\n"
+         "machine m06 slots=14 zone=z1\nmachine m07 slots=15 zone=z1\n",
+         0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ss_topology *t = topo_from(cases[i].text);
+        struct ss_placement *p = NULL;
+        struct ss_error err = {0};
+        int rc = t ? ss_plan(t, &p, &err) : -1;
+        struct chk_report r = {0};
+        int ok = rc == 0 && good(p, &r, 1) && r.single_slack == cases[i].slack;
+        CHECK(ok, "2 zones, one of them holding one copy of each of %d stores: planned, single "
+                  "excess %d (least possible %d), double excess %d %s%s",
+              rc == 0 ? p->nstores : 0, r.single_worst_excess, r.single_slack,
+              r.double_worst_excess, rc ? err.msg : "", r.why);
+        ss_placement_free(p);
+        ss_topology_free(t);
+    }
+}
+
 /* `test_placement sweep`: not a test but a table for open work (property 4
  * with 3 zones is not met everywhere): every equal-machine topology of these
  * sizes, replicas and zones, plus one machine, and what the re-plan misses.
@@ -724,5 +768,6 @@ int main(int argc, char **argv)
     add_machine_cases();
     impossible_cases();
     fixed_store_case();
+    zone_budget_cases();
     DONE();
 }
