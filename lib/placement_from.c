@@ -111,7 +111,10 @@ static int evict_excess(struct replan *r)
                 struct ss_store *st = &r->pl->stores[s];
                 for (int c = 0; c < r->k; c++)
                     if (st->machine[c] == i && !st->fixed) {
-                        int score = crowding(r, st, i) * 4 + (c > 0); /* replicas first on ties */
+                        /* copies in slots the machine no longer has first, then the
+                         * most crowded pairs, replicas first on ties */
+                        int score = (st->slot[c] == 0) * (1 << 24) + crowding(r, st, i) * 4 +
+                                    (c > 0);
                         if (score > best) {
                             best = score;
                             best_s = s;
@@ -356,13 +359,23 @@ static int fill_holes(struct replan *r)
     return 0;
 }
 
+/* Slot of old store s on `machine`, or 0 (not there, or in a slot the machine
+ * no longer has). */
+static int old_slot(const struct ss_placement *old, int k, int s, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (old->stores[s].machine[c] == machine)
+            return old->stores[s].slot[c];
+    return 0;
+}
+
 /* Copies of old stores that are no longer on one of their old machines. */
 static int moved_copies(const struct replan *r, const struct ss_placement *old)
 {
     int moved = 0;
     for (int s = 0; s < r->S_old; s++)
         for (int c = 0; c < r->k; c++)
-            moved += !member(&old->stores[s], r->k, r->pl->stores[s].machine[c]);
+            moved += old_slot(old, r->k, s, r->pl->stores[s].machine[c]) == 0;
     return moved;
 }
 
@@ -469,21 +482,13 @@ static long orderable(const struct replan *r, const int *L)
     return got;
 }
 
-/* Slot of old store s on `machine`, or 0. */
-static int old_slot(const struct ss_placement *old, int k, int s, int machine)
-{
-    for (int c = 0; c < k; c++)
-        if (old->stores[s].machine[c] == machine)
-            return old->stores[s].slot[c];
-    return 0;
-}
 
 /* Which old machine of store s its copy c left for where it is now (the one
  * in the same zone, or any), or -1 if that copy did not move. */
 static int left_machine(const struct replan *r, const struct ss_placement *old, int s, int c)
 {
     const struct ss_store *now = &r->pl->stores[s];
-    if (s >= r->S_old || member(&old->stores[s], r->k, now->machine[c]))
+    if (s >= r->S_old || old_slot(old, r->k, s, now->machine[c]) > 0)
         return -1;
     int any = -1;
     for (int j = 0; j < r->k; j++) {
@@ -829,6 +834,7 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
     int *oldm = ss_xcalloc((size_t)M, sizeof(int));
     int gone = 0, gone_masters = 0;
+    int *beyond = ss_xcalloc((size_t)M, sizeof(int));
     for (int s = 0; s < r->S_old; s++) {
         const struct ss_store *o = &old->stores[s], *nw = &r->pl->stores[s];
         for (int c = 0; c < r->k; c++) {
@@ -836,7 +842,10 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
                 gone++;
             else
                 kept0[o->machine[c]]++;
-            if (!member(o, r->k, nw->machine[c]))
+            if (o->machine[c] >= 0 && o->slot[c] == 0)
+                beyond[o->machine[c]]++;
+            /* a copy moves when its machine changes, or its slot is gone */
+            if (old_slot(old, r->k, s, nw->machine[c]) == 0)
                 mv->slot_moves++;
         }
         if (o->machine[0] < 0)
@@ -849,8 +858,7 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     mv->new_stores = r->S - r->S_old;
     int out = gone, in = 0, mout = gone_masters;
     for (int i = 0; i < M; i++) {
-        if (kept0[i] > r->n[i])
-            out += kept0[i] - r->n[i];
+        out += kept0[i] - r->n[i] > beyond[i] ? kept0[i] - r->n[i] : beyond[i];
         int need = r->n[i] - kept0[i] - mv->new_stores;
         if (need > 0)
             in += need;
@@ -861,6 +869,7 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     mv->master_moves_bound = mout;
     free(kept0);
     free(oldm);
+    free(beyond);
 }
 
 /* One re-plan; `repick` lets repick_moved change which stores hand copies
@@ -974,8 +983,41 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
  * excess, then double, then fewer slot moves.  (The search alone is not
  * always better: 20x40 without zones + 1 machine got a single-failure excess
  * the plain re-plan avoids.) */
+/* old's stores with the slot numbers a machine no longer has (it shrank)
+ * cleared to 0: those copies must move, to another machine or another slot
+ * (each slot is its own Cyrus instance with its own data). */
+static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
+                                              const struct ss_placement *old)
+{
+    struct ss_placement *p = ss_placement_new(old->topo, old->copies, old->nstores);
+    for (int s = 0; s < old->nstores; s++) {
+        p->stores[s] = old->stores[s];
+        p->stores[s].name = ss_xstrdup(old->stores[s].name);
+        for (int c = 0; c < old->copies; c++) {
+            int x = old->stores[s].machine[c];
+            if (x >= 0 && x < topo->nmachines && old->stores[s].slot[c] > topo->machines[x].slots)
+                p->stores[s].slot[c] = 0;
+        }
+    }
+    return p;
+}
+
+static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
+                          struct ss_placement **out, struct ss_moves *moves,
+                          struct ss_error *err);
+
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+{
+    struct ss_placement *kept = slots_that_remain(topo, old);
+    int rc = plan_from_kept(topo, kept, out, moves, err);
+    ss_placement_free(kept);
+    return rc;
+}
+
+static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
+                          struct ss_placement **out, struct ss_moves *moves,
+                          struct ss_error *err)
 {
     struct ss_placement *pl = NULL, *alt = NULL;
     struct ss_moves mv = {0}, mv2 = {0};
@@ -1003,3 +1045,4 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
     *out = pl;
     return 0;
 }
+

@@ -70,10 +70,11 @@ static cost_t add_t(struct polish *p, int x, int y, int z, int d)
     return delta;
 }
 
+/* Was store s on `machine` in a slot that remains (slot 0: the machine shrank)? */
 static int in_old(const struct polish *p, int s, int machine)
 {
     for (int c = 0; c < p->pl->copies; c++)
-        if (p->old->stores[s].machine[c] == machine)
+        if (p->old->stores[s].machine[c] == machine && p->old->stores[s].slot[c] > 0)
             return 1;
     return 0;
 }

@@ -129,10 +129,12 @@ static cost_t add_f(struct polish2 *p, int x, int y, int d)
     return delta;
 }
 
+/* Was store s on `machine` in a slot that remains (slot 0: the machine shrank)? */
 static int in_old(const struct polish2 *p, int s, int machine)
 {
     const struct ss_store *o = &p->old->stores[s];
-    return o->machine[0] == machine || o->machine[1] == machine;
+    return (o->machine[0] == machine && o->slot[0] > 0) ||
+           (o->machine[1] == machine && o->slot[1] > 0);
 }
 
 /* What store s costs against the old placement: slot and master moves. */

@@ -187,6 +187,22 @@ EOT
     [[ "$output" == *"most stores on one machine pair: 1"* ]]
 }
 
+@test "plan --from: a shrunk machine's copies in its removed slots move" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    sed -e 's/^machine imap01 slots=4/machine imap01 slots=2/' \
+        -e 's/^machine imap02 slots=4/machine imap02 slots=6/' "$DATA/four.topo" > "$TMP/resized.topo"
+    run "$SLOTSTORE" plan "$TMP/resized.topo" --from "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    # imap01 held slots 1-4; slots 3 and 4 are gone (the bound: 2).  One of
+    # those stores has its other copy on imap02, the only machine with room,
+    # so it goes to a full machine that hands one copy to imap02: 3 is least
+    moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2)$/\1/p')
+    [ -n "$moves" ] && [ "$moves" -ge 2 ] && [ "$moves" -le 3 ]
+    # no store keeps a slot imap01 no longer has, and imap02 uses its new ones
+    ! echo "$output" | grep -qE 'imap01:[3-9]'
+    echo "$output" | grep -qE 'imap02:[56]'
+}
+
 @test "simulate: Pacemaker follows the plan; a tampered preference is caught (exit 4)" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
     run "$SLOTSTORE" simulate --cib "$TMP/cib.xml"

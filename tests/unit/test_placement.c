@@ -581,6 +581,94 @@ static void impossible_cases(void)
     }
 }
 
+/* The old placement as the CIB reader hands it to the re-planner: machine
+ * indexes of the new topology, -1 for machines it no longer has. */
+static struct ss_placement *renumbered(const struct ss_placement *old,
+                                       const struct ss_topology *t)
+{
+    struct ss_placement *p = ss_placement_new(t, old->copies, old->nstores);
+    for (int s = 0; s < old->nstores; s++) {
+        p->stores[s].name = strdup(old->stores[s].name);
+        for (int c = 0; c < old->copies; c++) {
+            const char *name = old->topo->machines[old->stores[s].machine[c]].name;
+            p->stores[s].machine[c] = -1;
+            for (int i = 0; i < t->nmachines; i++)
+                if (strcmp(t->machines[i].name, name) == 0)
+                    p->stores[s].machine[c] = i;
+            p->stores[s].slot[c] = old->stores[s].slot[c];
+        }
+    }
+    return p;
+}
+
+/* Machines removed or resized (plan --from): every copy on a removed machine,
+ * and the surplus of a shrunk one (first those in the slots it no longer
+ * has), moves, and little else; the new plan meets properties 1-3. */
+static void remove_resize_cases(void)
+{
+    static const struct {
+        const char *what, *before, *after;
+    } cases[] = {
+        {"10x20 replicas 1, 80 stores, m010 removed",
+         "replicas 1\nstores 80\nmachine m001 slots=20\nmachine m002 slots=20\nmachine m003 "
+         "slots=20\nmachine m004 slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\nmachine m009 slots=20\nmachine m010 "
+         "slots=20\n",
+         "replicas 1\nstores 80\nmachine m001 slots=20\nmachine m002 slots=20\nmachine m003 "
+         "slots=20\nmachine m004 slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\nmachine m009 slots=20\n"},
+        {"9x20 replicas 2, 48 stores, m004 removed",
+         "replicas 2\nstores 48\nmachine m001 slots=20\nmachine m002 slots=20\nmachine m003 "
+         "slots=20\nmachine m004 slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\nmachine m009 slots=20\n",
+         "replicas 2\nstores 48\nmachine m001 slots=20\nmachine m002 slots=20\nmachine m003 "
+         "slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\nmachine m009 slots=20\n"},
+        {"8x20 replicas 1, 64 stores, m001 shrunk to 10, m002 grown to 30",
+         "replicas 1\nstores 64\nmachine m001 slots=20\nmachine m002 slots=20\nmachine m003 "
+         "slots=20\nmachine m004 slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\n",
+         "replicas 1\nstores 64\nmachine m001 slots=10\nmachine m002 slots=30\nmachine m003 "
+         "slots=20\nmachine m004 slots=20\nmachine m005 slots=20\nmachine m006 slots=20\n"
+         "machine m007 slots=20\nmachine m008 slots=20\n"},
+        {"9x12 replicas 2 in 3 zones, 24 stores, m009 removed",
+         "replicas 2\nstores 24\nmachine m001 slots=12 zone=a\nmachine m002 slots=12 zone=b\n"
+         "machine m003 slots=12 zone=c\nmachine m004 slots=12 zone=a\nmachine m005 slots=12 "
+         "zone=b\nmachine m006 slots=12 zone=c\nmachine m007 slots=12 zone=a\nmachine m008 "
+         "slots=12 zone=b\nmachine m009 slots=12 zone=c\n",
+         "replicas 2\nstores 24\nmachine m001 slots=12 zone=a\nmachine m002 slots=12 zone=b\n"
+         "machine m003 slots=12 zone=c\nmachine m004 slots=12 zone=a\nmachine m005 slots=12 "
+         "zone=b\nmachine m006 slots=12 zone=c\nmachine m007 slots=12 zone=a\nmachine m008 "
+         "slots=12 zone=b\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ss_topology *t0 = topo_from(cases[i].before), *t1 = topo_from(cases[i].after);
+        struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL;
+        struct ss_moves mv = {0};
+        struct ss_error err = {0};
+        int rc = ss_plan(t0, &p0, &err);
+        if (rc == 0) {
+            old = renumbered(p0, t1);
+            rc = ss_plan_from(t1, old, &p1, &mv, &err);
+        }
+        struct chk_report r = {0};
+        int ok = rc == 0 && good_slack(p1, &r);
+        /* the moves the change forces, and at most a quarter more for balance */
+        CHECK(ok && mv.slot_moves >= mv.slot_moves_bound &&
+                  4 * mv.slot_moves <= 5 * mv.slot_moves_bound,
+              "%s: %d slot moves (lower bound %d), %d master moves (bound %d); single excess %d "
+              "(slack %d), double excess %d, lost %d of bound %d %s%s",
+              cases[i].what, mv.slot_moves, mv.slot_moves_bound, mv.master_moves,
+              mv.master_moves_bound, r.single_worst_excess, r.single_slack,
+              r.double_worst_excess, r.double_max_lost, r.pair_bound, rc ? err.msg : "", r.why);
+        ss_placement_free(p0);
+        ss_placement_free(p1);
+        ss_placement_free(old);
+        ss_topology_free(t0);
+        ss_topology_free(t1);
+    }
+}
+
 static void fixed_store_case(void)
 {
     const char *text = "replicas 1\nmachine a slots=4\nmachine b slots=4\nmachine c slots=4\n"
@@ -767,6 +855,7 @@ int main(int argc, char **argv)
     generated_cases(generated);
     add_machine_cases();
     impossible_cases();
+    remove_resize_cases();
     fixed_store_case();
     zone_budget_cases();
     DONE();
