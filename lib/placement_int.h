@@ -56,6 +56,10 @@ cost_t ss_excess_cost(int load, int target, cost_t w);
 /* Each machine's single-failure level: its masters water-filled over the
  * machines the zone rule lets them fail over to, at least the busiest other. */
 void ss_single_levels(const struct ss_topology *t, const int *m, const int *room, int *L);
+/* Slot numbers after a search changed stores' machines: a copy on one of its
+ * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
+ * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
+void ss_keep_old_slots(struct ss_placement *pl, const struct ss_placement *old);
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
 /* How far a plan is from the failure bounds (balance.c's): the worst single

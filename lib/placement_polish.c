@@ -189,26 +189,6 @@ static int propose(struct polish *p, unsigned r, int *s1, int *s2)
     return 1;
 }
 
-/* Slot numbers: a copy on one of its store's old machines keeps its old slot,
- * any other copy gets a fresh one (0: ss_assign_slots picks it). */
-static void fix_slots(struct polish *p)
-{
-    for (int s = 0; s < p->pl->nstores; s++) {
-        struct ss_store *st = &p->pl->stores[s];
-        if (st->fixed)
-            continue;
-        for (int c = 0; c < 3; c++) {
-            st->slot[c] = 0;
-            if (p->old == NULL || s >= p->S_old)
-                continue;
-            const struct ss_store *o = &p->old->stores[s];
-            for (int j = 0; j < 3; j++)
-                if (o->machine[j] == st->machine[c])
-                    st->slot[c] = o->slot[j];
-        }
-    }
-}
-
 /* F, T and the slot moves from the stores, from scratch. */
 static void tally(struct polish *p)
 {
@@ -379,7 +359,7 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
         }
     }
     memcpy(pl->stores, best, bytes);
-    fix_slots(&p);
+    ss_keep_old_slots(pl, old);
     free(start);
     free(best);
     free(p.m);
@@ -421,4 +401,23 @@ void ss_single_levels(const struct ss_topology *t, const int *m, const int *room
                 L[a] = m[b];
     }
     free(recv);
+}
+
+void ss_keep_old_slots(struct ss_placement *pl, const struct ss_placement *old)
+{
+    int S_old = old ? old->nstores : 0;
+    for (int s = 0; s < pl->nstores; s++) {
+        struct ss_store *st = &pl->stores[s];
+        if (st->fixed)
+            continue;
+        for (int c = 0; c < pl->copies; c++) {
+            st->slot[c] = 0;
+            if (s >= S_old)
+                continue;
+            const struct ss_store *o = &old->stores[s];
+            for (int j = 0; j < pl->copies; j++)
+                if (o->machine[j] == st->machine[c])
+                    st->slot[c] = o->slot[j];
+        }
+    }
 }

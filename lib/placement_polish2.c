@@ -394,24 +394,6 @@ static void attempt(struct polish2 *p, long work, unsigned *rng)
     search(p, work, rng);
 }
 
-/* Slot numbers: a copy on one of its store's old machines keeps its old slot,
- * any other copy gets a fresh one (0: ss_assign_slots picks it). */
-static void fix_slots(struct polish2 *p)
-{
-    for (int s = 0; s < p->S; s++) {
-        struct ss_store *st = &p->pl->stores[s];
-        for (int c = 0; c < 2; c++) {
-            st->slot[c] = 0;
-            if (s >= p->S_old)
-                continue;
-            const struct ss_store *o = &p->old->stores[s];
-            for (int j = 0; j < 2; j++)
-                if (o->machine[j] == st->machine[c])
-                    st->slot[c] = o->slot[j];
-        }
-    }
-}
-
 /* The measures the properties bound, worst over all failures. */
 struct worst {
     int single, dbl, lost, receivers;
@@ -533,7 +515,7 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
         }
     }
     memcpy(pl->stores, best, bytes);
-    fix_slots(&p);
+    ss_keep_old_slots(pl, old);
     free(start);
     free(best);
     free(p.m);
