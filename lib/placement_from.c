@@ -143,23 +143,32 @@ static int holes_of(const struct replan *r, const struct ss_store *st)
  * take copies over from full stores (the new machine's case). */
 static void make_room(struct replan *r)
 {
+    /* stores that could still use machine i: those with holes not on i.
+     * Taking over copies moves them between full stores only, so this count
+     * stays as it is while copies are taken over. */
+    int *cand = ss_xcalloc((size_t)r->M, sizeof(int)), with_holes = 0;
+    for (int s = 0; s < r->S; s++) {
+        const struct ss_store *st = &r->pl->stores[s];
+        if (holes_of(r, st) == 0)
+            continue;
+        with_holes++;
+        for (int c = 0; c < r->k; c++)
+            if (st->machine[c] >= 0)
+                cand[st->machine[c]]--;
+    }
+    for (int i = 0; i < r->M; i++)
+        cand[i] += with_holes;
     for (int guard = 0; guard < r->S * r->k; guard++) {
         int worst = -1, worst_gap = 0;
         for (int i = 0; i < r->M; i++) {
-            int cand = 0;
-            for (int s = 0; s < r->S; s++) {
-                const struct ss_store *st = &r->pl->stores[s];
-                if (holes_of(r, st) > 0 && !member(st, r->k, i))
-                    cand++;
-            }
-            int gap = (r->n[i] - r->used[i]) - cand;
+            int gap = (r->n[i] - r->used[i]) - cand[i];
             if (gap > worst_gap) {
                 worst_gap = gap;
                 worst = i;
             }
         }
         if (worst < 0)
-            return;
+            break;
         /* take over the most crowded movable copy from a machine that can spare it */
         int best_s = -1, best_c = -1, best = -(1 << 30);
         for (int s = 0; s < r->S; s++) {
@@ -186,11 +195,12 @@ static void make_room(struct replan *r)
             }
         }
         if (best_s < 0)
-            return;
+            break;
         struct ss_store *st = &r->pl->stores[best_s];
         remove_copy(r, st, best_c);
         place_copy(r, st, best_c, worst);
     }
+    free(cand);
 }
 
 static int zone_count(const struct replan *r, const struct ss_store *st, int zone)
