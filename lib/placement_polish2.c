@@ -531,6 +531,28 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     free(p.receivers);
 }
 
+static int by_master(const void *x, const void *y)
+{
+    const struct ss_store *a = x, *b = y;
+    if (a->machine[0] != b->machine[0])
+        return a->machine[0] - b->machine[0];
+    return a->machine[1] - b->machine[1];
+}
+
+/* The search reversed orders across the stores: number them again by master
+ * machine then first failover, as the planner does, so that an operator
+ * reads a machine's masters as a run of names. */
+static void number_by_master(struct ss_placement *pl)
+{
+    char **names = ss_xcalloc((size_t)pl->nstores, sizeof(char *));
+    for (int s = 0; s < pl->nstores; s++)
+        names[s] = pl->stores[s].name;
+    qsort(pl->stores, (size_t)pl->nstores, sizeof(struct ss_store), by_master);
+    for (int s = 0; s < pl->nstores; s++)
+        pl->stores[s].name = names[s];
+    free(names);
+}
+
 void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pcap, long work)
 {
     if (pl->copies != 2 || t->nmachines > 64 || pl->nstores < 2)
@@ -547,4 +569,5 @@ void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pca
         after.receivers < before.receivers)
         memcpy(pl->stores, keep, bytes);
     free(keep);
+    number_by_master(pl);
 }
