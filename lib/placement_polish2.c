@@ -1,19 +1,24 @@
-/* placement_polish2.c - local search on a whole 2-slot placement (re-plans).
+/* placement_polish2.c - local search on a whole 2-slot placement.
  *
- * The re-planner keeps old stores' machine pairs where it can, swaps pairs
- * over the cap greedily and orders stores by a flow on single-failure levels.
- * Greedy choices spend the slot-move budget of property 4 early, and nothing
- * there looks at double failures, so a re-plan could lose more stores to a
- * double failure than the pair cap allows, or leave a survivor over its
- * bound.  This pass changes pairs and orders, keeping every machine's master
- * and copy counts:
- *   - exchange the masters of two stores, or their replicas (slot moves,
- *     within the budget; also moves copies back home);
+ * Re-plans: the re-planner keeps old stores' machine pairs where it can,
+ * swaps pairs over the cap greedily and orders stores by a flow on
+ * single-failure levels.  Greedy choices spend the slot-move budget of
+ * property 4 early, and nothing there looks at double failures, so a re-plan
+ * could lose more stores to a double failure than the pair cap allows, or
+ * leave a survivor over its bound.
+ * Fresh plans: the layered planner leaves some machine pairs empty and others
+ * full; a machine added later must then fill the empty pairs (12x12 + 1: more
+ * than the budget).  Spreading the stores evenly over the pairs lets it take
+ * over the surplus of the full ones instead.
+ * The search keeps every machine's master and copy counts:
+ *   - exchange the masters of two stores, or their replicas (slot moves in a
+ *     re-plan, within the budget; also moves copies back home);
  *   - reverse a cycle x->y, y->z, z->x of three stores (order only).
- * Cost: pairs over the cap and single failures over their level (dominant),
- * double failures over their bound + 1, then slot moves and master moves
- * against the old placement.  A store (x,y) adds F[x][y]; one F entry
- * touches one pair, one single failure and O(M) double failures.
+ * Cost, compared lexicographically: pairs over the cap and single failures
+ * over their level (dominant), double failures over their bound + 1, slot
+ * and master moves against the old placement; then the sum of squared pair
+ * counts (evenness).  A store (x,y) adds F[x][y]; one F entry touches one
+ * pair, one single failure and O(M) double failures.
  */
 #include <stdlib.h>
 #include <string.h>
