@@ -1594,7 +1594,7 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
             ss_repair_double_failures3(topo, pl, p.m, room, 20000000L);
             free(room);
             /* what third-slot exchanges cannot reach (zones): change sets too */
-            ss_polish3(topo, pl, NULL, 0, 20000000L);
+            ss_polish3(topo, pl, NULL, 0, 200000000L);
         }
         if (rc == 0)
             rc = ss_assign_slots(topo, pl, err);
