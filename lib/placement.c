@@ -270,6 +270,7 @@ struct planner {
     int *F;                      /* M*M first failover counts (free stores only) */
     int *ffix;                   /* M*M first failover counts of fixed stores */
     int *L;                      /* single failure level per machine */
+    int pcap;                    /* most stores on one machine pair (ss_pair_cap) */
     const int *want_m;           /* master targets to use instead of the apportioned, or NULL */
 };
 
@@ -810,14 +811,21 @@ static int spread_into_single(struct zone_fit *zf, int s, int x, int *mix, int *
     return 0;
 }
 
+/* Two zones, one of them holding one copy of every store (its same-zone
+ * budget is 0; both cannot be): that zone, else -1. */
+static int single_copy_zone(const struct planner *p)
+{
+    for (int z = 0; p->t->nzones == 2 && z < 2; z++)
+        if (same_zone_budget(p, z) == 0)
+            return z;
+    return -1;
+}
+
 static int fit_single_zone(struct zone_fit *zf)
 {
     struct planner *p = zf->p;
     const struct ss_machine *ms = p->t->machines;
-    int M = p->M, s = -1, mixed = 0, rc = 0;
-    for (int z = 0; z < 2; z++)
-        if (same_zone_budget(p, z) == 0)
-            s = z;
+    int M = p->M, s = single_copy_zone(p), mixed = 0, rc = 0;
     if (s < 0)
         return 0;
     int *mix = ss_xcalloc((size_t)M, sizeof(int));
@@ -894,7 +902,7 @@ static int plan_first_failover(struct planner *p)
     int *dir = ss_xcalloc((size_t)M * M, sizeof(int));
     int *edge = ss_xcalloc((size_t)M * M, sizeof(int));
     int *base = ss_xcalloc((size_t)M, sizeof(int));
-    int pcap = k == 2 ? ss_pair_cap(t, p->n, p->S) : 1 << 29;
+    int pcap = k == 2 ? p->pcap : 1 << 29;
     long need = 0;
     int rc = 0;
     /* 2 slots: every replica is a first failover.  3 slots: the flow decides
@@ -1161,7 +1169,7 @@ static void repair_pairs(struct planner *p)
     int M = p->M;
     if (p->k != 2)
         return;
-    int pcap = ss_pair_cap(p->t, p->n, p->S);
+    int pcap = p->pcap;
     int *F = p->F;
 #define PAIR(a, b) (F[(a) * M + (b)] + F[(b) * M + (a)] + p->ffix[(a) * M + (b)] + p->ffix[(b) * M + (a)])
 #define LOADOK(a, b, add) (p->m[b] + F[(a) * M + (b)] + p->ffix[(a) * M + (b)] + (add) <= p->L[a])
@@ -1205,7 +1213,7 @@ static void repair_double(struct planner *p)
         for (int b = 0; b < M; b++)
             allowed[a * M + b] = (unsigned char)ss_pair_allowed(p->t, a, b);
     }
-    ss_repair_double_failures(M, p->m, room, p->L, p->F, ss_pair_cap(p->t, p->n, p->S), allowed,
+    ss_repair_double_failures(M, p->m, room, p->L, p->F, p->pcap, allowed,
                               4000000L);
     free(room);
     free(allowed);
@@ -1307,10 +1315,7 @@ static int plan_third(struct planner *p, struct third_plan *tp)
     const struct ss_topology *t = p->t;
     int M = p->M;
     memset(tp, 0, sizeof(*tp));
-    tp->single_zone = -1;
-    for (int z = 0; t->nzones == 2 && z < 2; z++)
-        if (same_zone_budget(p, z) == 0)
-            tp->single_zone = z;
+    tp->single_zone = single_copy_zone(p);
     tp->pair_of = ss_xcalloc((size_t)M * M, sizeof(int));
     for (int i = 0; i < M * M; i++)
         tp->pair_of[i] = -1;
@@ -1536,7 +1541,6 @@ static struct ss_placement *materialize(struct planner *p, struct third_plan *tp
     return pl;
 }
 
-/* One planning pass; want_m (or NULL) replaces the master targets. */
 /* Work for evening out 2-slot pairs: 30x40 needed 20M to reach the even
  * spread (4M left 25 pairs empty); 64x80 takes 0.4 s at 40M. */
 static long even_pairs_work(int S)
@@ -1544,6 +1548,8 @@ static long even_pairs_work(int S)
     long w = 16000L * S;
     return w < 4000000L ? 4000000L : w > 40000000L ? 40000000L : w;
 }
+
+/* One planning pass; want_m (or NULL) replaces the master targets. */
 
 static int plan_once(const struct ss_topology *topo, const int *want_m, struct ss_placement **out,
                      struct ss_error *err)
@@ -1567,6 +1573,8 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
     struct third_plan tp = {0};
     int rc = plan_counts(&p);
     if (rc == 0)
+        p.pcap = ss_pair_cap(topo, p.n, p.S);
+    if (rc == 0)
         rc = plan_fixed(&p);
     if (rc == 0)
         rc = plan_first_failover(&p);
@@ -1586,7 +1594,7 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
                                   "rule; add slots in the zone with fewer slots",
                                   topo->path, pl->stores[s].name);
         if (rc == 0 && p.k == 2 && topo->nfixed == 0)
-            ss_even_pairs(topo, pl, ss_pair_cap(topo, p.n, p.S), even_pairs_work(p.S));
+            ss_even_pairs(topo, pl, p.pcap, even_pairs_work(p.S));
         if (rc == 0 && p.k == 3 && M <= 64) {
             int *room = ss_xcalloc((size_t)M, sizeof(int));
             for (int i = 0; i < M; i++)
