@@ -528,9 +528,7 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
     long best = orderable(r, L);
     unsigned rng = 2463534242u;
     for (int tries = 0; tries < REPICK_TRIES && best < S;) {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
+        ss_xorshift(&rng);
         int a = (int)(rng % (unsigned)r->S_old), ca = (int)((rng >> 16) % (unsigned)k);
         struct ss_store *A = &r->pl->stores[a];
         int w = left_machine(r, old, a, ca), nm = A->machine[ca];
@@ -677,9 +675,7 @@ static long choose_master_ceilings(struct replan *r)
     free(L);
     unsigned rng = 88172645u;
     for (int tries = 0; tries < CEILING_TRIES && best < S; tries++) {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
+        ss_xorshift(&rng);
         int i = (int)(rng % (unsigned)M), j = (int)((rng >> 12) % (unsigned)M);
         if (!ceiling_may_pass(r, &z, i, j))
             continue;

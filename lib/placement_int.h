@@ -60,6 +60,15 @@ void ss_single_levels(const struct ss_topology *t, const int *m, const int *room
  * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
  * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
 void ss_keep_old_slots(struct ss_placement *pl, const struct ss_placement *old);
+/* The planner's searches' random numbers (xorshift32): fast, and the same
+ * sequence on every machine, so plans are reproducible. */
+static inline unsigned ss_xorshift(unsigned *rng)
+{
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 17;
+    *rng ^= *rng << 5;
+    return *rng;
+}
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
 /* How far a plan is from the failure bounds (balance.c's): the worst single

@@ -136,14 +136,6 @@ static int pos_of(const struct ss_store *st, int machine)
     return -1;
 }
 
-static unsigned xorshift(unsigned *rng)
-{
-    *rng ^= *rng << 13;
-    *rng ^= *rng >> 17;
-    *rng ^= *rng << 5;
-    return *rng;
-}
-
 /* Propose a move on stores *s1, *s2 (s2 may equal s1); 0 if none applies.
  * The stores' machines are changed in place; the caller prices and undoes. */
 static int propose(struct polish *p, unsigned r, int *s1, int *s2)
@@ -249,7 +241,7 @@ static cost_t search(struct polish *p, long work, unsigned *rng)
     int S = p->pl->nstores, stale = 0;
     cost_t gain = 0;
     while (work > 0 && stale < 20000 + 40 * S) {
-        unsigned r = xorshift(rng);
+        unsigned r = ss_xorshift(rng);
         int s1, s2;
         struct ss_store save1 = p->pl->stores[r % (unsigned)S];
         struct ss_store save2 = p->pl->stores[(r >> 7) % (unsigned)S];
@@ -262,7 +254,7 @@ static cost_t search(struct polish *p, long work, unsigned *rng)
         cost_t delta = price(p, s1, s2, &save1, &save2);
         /* never beyond the budget (or beyond what the re-plan already forced) */
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
-        if (over || delta > 0 || (delta == 0 && (xorshift(rng) & 3u) != 0)) {
+        if (over || delta > 0 || (delta == 0 && (ss_xorshift(rng) & 3u) != 0)) {
             undo(p, s1, s2, &save1, &save2);
             continue;
         }

@@ -165,14 +165,6 @@ static cost_t store_apply(struct polish2 *p, int s, int sign)
 }
 
 
-static unsigned xorshift(unsigned *rng)
-{
-    *rng ^= *rng << 13;
-    *rng ^= *rng >> 17;
-    *rng ^= *rng << 5;
-    return *rng;
-}
-
 /* A store mastered on x whose replica is y, from a random start; -1 if none. */
 static int find_store(const struct polish2 *p, int x, int y, unsigned r)
 {
@@ -283,7 +275,7 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
     int S = p->S, stale = 0;
     cost_t gain = 0;
     while (work > 0 && stale < 20000 + 40 * S) {
-        unsigned r = xorshift(rng);
+        unsigned r = ss_xorshift(rng);
         int ids[3], n = 0, kind = 0;
         struct ss_store before[3];
         work -= 4;
@@ -305,7 +297,7 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
         long long even = p->even - even0;
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
         int worse = delta > 0 || (delta == 0 && even > 0) || p->spread_broken > 0;
-        if (over || worse || (delta == 0 && even == 0 && (xorshift(rng) & 3u) != 0)) {
+        if (over || worse || (delta == 0 && even == 0 && (ss_xorshift(rng) & 3u) != 0)) {
             struct ss_store now[3];
             for (int i = 0; i < n; i++)
                 now[i] = p->pl->stores[ids[i]];

@@ -130,9 +130,7 @@ void ss_repair_double_failures(int M, const int *m, const int *room, const int *
         for (int b = a + 1; b < M; b++)
             best_total += pair_excess(&d, a, b);
     while (budget > 0 && best_total > 0 && stale < 200000) {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
+        ss_xorshift(&rng);
         int a = (int)(rng % (unsigned)M), c = (int)((rng >> 8) % (unsigned)M);
         int b = (int)((rng >> 16) % (unsigned)M), dd = (int)((rng >> 24) % (unsigned)M);
         budget--;
@@ -276,9 +274,7 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
     unsigned rng = 88172645u;
     int stale = 0;
     while (budget > 0 && stale < 100000 && pl->nstores > 1) {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
+        ss_xorshift(&rng);
         struct ss_store *s1 = &pl->stores[rng % (unsigned)pl->nstores];
         budget--;
         if (s1->fixed) {
