@@ -1572,10 +1572,10 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
     p.L = ss_xcalloc((size_t)M, sizeof(int));
     struct third_plan tp = {0};
     int rc = plan_counts(&p);
-    if (rc == 0)
+    if (rc == 0) {
         p.pcap = ss_pair_cap(topo, p.n, p.S);
-    if (rc == 0)
         rc = plan_fixed(&p);
+    }
     if (rc == 0)
         rc = plan_first_failover(&p);
     if (rc == 0)

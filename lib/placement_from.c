@@ -492,7 +492,6 @@ static long orderable(const struct replan *r, const int *L)
     return got;
 }
 
-
 /* Which old machine of store s its copy c left for where it is now (the one
  * in the same zone, or any), or -1 if that copy did not move. */
 static int left_machine(const struct replan *r, const struct ss_placement *old, int s, int c)
@@ -570,15 +569,17 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
     return best;
 }
 
-/* May a master ceiling pass from machine i to j?  Both stay at the floor or
- * ceiling of their fair share (property 1), j within its copies, and with
- * zones each zone's masters at the floor or ceiling of its share (as
- * zone_masters in placement.c has them for 3+ zones; a zone with more than
- * its share of masters puts more load on the others when it fails). */
+/* Masters and slots per zone, for the zone shares of ceiling_may_pass. */
 struct zone_share {
     long total;           /* slots of all machines */
     long *masters, *slots; /* per zone (one zone without zones) */
 };
+
+/* Machine i's entry in zone_share (all machines share entry 0 without zones). */
+static int share_of(const struct ss_topology *t, int i)
+{
+    return t->nzones ? t->machines[i].zone_id : 0;
+}
 
 static void zone_share_init(const struct replan *r, struct zone_share *z)
 {
@@ -587,8 +588,8 @@ static void zone_share_init(const struct replan *r, struct zone_share *z)
     z->masters = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
     z->slots = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
     for (int i = 0; i < r->M; i++) {
-        z->masters[t->nzones ? t->machines[i].zone_id : 0] += r->m[i];
-        z->slots[t->nzones ? t->machines[i].zone_id : 0] += t->machines[i].slots;
+        z->masters[share_of(t, i)] += r->m[i];
+        z->slots[share_of(t, i)] += t->machines[i].slots;
     }
 }
 
@@ -598,6 +599,11 @@ static void zone_share_free(struct zone_share *z)
     free(z->slots);
 }
 
+/* May a master ceiling pass from machine i to j?  Both stay at the floor or
+ * ceiling of their fair share (property 1), j within its copies, and with
+ * zones each zone's masters at the floor or ceiling of its share (as
+ * zone_masters in placement.c has them for 3+ zones; a zone with more than
+ * its share of masters puts more load on the others when it fails). */
 static int ceiling_may_pass(const struct replan *r, const struct zone_share *z, int i, int j)
 {
     const struct ss_topology *t = r->t;
@@ -618,8 +624,8 @@ static void pass_ceiling(struct replan *r, struct zone_share *z, int i, int j)
 {
     r->m[i]--;
     r->m[j]++;
-    z->masters[r->t->nzones ? r->t->machines[i].zone_id : 0]--;
-    z->masters[r->t->nzones ? r->t->machines[j].zone_id : 0]++;
+    z->masters[share_of(r->t, i)]--;
+    z->masters[share_of(r->t, j)]++;
 }
 
 /* The targets give master ceilings by index; pass them to the machines that
@@ -964,9 +970,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
         if (budget >= 0 && r.k == 2)
             ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
-    }
-    if (rc == 0)
         rc = ss_assign_slots(topo, r.pl, err);
+    }
     if (rc == 0 && moves)
         count_moves(&r, old, moves);
     free(r.n);
@@ -989,38 +994,6 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
  * excess, then double, then fewer slot moves.  (The search alone is not
  * always better: 20x40 without zones + 1 machine got a single-failure excess
  * the plain re-plan avoids.) */
-/* old's stores with the slot numbers a machine no longer has (it shrank)
- * cleared to 0: those copies must move, to another machine or another slot
- * (each slot is its own Cyrus instance with its own data). */
-static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
-                                              const struct ss_placement *old)
-{
-    struct ss_placement *p = ss_placement_new(old->topo, old->copies, old->nstores);
-    for (int s = 0; s < old->nstores; s++) {
-        p->stores[s] = old->stores[s];
-        p->stores[s].name = ss_xstrdup(old->stores[s].name);
-        for (int c = 0; c < old->copies; c++) {
-            int x = old->stores[s].machine[c];
-            if (x >= 0 && x < topo->nmachines && old->stores[s].slot[c] > topo->machines[x].slots)
-                p->stores[s].slot[c] = 0;
-        }
-    }
-    return p;
-}
-
-static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
-                          struct ss_placement **out, struct ss_moves *moves,
-                          struct ss_error *err);
-
-int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
-                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
-{
-    struct ss_placement *kept = slots_that_remain(topo, old);
-    int rc = plan_from_kept(topo, kept, out, moves, err);
-    ss_placement_free(kept);
-    return rc;
-}
-
 static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
                           struct ss_placement **out, struct ss_moves *moves,
                           struct ss_error *err)
@@ -1052,3 +1025,30 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     return 0;
 }
 
+/* old's stores with the slot numbers a machine no longer has (it shrank)
+ * cleared to 0: those copies must move, to another machine or another slot
+ * (each slot is its own Cyrus instance with its own data). */
+static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
+                                              const struct ss_placement *old)
+{
+    struct ss_placement *p = ss_placement_new(old->topo, old->copies, old->nstores);
+    for (int s = 0; s < old->nstores; s++) {
+        p->stores[s] = old->stores[s];
+        p->stores[s].name = ss_xstrdup(old->stores[s].name);
+        for (int c = 0; c < old->copies; c++) {
+            int x = old->stores[s].machine[c];
+            if (x >= 0 && x < topo->nmachines && old->stores[s].slot[c] > topo->machines[x].slots)
+                p->stores[s].slot[c] = 0;
+        }
+    }
+    return p;
+}
+
+int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
+                 struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+{
+    struct ss_placement *kept = slots_that_remain(topo, old);
+    int rc = plan_from_kept(topo, kept, out, moves, err);
+    ss_placement_free(kept);
+    return rc;
+}
