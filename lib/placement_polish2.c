@@ -473,8 +473,6 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     struct ss_store *best = ss_xcalloc((size_t)S, sizeof(struct ss_store));
     memcpy(start, pl->stores, bytes);
     memcpy(best, pl->stores, bytes);
-    /* a placement meeting every target, its pairs as even as can be, stays
-     * as it is */
     tally(&p);
     /* a fresh plan spreads each machine's failure over many survivors (the
      * seed's property): no machine below the least it has */
@@ -483,14 +481,16 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
         if (x == 0 || p.receivers[x] < p.receivers_floor)
             p.receivers_floor = p.receivers[x];
     compute_targets(&p);
+    p.least_even = least_squares(t, S, &p.crowded);
     cost_t best_mv, best_ex = total_cost(&p, &best_mv);
-    long long best_even = p.even, least_even = least_squares(t, S, &p.crowded);
+    long long best_even = p.even;
     struct worst best_w = {0};
     if (old != NULL)
         worst_of(pl, &best_w);
-    p.least_even = least_even;
+    /* a placement meeting every target, its pairs as even as can be, stays
+     * as it is */
     int attempts = old ? ATTEMPTS : 1;
-    for (int i = 0; i < attempts && (best_ex != 0 || best_even > least_even); i++) {
+    for (int i = 0; i < attempts && (best_ex != 0 || best_even > p.least_even); i++) {
         memcpy(pl->stores, start, bytes);
         tally(&p);
         p.ex_now = best_ex; /* fresh plans: one attempt from the start */
