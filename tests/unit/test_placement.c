@@ -481,6 +481,16 @@ struct added {
     int held;   /* copies on the new machine */
 };
 
+/* How many store copies a placement puts on `machine`. */
+static int copies_on(const struct ss_placement *p, int machine)
+{
+    int held = 0;
+    for (int s = 0; s < p->nstores; s++)
+        for (int c = 0; c < p->copies; c++)
+            held += p->stores[s].machine[c] == machine;
+    return held;
+}
+
 static void add_one(struct added *a, int machines, int slots, int replicas, int zones)
 {
     memset(a, 0, sizeof(*a));
@@ -491,9 +501,7 @@ static void add_one(struct added *a, int machines, int slots, int replicas, int 
     a->rc = ss_plan(a->t0, &a->p0, &a->err);
     if (a->rc == 0)
         a->rc = ss_plan_from(a->t1, a->p0, &a->p1, &a->mv, &a->err);
-    for (int s = 0; a->rc == 0 && s < a->p1->nstores; s++)
-        for (int c = 0; c < a->p1->copies; c++)
-            a->held += a->p1->stores[s].machine[c] == machines;
+    a->held = a->rc == 0 ? copies_on(a->p1, machines) : 0;
 }
 
 static void added_free(struct added *a)
@@ -821,10 +829,7 @@ static void replan_generated(int count, struct replans *out)
         int rc = ss_plan(t0, &p0, &err);
         if (rc == 0)
             rc = ss_plan_from(t1, p0, &p1, &mv, &err);
-        int held = 0;
-        for (int s = 0; rc == 0 && s < p1->nstores; s++)
-            for (int c = 0; c < p1->copies; c++)
-                held += p1->stores[s].machine[c] == machines;
+        int held = rc == 0 ? copies_on(p1, machines) : 0;
         struct chk_report r = {0}, r0 = {0}, rf = {0};
         int ok = rc == 0 && good_slack(p1, &r), moves = 4 * mv.slot_moves <= 5 * held;
         int fresh = rc == 0 && good_slack(p0, &r0);
