@@ -29,6 +29,7 @@ struct replan {
     int *used;               /* copies per machine in the working placement */
     int *pair;               /* M*M stores sharing machines a and b */
     int pcap;
+    unsigned char *fresh;    /* machines no old store uses */
     struct ss_placement *pl; /* working placement: sets first, order later */
 };
 
@@ -158,6 +159,8 @@ static void make_room(struct replan *r)
     }
     for (int i = 0; i < r->M; i++)
         cand[i] += with_holes;
+    int *used0 = ss_xcalloc((size_t)r->M, sizeof(int));
+    memcpy(used0, r->used, (size_t)r->M * sizeof(int));
     for (int guard = 0; guard < r->S * r->k; guard++) {
         int worst = -1, worst_gap = 0;
         for (int i = 0; i < r->M; i++) {
@@ -169,7 +172,10 @@ static void make_room(struct replan *r)
         }
         if (worst < 0)
             break;
-        /* take over the most crowded movable copy from a machine that can spare it */
+        /* take over a last copy (the stores keep their masters and first
+         * failovers, so their order stays one the single-failure levels allow),
+         * from the machine that gave least so far (every machine then has room
+         * for a new store's first failover), the most crowded pairs first */
         int best_s = -1, best_c = -1, best = -(1 << 30);
         for (int s = 0; s < r->S; s++) {
             struct ss_store *st = &r->pl->stores[s];
@@ -185,7 +191,8 @@ static void make_room(struct replan *r)
                 st->machine[c] = saved;
                 if (!ok)
                     continue;
-                int score = crowding(r, st, from) * 4 - dest * 16 + (c > 0) * 2 +
+                int score = (c == r->k - 1) * (1 << 20) - (used0[from] - r->used[from]) * (1 << 12) +
+                            crowding(r, st, from) * 4 - dest * 16 + (c > 0) * 2 +
                             (r->used[from] >= r->n[from]);
                 if (score > best) {
                     best = score;
@@ -201,6 +208,7 @@ static void make_room(struct replan *r)
         place_copy(r, st, best_c, worst);
     }
     free(cand);
+    free(used0);
 }
 
 static int zone_count(const struct replan *r, const struct ss_store *st, int zone)
@@ -459,6 +467,131 @@ static int *single_levels(const struct replan *r)
     return L;
 }
 
+/* New stores when machines were added (3-slot stores): each is mastered on
+ * the new machine with the most free slots (new machines take the master
+ * ceilings, masters_follow_old), and one flow gives their first failovers
+ * to machines with room under that machine's single-failure level.  The old
+ * stores keep their order (the copies they hand over are their last ones),
+ * so the order flow then finds an order the single-failure levels allow. */
+static int new_store_masters(struct replan *r, int *master)
+{
+    int placed = 0;
+    for (int s = r->S_old; s < r->S; s++) {
+        struct ss_store *st = &r->pl->stores[s];
+        master[s - r->S_old] = -1;
+        if (holes_of(r, st) < r->k)
+            continue;
+        int a = -1;
+        for (int i = 0; i < r->M; i++)
+            if (r->fresh[i] && r->n[i] > r->used[i] && zone_fill_ok(r, st, i) &&
+                (a < 0 || r->n[i] - r->used[i] > r->n[a] - r->used[a]))
+                a = i;
+        if (a >= 0) {
+            place_copy(r, st, 0, a);
+            master[s - r->S_old] = a;
+            placed++;
+        }
+    }
+    return placed;
+}
+
+/* Flow: new store -> (master a, failover b) -> machine b -> sink, the pair
+ * capped at a's level L_a - m_b, machine b at its free slots. */
+static void new_store_failovers(struct replan *r, const int *master)
+{
+    int M = r->M, fresh = r->S - r->S_old;
+    int *L = single_levels(r);
+    int src = 0, st0 = 1, mach0 = 1 + fresh, sink = mach0 + M, grp0 = sink + 1;
+    struct ss_flow *fl = ss_flow_new(grp0 + M * M);
+    int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *edge = ss_xcalloc((size_t)fresh * M, sizeof(int));
+    for (int i = 0; i < M * M; i++)
+        gedge[i] = -1;
+    for (int b = 0; b < M; b++)
+        ss_flow_add_edge(fl, mach0 + b, sink, r->n[b] - r->used[b] > 0 ? r->n[b] - r->used[b] : 0);
+    for (int x = 0; x < fresh; x++) {
+        struct ss_store *st = &r->pl->stores[r->S_old + x];
+        int a = master[x];
+        if (a < 0)
+            continue;
+        ss_flow_add_edge(fl, src, st0 + x, 1);
+        for (int b = 0; b < M; b++) {
+            edge[x * M + b] = -1;
+            if (r->n[b] <= r->used[b] || !zone_ok(r, st, b))
+                continue;
+            if (gedge[a * M + b] < 0) {
+                int cap = L[a] - r->m[b];
+                gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + b, cap > 0 ? cap : 0);
+            }
+            edge[x * M + b] = ss_flow_add_edge(fl, st0 + x, grp0 + a * M + b, 1);
+        }
+    }
+    ss_flow_run(fl, src, sink);
+    for (int x = 0; x < fresh; x++)
+        for (int b = 0; master[x] >= 0 && b < M; b++)
+            if (edge[x * M + b] >= 0 && ss_flow_edge_flow(fl, edge[x * M + b]) > 0)
+                place_copy(r, &r->pl->stores[r->S_old + x], 1, b);
+    ss_flow_free(fl);
+    free(gedge);
+    free(edge);
+    free(L);
+}
+
+/* Machines that may take store st's next copy: free slots, zone rule. */
+static int options(const struct replan *r, const struct ss_store *st)
+{
+    int n = 0;
+    for (int b = 0; b < r->M; b++)
+        n += r->n[b] > r->used[b] && zone_ok(r, st, b);
+    return n;
+}
+
+/* The last copies of the new stores: the store with the fewest machines
+ * left to choose from first (its zones may need the scarce slots), each on
+ * the machine with the most free slots, least crowded on ties. */
+static void new_store_rest(struct replan *r)
+{
+    for (;;) {
+        int pick = -1, fewest = 0;
+        for (int s = r->S_old; s < r->S; s++) {
+            const struct ss_store *st = &r->pl->stores[s];
+            if (st->machine[0] < 0 || st->machine[1] < 0 || holes_of(r, st) == 0)
+                continue;
+            int n = options(r, st);
+            if (n > 0 && (pick < 0 || n < fewest)) {
+                pick = s;
+                fewest = n;
+            }
+        }
+        if (pick < 0)
+            return;
+        struct ss_store *st = &r->pl->stores[pick];
+        int best = -1;
+        for (int b = 0; b < r->M; b++)
+            if (r->n[b] > r->used[b] && zone_ok(r, st, b) &&
+                (best < 0 || r->n[b] - r->used[b] > r->n[best] - r->used[best] ||
+                 (r->n[b] - r->used[b] == r->n[best] - r->used[best] &&
+                  crowding(r, st, b) < crowding(r, st, best))))
+                best = b;
+        int c = 0;
+        while (st->machine[c] >= 0)
+            c++;
+        place_copy(r, st, c, best);
+    }
+}
+
+/* What fill_new_stores leaves (no new machine with room, no failover
+ * found) fill_holes fills. */
+static void fill_new_stores(struct replan *r)
+{
+    int *master = ss_xcalloc((size_t)(r->S - r->S_old + 1), sizeof(int));
+    if (new_store_masters(r, master) > 0) {
+        new_store_failovers(r, master);
+        new_store_rest(r);
+    }
+    free(master);
+}
+
 /* How many stores order_stores' flow can order at levels L (any master and
  * first failover among a store's machines, pair (a,b) at most L_a - m_b
  * stores, machine a at most m_a masters). */
@@ -512,58 +645,99 @@ static int left_machine(const struct replan *r, const struct ss_placement *old, 
     return r->t->nzones ? -1 : any;
 }
 
+#define REPICK_TRIES 600
+
+/* Store s's copy c keeps the slot it had on that machine (0: a move). */
+static void keep_slot(struct replan *r, const struct ss_placement *old, int s, int c)
+{
+    struct ss_store *st = &r->pl->stores[s];
+    st->slot[c] = s < r->S_old ? old_slot(old, r->k, s, st->machine[c]) : 0;
+}
+
+/* May store st's copy c go to `machine` (the zone rule with its other copies)? */
+static int may_move(const struct replan *r, struct ss_store *st, int c, int machine)
+{
+    int from = st->machine[c];
+    st->machine[c] = -1;
+    int ok = zone_ok(r, st, machine);
+    st->machine[c] = from;
+    return ok;
+}
+
+/* One exchange of repick_moved: store A's moved copy ca goes from nm back to
+ * w, the machine it left, and store B's copy cb goes from w to nm instead. */
+struct exchange {
+    int a, ca, b, cb;
+    int w, nm;
+};
+
+/* A random exchange from rng; 0 if none was found from this start. */
+static int find_exchange(struct replan *r, const struct ss_placement *old, unsigned rng,
+                         struct exchange *x)
+{
+    int S = r->S, k = r->k;
+    x->a = (int)(rng % (unsigned)r->S_old);
+    x->ca = (int)((rng >> 16) % (unsigned)k);
+    struct ss_store *A = &r->pl->stores[x->a];
+    x->w = left_machine(r, old, x->a, x->ca);
+    x->nm = A->machine[x->ca];
+    if (x->w < 0 || A->fixed || !may_move(r, A, x->ca, x->w))
+        return 0;
+    /* a store on w, from a random start, that may take A's place */
+    int start = (int)((rng >> 8) % (unsigned)S);
+    for (int i = 0; i < S; i++) {
+        int b = (start + i) % S;
+        struct ss_store *B = &r->pl->stores[b];
+        if (b == x->a || B->fixed || member(B, k, x->nm))
+            continue;
+        for (int cb = 0; cb < k; cb++)
+            if (B->machine[cb] == x->w && may_move(r, B, cb, x->nm)) {
+                x->b = b;
+                x->cb = cb;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Apply exchange x, or undo it. */
+static void apply_exchange(struct replan *r, const struct exchange *x, int undo)
+{
+    struct ss_store *A = &r->pl->stores[x->a], *B = &r->pl->stores[x->b];
+    remove_copy(r, A, x->ca);
+    remove_copy(r, B, x->cb);
+    place_copy(r, A, x->ca, undo ? x->nm : x->w);
+    place_copy(r, B, x->cb, undo ? x->w : x->nm);
+}
+
 /* 3-slot stores after machines were added: which stores hand a copy to a new
  * machine is a free choice (a store with a copy on the machine a moved copy
  * came from can go instead, at no extra slot move), and it decides whether
  * any order meets the single-failure levels.  Exchange such choices, keeping
  * those that do not lower the number of stores the order flow can order at
  * those levels, until all can (level ones too, to cross plateaus). */
-#define REPICK_TRIES 600
-
 static long repick_moved(struct replan *r, const struct ss_placement *old)
 {
-    int S = r->S, k = r->k;
+    int S = r->S;
     int *L = single_levels(r);
     long best = orderable(r, L);
     unsigned rng = 2463534242u;
-    for (int tries = 0; tries < REPICK_TRIES && best < S;) {
+    /* draws bound the search where exchanges are rare */
+    for (int tries = 0, draws = 0; tries < REPICK_TRIES && draws < 50 * REPICK_TRIES && best < S;
+         draws++) {
         ss_xorshift(&rng);
-        int a = (int)(rng % (unsigned)r->S_old), ca = (int)((rng >> 16) % (unsigned)k);
-        struct ss_store *A = &r->pl->stores[a];
-        int w = left_machine(r, old, a, ca), nm = A->machine[ca];
-        if (w < 0 || A->fixed)
-            continue;
-        /* a store on w, from a random start, that may take A's place */
-        int b = -1, cb = -1, start = (int)((rng >> 8) % (unsigned)S);
-        for (int i = 0; i < S && b < 0; i++) {
-            int s2 = (start + i) % S;
-            const struct ss_store *B = &r->pl->stores[s2];
-            for (int c = 0; c < k && b < 0; c++)
-                if (s2 != a && !B->fixed && B->machine[c] == w && !member(B, k, nm))
-                    b = s2, cb = c;
-        }
-        if (b < 0)
+        struct exchange x;
+        if (!find_exchange(r, old, rng, &x))
             continue;
         tries++;
-        struct ss_store *B = &r->pl->stores[b];
-        int bslot = B->slot[cb];
-        remove_copy(r, A, ca);
-        remove_copy(r, B, cb);
-        place_copy(r, A, ca, w);
-        place_copy(r, B, cb, nm);
-        /* w and nm share a zone (left_machine), so both stores keep the zone rule */
+        apply_exchange(r, &x, 0);
         long got = orderable(r, L);
-        if (got > best || (got == best && (rng & 0x100u))) {
-            A->slot[ca] = old_slot(old, k, a, w);
+        if (got > best || (got == best && (rng & 0x100u)))
             best = got;
-            continue;
-        }
-        remove_copy(r, A, ca);
-        remove_copy(r, B, cb);
-        place_copy(r, A, ca, nm);
-        place_copy(r, B, cb, w);
-        B->slot[cb] = bslot;
-        A->slot[ca] = 0;
+        else
+            apply_exchange(r, &x, 1);
+        keep_slot(r, old, x.a, x.ca);
+        keep_slot(r, old, x.b, x.cb);
     }
     free(L);
     return best;
@@ -639,6 +813,11 @@ static void masters_follow_old(struct replan *r, const struct ss_placement *old)
     for (int s = 0; s < old->nstores; s++)
         if (old->stores[s].machine[0] >= 0 && old->stores[s].machine[0] < M)
             led[old->stores[s].machine[0]]++;
+    /* 3-slot stores: new machines first, the new stores are mastered there
+     * (fill_new_stores) */
+    for (int i = 0; i < M && r->k == 3; i++)
+        if (r->fresh[i])
+            led[i] = r->S;
     struct zone_share z;
     zone_share_init(r, &z);
     for (int changed = 1; changed;) {
@@ -915,6 +1094,13 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     r.r2 = ss_xcalloc((size_t)M, sizeof(int));
     r.used = ss_xcalloc((size_t)M, sizeof(int));
     r.pair = ss_xcalloc((size_t)M * M, sizeof(int));
+    r.fresh = ss_xcalloc((size_t)M, 1);
+    for (int i = 0; i < M; i++)
+        r.fresh[i] = 1;
+    for (int s = 0; s < old->nstores; s++)
+        for (int c = 0; c < r.k; c++)
+            if (old->stores[s].machine[c] >= 0 && old->stores[s].machine[c] < M)
+                r.fresh[old->stores[s].machine[c]] = 0;
     int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
     if (rc == 0) {
         masters_follow_old(&r, old);
@@ -949,6 +1135,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     if (rc == 0) {
         make_room(&r);
         make_zone_room(&r);
+        if (r.k == 3)
+            fill_new_stores(&r);
         rc = fill_holes(&r);
     }
     if (rc == 0 && r.k == 2)
@@ -980,6 +1168,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     free(r.r2);
     free(r.used);
     free(r.pair);
+    free(r.fresh);
     if (rc != 0) {
         ss_placement_free(r.pl);
         return rc;

@@ -527,7 +527,7 @@ static void add_machine_cases(void)
                  {12, 20, 2, 2},  {20, 40, 2, 0}, {15, 20, 2, 3}, {21, 12, 2, 3},
                  {24, 12, 2, 3}, {12, 12, 1, 0}, {20, 20, 1, 0}, {14, 40, 1, 0},
                  {10, 40, 1, 2}, {24, 20, 1, 2}, {12, 40, 1, 3}, {15, 40, 1, 3},
-                 {18, 20, 2, 3}, {30, 12, 2, 3}};
+                 {18, 20, 2, 3}, {30, 12, 2, 3}, {20, 40, 2, 2}, {24, 40, 2, 2}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct added a;
         add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
@@ -896,12 +896,52 @@ static int sweep_random(int count)
     return 0;
 }
 
+/* `test_placement add M S R Z`: one equal-machine topology plus one machine,
+ * with the new plan's masters per machine and first-failover matrix (rows:
+ * failed machine), to study a miss of the sweep. */
+static int add_case(int machines, int slots, int replicas, int zones)
+{
+    struct added a;
+    add_one(&a, machines, slots, replicas, zones);
+    if (a.rc != 0) {
+        printf("refused: %s\n", a.err.msg);
+        added_free(&a);
+        return 1;
+    }
+    struct chk_report r = {0};
+    int ok = good_slack(a.p1, &r);
+    printf("%s: %d slot moves (bound %d) for %d slots, %d master moves (bound %d); single "
+           "excess %d (slack %d), double excess %d%s%s\n",
+           ok ? "meets 1-3" : "misses", a.mv.slot_moves, a.mv.slot_moves_bound, a.held,
+           a.mv.master_moves, a.mv.master_moves_bound, r.single_worst_excess, r.single_slack,
+           r.double_worst_excess, ok ? "" : ": ", ok ? "" : r.why);
+    int M = machines + 1;
+    int *f = calloc((size_t)M * M, sizeof(int)), *m = calloc((size_t)M, sizeof(int));
+    for (int s = 0; s < a.p1->nstores; s++) {
+        m[a.p1->stores[s].machine[0]]++;
+        f[a.p1->stores[s].machine[0] * M + a.p1->stores[s].machine[1]]++;
+    }
+    for (int i = 0; i < M; i++) {
+        printf("m%03d z%d %3d masters %3d slots |", i + 1,
+               a.t1->nzones ? a.t1->machines[i].zone_id : 0, m[i], copies_on(a.p1, i));
+        for (int j = 0; j < M; j++)
+            printf(" %d", f[i * M + j]);
+        printf("\n");
+    }
+    free(f);
+    free(m);
+    added_free(&a);
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
         return sweep();
     if (argc > 2 && strcmp(argv[1], "sweep-random") == 0)
         return sweep_random(atoi(argv[2]));
+    if (argc > 5 && strcmp(argv[1], "add") == 0)
+        return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     int generated = argc > 1 ? atoi(argv[1]) : 150;
     fixed_cases();
     seed_property();
