@@ -664,18 +664,61 @@ static int may_move(const struct replan *r, struct ss_store *st, int c, int mach
     return ok;
 }
 
-/* One exchange of repick_moved: store A's moved copy ca goes from nm back to
- * w, the machine it left, and store B's copy cb goes from w to nm instead. */
+/* One exchange of repick_moved: store A's copy ca goes from nm to w, and
+ * store B's copy cb from w to nm. */
 struct exchange {
     int a, ca, b, cb;
     int w, nm;
 };
 
-/* A random exchange from rng; 0 if none was found from this start. */
+/* A random exchange from rng (0 if none was found from this start): two
+ * copies that move anyway exchange machines, or A's moved copy goes back to
+ * the machine it left and a store there hands its copy to A's new machine
+ * instead. */
+/* Is store s's copy c a slot move or a new store's copy (free to go
+ * elsewhere at no extra move)? */
+static int copy_moves(const struct replan *r, const struct ss_placement *old, int s, int c)
+{
+    const struct ss_store *st = &r->pl->stores[s];
+    return !st->fixed && st->machine[c] >= 0 &&
+           (s >= r->S_old || old_slot(old, r->k, s, st->machine[c]) == 0);
+}
+
+/* Two copies that move anyway exchange their machines. */
+static int find_swap(struct replan *r, const struct ss_placement *old, unsigned rng,
+                     struct exchange *x)
+{
+    int S = r->S, k = r->k;
+    x->a = (int)(rng % (unsigned)S);
+    x->ca = (int)((rng >> 16) % (unsigned)k);
+    if (!copy_moves(r, old, x->a, x->ca))
+        return 0;
+    struct ss_store *A = &r->pl->stores[x->a];
+    x->nm = A->machine[x->ca];
+    int start = (int)((rng >> 8) % (unsigned)S);
+    for (int i = 0; i < S; i++) {
+        int b = (start + i) % S;
+        struct ss_store *B = &r->pl->stores[b];
+        for (int cb = 0; b != x->a && cb < k; cb++) {
+            int w = B->machine[cb];
+            if (w == x->nm || !copy_moves(r, old, b, cb) || member(A, k, w) ||
+                member(B, k, x->nm) || !may_move(r, A, x->ca, w) || !may_move(r, B, cb, x->nm))
+                continue;
+            x->b = b;
+            x->cb = cb;
+            x->w = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int find_exchange(struct replan *r, const struct ss_placement *old, unsigned rng,
                          struct exchange *x)
 {
     int S = r->S, k = r->k;
+    if (rng & 0x400u)
+        return find_swap(r, old, rng, x);
     x->a = (int)(rng % (unsigned)r->S_old);
     x->ca = (int)((rng >> 16) % (unsigned)k);
     struct ss_store *A = &r->pl->stores[x->a];
@@ -710,12 +753,13 @@ static void apply_exchange(struct replan *r, const struct exchange *x, int undo)
     place_copy(r, B, x->cb, undo ? x->w : x->nm);
 }
 
-/* 3-slot stores after machines were added: which stores hand a copy to a new
- * machine is a free choice (a store with a copy on the machine a moved copy
- * came from can go instead, at no extra slot move), and it decides whether
- * any order meets the single-failure levels.  Exchange such choices, keeping
- * those that do not lower the number of stores the order flow can order at
- * those levels, until all can (level ones too, to cross plateaus). */
+/* 3-slot stores: which stores hand a copy to a new machine is a free choice
+ * (a store with a copy on the machine a moved copy came from can go instead,
+ * at no extra slot move), and so is where copies that move anyway go (a
+ * removed machine's, new stores'); both decide whether any order meets the
+ * single-failure levels.  Exchange such choices, keeping those that do not
+ * lower the number of stores the order flow can order at those levels,
+ * until all can (level ones too, to cross plateaus). */
 static long repick_moved(struct replan *r, const struct ss_placement *old)
 {
     int S = r->S;
@@ -1064,7 +1108,7 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
 }
 
 /* One re-plan; `repick` lets repick_moved change which stores hand copies
- * to new machines. */
+ * to new machines and where copies that move anyway go. */
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int repick,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
@@ -1178,8 +1222,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
 }
 
 /* 3-slot stores (at most 64 machines): when the re-plan misses a failure
- * bound, re-plan again with the choice of stores handing copies to new
- * machines searched (repick_moved) and keep the better: less single-failure
+ * bound, re-plan again with the choice of moved copies searched
+ * (repick_moved) and keep the better: less single-failure
  * excess, then double, then fewer slot moves.  (The search alone is not
  * always better: 20x40 without zones + 1 machine got a single-failure excess
  * the plain re-plan avoids.) */
