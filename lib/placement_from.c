@@ -922,6 +922,18 @@ static long choose_master_ceilings(struct replan *r)
     return best;
 }
 
+/* The master and first failover store `was` has among the machines `now`
+ * keeps: its old order with the machines it lost left out, as a failure of
+ * those would promote (a removed master's store starts from its failover). */
+static void current_lead(const struct replan *r, const struct ss_store *was,
+                         const struct ss_store *now, int lead[2])
+{
+    int n = 0;
+    for (int c = 0; c < r->k && n < 2; c++)
+        if (was->machine[c] >= 0 && member(now, r->k, was->machine[c]))
+            lead[n++] = was->machine[c];
+}
+
 static int order_stores(struct replan *r, const struct ss_placement *old)
 {
     int M = r->M, k = r->k, S = r->S;
@@ -948,7 +960,9 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
         for (int s = 0; s < S; s++) {
             const struct ss_store *st = &r->pl->stores[s];
             int se = ss_flow_add_edge(fl, src, st0 + s, 1);
-            int warm = -1, o = 0;
+            int warm = -1, o = 0, lead[2] = {-1, -1};
+            if (s < r->S_old)
+                current_lead(r, &old->stores[s], st, lead);
             for (int c1 = 0; c1 < k; c1++)
                 for (int c2 = 0; c2 < k; c2++) {
                     if (c1 == c2)
@@ -962,8 +976,7 @@ static int order_stores(struct replan *r, const struct ss_placement *old)
                     }
                     edge[s * nopt + o] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
                     /* the current order; else at least the current master */
-                    if (s < r->S_old && old->stores[s].machine[0] == a &&
-                        (old->stores[s].machine[1] == b || warm < 0))
+                    if (s < r->S_old && lead[0] == a && (lead[1] == b || warm < 0))
                         warm = o;
                     o++;
                 }
