@@ -334,6 +334,54 @@ static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
     return 0;
 }
 
+/* 2-slot stores that lost one copy (a removed or shrunk machine's): one flow
+ * gives each a new machine with a free slot such that no machine pair holds
+ * more than the pair cap (store -> pair (a,b) -> machine b -> sink), where a
+ * greedy fill may leave a store only crowded pairs. */
+static void fill_orphans(struct replan *r)
+{
+    int M = r->M, S = r->S;
+    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
+    int src = 0, st0 = 1, mach0 = 1 + S, sink = mach0 + M, next = sink + 1;
+    int orphans = 0;
+    for (int s = 0; s < S; s++)
+        orphans += holes_of(r, &r->pl->stores[s]) == 1;
+    if (orphans == 0) {
+        free(group);
+        return;
+    }
+    struct ss_flow *fl = ss_flow_new(next + orphans * M);
+    int *edge = ss_xcalloc((size_t)S * M, sizeof(int));
+    for (int b = 0; b < M; b++)
+        ss_flow_add_edge(fl, mach0 + b, sink, r->n[b] > r->used[b] ? r->n[b] - r->used[b] : 0);
+    for (int s = 0; s < S; s++) {
+        struct ss_store *st = &r->pl->stores[s];
+        if (holes_of(r, st) != 1)
+            continue;
+        int a = st->machine[0] >= 0 ? st->machine[0] : st->machine[1];
+        ss_flow_add_edge(fl, src, st0 + s, 1);
+        for (int b = 0; b < M; b++) {
+            if (r->n[b] <= r->used[b] || !zone_ok(r, st, b) || r->pair[a * M + b] >= r->pcap)
+                continue;
+            if (group[a * M + b] == 0) {
+                group[a * M + b] = next++;
+                ss_flow_add_edge(fl, group[a * M + b], mach0 + b, r->pcap - r->pair[a * M + b]);
+            }
+            edge[s * M + b] = 1 + ss_flow_add_edge(fl, st0 + s, group[a * M + b], 1);
+        }
+    }
+    ss_flow_run(fl, src, sink);
+    for (int s = 0; s < S; s++)
+        for (int b = 0; b < M; b++)
+            if (edge[s * M + b] && ss_flow_edge_flow(fl, edge[s * M + b] - 1) > 0) {
+                struct ss_store *st = &r->pl->stores[s];
+                place_copy(r, st, st->machine[0] >= 0 ? 1 : 0, b);
+            }
+    ss_flow_free(fl);
+    free(edge);
+    free(group);
+}
+
 /* Fill every hole: the machine with the most free slots first (keeps the
  * rest fillable), among near-ties the one whose pairs are least crowded. */
 static int fill_holes(struct replan *r)
@@ -1194,6 +1242,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         make_zone_room(&r);
         if (r.k == 3)
             fill_new_stores(&r);
+        if (r.k == 2)
+            fill_orphans(&r);
         rc = fill_holes(&r);
     }
     if (rc == 0 && r.k == 2)

@@ -795,10 +795,66 @@ static int sweep(void)
     return 0;
 }
 
-/* `test_placement sweep-remove`: equal-machine topologies with stores at 7/8
- * of the capacity the smaller topology holds, less their last machine;
- * lists the re-plans that miss properties 1-3 (measured as the generated
- * cases are) or move more than 1.25x the copies the removal forces. */
+/* An equal-machine topology with stores at 7/8 of what the smaller one
+ * holds, re-planned --from its plan less its last machine.  rc != 0 and
+ * f1 == NULL when the smaller topology cannot hold the stores at all. */
+struct removed {
+    struct ss_topology *t0, *t1;
+    struct ss_placement *p0, *p1, *old, *f1;
+    struct ss_moves mv;
+    struct ss_error err;
+    int rc;
+};
+
+static struct ss_topology *with_stores(int machines, int slots, int replicas, int zones,
+                                       int stores)
+{
+    char *gen = gen_equal(machines, slots, replicas, zones);
+    size_t n = strlen(gen) + 32;
+    char *text = malloc(n);
+    snprintf(text, n, "stores %d\n%s", stores, gen);
+    struct ss_topology *t = topo_from(text);
+    free(gen);
+    free(text);
+    return t;
+}
+
+static void remove_last(struct removed *x, int machines, int slots, int replicas, int zones)
+{
+    memset(x, 0, sizeof(*x));
+    int stores = (machines - 1) * slots / (replicas + 1) * 7 / 8;
+    if (zones == 3)
+        stores = (machines - 1) / 3 * slots * 7 / 8;
+    x->t0 = with_stores(machines, slots, replicas, zones, stores);
+    x->t1 = with_stores(machines - 1, slots, replicas, zones, stores);
+    x->rc = ss_plan(x->t1, &x->f1, &x->err);
+    if (x->rc == 0)
+        x->rc = ss_plan(x->t0, &x->p0, &x->err);
+    if (x->rc == 0) {
+        x->old = renumbered(x->p0, x->t1);
+        x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
+    }
+}
+
+static void removed_free(struct removed *x)
+{
+    ss_placement_free(x->p0);
+    ss_placement_free(x->p1);
+    ss_placement_free(x->old);
+    ss_placement_free(x->f1);
+    ss_topology_free(x->t0);
+    ss_topology_free(x->t1);
+}
+
+/* Removing a machine: properties 1-3 (measured as the generated cases are),
+ * at most 1.25x the slot moves the removal forces. */
+static int removal_ok(const struct removed *x, struct chk_report *r)
+{
+    return x->rc == 0 && good_slack(x->p1, r) && 4 * x->mv.slot_moves <= 5 * x->mv.slot_moves_bound;
+}
+
+/* `test_placement sweep-remove`: every equal-machine topology of the sweep's
+ * sizes less its last machine; lists the re-plans that miss removal_ok. */
 static int sweep_remove(void)
 {
     static const int sizes[] = {6, 8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 24, 27, 30};
@@ -810,54 +866,50 @@ static int sweep_remove(void)
         for (int rep = 1; rep <= 2; rep++)
             for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++)
                 for (size_t b = 0; b < 3; b++) {
-                    int M = sizes[a], k = rep + 1;
+                    int M = sizes[a];
                     if (zones[z] == 3 && M % 3 == 1)
                         continue; /* the removal leaves one zone short of the stores */
-                    char *gen0 = gen_equal(M, slots[b], rep, zones[z]);
-                    char *gen1 = gen_equal(M - 1, slots[b], rep, zones[z]);
-                    int stores = (M - 1) * slots[b] / k * 7 / 8;
-                    if (zones[z] == 3)
-                        stores = (M - 1) / 3 * slots[b] * 7 / 8;
-                    size_t n0 = strlen(gen0) + 32, n1 = strlen(gen1) + 32;
-                    char *t0text = malloc(n0), *t1text = malloc(n1);
-                    snprintf(t0text, n0, "stores %d\n%s", stores, gen0);
-                    snprintf(t1text, n1, "stores %d\n%s", stores, gen1);
-                    struct ss_topology *t0 = topo_from(t0text), *t1 = topo_from(t1text);
-                    struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL, *f1 = NULL;
-                    struct ss_moves mv = {0};
-                    struct ss_error err = {0};
-                    int rc = ss_plan(t0, &p0, &err);
-                    if (rc == 0) {
-                        old = renumbered(p0, t1);
-                        rc = ss_plan_from(t1, old, &p1, &mv, &err);
-                    }
+                    struct removed x;
+                    remove_last(&x, M, slots[b], rep, zones[z]);
                     struct chk_report r = {0}, rf = {0};
-                    int ok = rc == 0 && good_slack(p1, &r);
-                    int moves = rc == 0 && 4 * mv.slot_moves <= 5 * mv.slot_moves_bound;
-                    int fresh = ss_plan(t1, &f1, &err) == 0 && good_slack(f1, &rf);
                     /* no fresh plan: too many stores for the smaller zones, no case */
-                    cases += f1 != NULL;
-                    if (f1 != NULL && (!ok || !moves)) {
-                        missed++;
-                        printf("%3dx%-3d -1   %-3d %-5d %4d/%-6d %3d/%-5d %-7d %3d/%-7d %-9s %s\n", M,
-                               slots[b], rep, zones[z], mv.slot_moves, mv.slot_moves_bound,
-                               r.single_worst_excess, r.single_slack, r.double_worst_excess,
-                               r.double_max_lost, r.pair_bound, fresh ? "yes" : "no",
-                               rc ? err.msg : "");
+                    if (x.f1 != NULL) {
+                        cases++;
+                        int fresh = good_slack(x.f1, &rf);
+                        if (!removal_ok(&x, &r)) {
+                            missed++;
+                            printf("%3dx%-3d -1   %-3d %-5d %4d/%-6d %3d/%-5d %-7d %3d/%-7d %-9s %s\n",
+                                   M, slots[b], rep, zones[z], x.mv.slot_moves,
+                                   x.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
+                                   r.double_worst_excess, r.double_max_lost, r.pair_bound,
+                                   fresh ? "yes" : "no", x.rc ? x.err.msg : "");
+                        }
                     }
-                    ss_placement_free(p0);
-                    ss_placement_free(p1);
-                    ss_placement_free(old);
-                    ss_placement_free(f1);
-                    ss_topology_free(t0);
-                    ss_topology_free(t1);
-                    free(gen0);
-                    free(gen1);
-                    free(t0text);
-                    free(t1text);
+                    removed_free(&x);
                 }
     printf("%d of %d removals miss\n", missed, cases);
     return 0;
+}
+
+/* Removals the re-plan once missed (sweep-remove), without 3 zones. */
+static void remove_generated_cases(void)
+{
+    static const struct {
+        int machines, slots, replicas, zones;
+    } cases[] = {{20, 20, 1, 0}, {21, 20, 1, 0}, {27, 40, 1, 0}, {15, 12, 2, 0},
+                 {30, 12, 2, 0}, {20, 12, 2, 0}, {20, 40, 2, 0}, {14, 12, 2, 2}, {18, 12, 2, 2}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct removed x;
+        remove_last(&x, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
+        struct chk_report r = {0};
+        CHECK(removal_ok(&x, &r),
+              "%dx%d replicas %d, %d zones, stores at 7/8, less one machine: %d slot moves (bound "
+              "%d); single excess %d (slack %d), double excess %d, lost %d of bound %d %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones,
+              x.mv.slot_moves, x.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
+              r.double_worst_excess, r.double_max_lost, r.pair_bound, x.rc ? x.err.msg : "", r.why);
+        removed_free(&x);
+    }
 }
 
 /* Re-plan `count` generated topologies (gen_random: mixed slots, zones) plus
@@ -1017,6 +1069,7 @@ int main(int argc, char **argv)
     add_machine_generated(generated * 2 / 5);
     impossible_cases();
     remove_resize_cases();
+    remove_generated_cases();
     fixed_store_case();
     zone_budget_cases();
     DONE();
