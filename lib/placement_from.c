@@ -1168,9 +1168,101 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     free(beyond);
 }
 
-/* One re-plan; `repick` lets repick_moved change which stores hand copies
- * to new machines and where copies that move anyway go. */
-static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int repick,
+/* 3-slot stores that lost one copy (a removed or shrunk machine's): the
+ * new copy goes where it could serve as the first failover of the store's
+ * master (the first of its remaining copies in the old order) within that
+ * master's single-failure level, counting the first failovers the other
+ * stores have now; one flow, store -> (master a, machine c) -> c -> sink.
+ * What it leaves, fill_holes fills. */
+static void fill_orphans3(struct replan *r, const struct ss_placement *old)
+{
+    int M = r->M, S = r->S;
+    int *L = single_levels(r);
+    int *F = ss_xcalloc((size_t)M * M, sizeof(int));
+    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of (a,c), 0: none */
+    int *master = ss_xcalloc((size_t)S, sizeof(int));
+    int orphans = 0;
+    for (int s = 0; s < S; s++) {
+        const struct ss_store *st = &r->pl->stores[s];
+        int lead[2] = {-1, -1};
+        master[s] = -1;
+        if (s >= r->S_old)
+            continue;
+        current_lead(r, &old->stores[s], st, lead);
+        if (holes_of(r, st) == 0 && lead[1] >= 0)
+            F[lead[0] * M + lead[1]]++;
+        if (holes_of(r, st) == 1 && lead[0] >= 0) {
+            master[s] = lead[0];
+            orphans++;
+        }
+    }
+    int src = 0, st0 = 1, mach0 = 1 + S, sink = mach0 + M, next = sink + 1;
+    struct ss_flow *fl = ss_flow_new(next + orphans * M + 1);
+    int *edge = ss_xcalloc((size_t)S * M, sizeof(int)); /* edge id + 1, 0: none */
+    for (int c = 0; c < M; c++)
+        ss_flow_add_edge(fl, mach0 + c, sink, r->n[c] > r->used[c] ? r->n[c] - r->used[c] : 0);
+    for (int s = 0; s < S; s++) {
+        struct ss_store *st = &r->pl->stores[s];
+        int a = master[s];
+        if (a < 0)
+            continue;
+        ss_flow_add_edge(fl, src, st0 + s, 1);
+        for (int c = 0; c < M; c++) {
+            int room = L[a] - r->m[c] - F[a * M + c];
+            if (r->n[c] <= r->used[c] || room <= 0 || !zone_ok(r, st, c))
+                continue;
+            if (group[a * M + c] == 0) {
+                group[a * M + c] = next++;
+                ss_flow_add_edge(fl, group[a * M + c], mach0 + c, room);
+            }
+            edge[s * M + c] = 1 + ss_flow_add_edge(fl, st0 + s, group[a * M + c], 1);
+        }
+    }
+    ss_flow_run(fl, src, sink);
+    for (int s = 0; s < S; s++)
+        for (int c = 0; c < M; c++)
+            if (edge[s * M + c] && ss_flow_edge_flow(fl, edge[s * M + c] - 1) > 0) {
+                struct ss_store *st = &r->pl->stores[s];
+                int h = 0;
+                while (st->machine[h] >= 0)
+                    h++;
+                place_copy(r, st, h, c);
+            }
+    ss_flow_free(fl);
+    free(edge);
+    free(group);
+    free(master);
+    free(F);
+    free(L);
+}
+
+/* Does the change take copies away from old stores (removed machines,
+ * removed slots, machines holding more copies than slots now)? */
+static int copies_lost(const struct ss_topology *topo, const struct ss_placement *old)
+{
+    int *held = ss_xcalloc((size_t)topo->nmachines, sizeof(int));
+    int lost = 0;
+    for (int s = 0; s < old->nstores; s++)
+        for (int c = 0; c < old->copies; c++) {
+            int x = old->stores[s].machine[c];
+            if (x < 0 || old->stores[s].slot[c] == 0)
+                lost = 1;
+            else
+                held[x]++;
+        }
+    for (int i = 0; i < topo->nmachines; i++)
+        lost |= held[i] > topo->machines[i].slots;
+    free(held);
+    return lost;
+}
+
+/* Variants of one re-plan (plan_from_kept tries them where the first misses a
+ * bound): REPICK lets repick_moved change which stores hand copies to new
+ * machines and where copies that move anyway go; ORPHANS places 3-slot
+ * stores' replacement copies as possible first failovers (fill_orphans3). */
+enum { REPICK = 1, ORPHANS = 2 };
+
+static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
@@ -1244,6 +1336,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             fill_new_stores(&r);
         if (r.k == 2)
             fill_orphans(&r);
+        if (r.k == 3 && (variant & ORPHANS))
+            fill_orphans3(&r, old);
         rc = fill_holes(&r);
     }
     if (rc == 0 && r.k == 2)
@@ -1252,7 +1346,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
      * alternate them */
     for (int round = 0; rc == 0 && r.k == 3 && M <= 64 && round < 4; round++) {
         long got = choose_master_ceilings(&r);
-        if (repick)
+        if (variant & REPICK)
             got = repick_moved(&r, old);
         if (got == S)
             break;
@@ -1284,26 +1378,32 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     return 0;
 }
 
-/* 3-slot stores (at most 64 machines): when the re-plan misses a failure
- * bound, re-plan again with the choice of moved copies searched
- * (repick_moved) and keep the better: less single-failure
- * excess, then double, then fewer slot moves.  (The search alone is not
- * always better: 20x40 without zones + 1 machine got a single-failure excess
- * the plain re-plan avoids.) */
+/* 3-slot stores (at most 64 machines): while the re-plan misses a failure
+ * bound, re-plan again with the other variants (where the change takes
+ * copies away, also with fill_orphans3) and keep the best: less
+ * single-failure excess, then double, then fewer slot moves.  (No variant is
+ * always better: the search alone gave 20x40 without zones + 1 machine a
+ * single-failure excess the plain re-plan avoids; fill_orphans3 alone mends
+ * some removals and spoils others.) */
 static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
                           struct ss_placement **out, struct ss_moves *moves,
                           struct ss_error *err)
 {
-    struct ss_placement *pl = NULL, *alt = NULL;
-    struct ss_moves mv = {0}, mv2 = {0};
+    struct ss_placement *pl = NULL;
+    struct ss_moves mv = {0};
     int rc = replan_once(topo, old, 0, &pl, &mv, err);
     if (rc != 0)
         return rc;
     int single = 0, dbl = 0;
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &single, &dbl);
-    struct ss_error err2 = {0};
-    if ((single > 0 || dbl > 1) && replan_once(topo, old, 1, &alt, &mv2, &err2) == 0) {
+    int variants = copies_lost(topo, old) ? 4 : 2;
+    for (int v = 1; v < variants && (single > 0 || dbl > 1); v++) {
+        struct ss_placement *alt = NULL;
+        struct ss_moves mv2 = {0};
+        struct ss_error err2 = {0};
+        if (replan_once(topo, old, v, &alt, &mv2, &err2) != 0)
+            continue;
         int s2, d2;
         ss_plan_excess(alt, &s2, &d2);
         if (s2 < single || (s2 == single && (d2 < dbl || (d2 == dbl &&
@@ -1311,6 +1411,8 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
             ss_placement_free(pl);
             pl = alt;
             mv = mv2;
+            single = s2;
+            dbl = d2;
             alt = NULL;
         }
         ss_placement_free(alt);
