@@ -337,8 +337,11 @@ static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
 /* 2-slot stores that lost one copy (a removed or shrunk machine's): one flow
  * gives each a new machine with a free slot such that no machine pair holds
  * more than the pair cap (store -> pair (a,b) -> machine b -> sink), where a
- * greedy fill may leave a store only crowded pairs. */
-static void fill_orphans(struct replan *r)
+ * greedy fill may leave a store only crowded pairs.  `over` lets machines
+ * take that many copies beyond their target (never beyond their slots): a
+ * removal may leave too few free slots on the uncrowded pairs, and one more
+ * copy on a machine costs no move, while any other repair does. */
+static void fill_orphans(struct replan *r, int over)
 {
     int M = r->M, S = r->S;
     int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
@@ -352,8 +355,10 @@ static void fill_orphans(struct replan *r)
     }
     struct ss_flow *fl = ss_flow_new(next + orphans * M);
     int *edge = ss_xcalloc((size_t)S * M, sizeof(int));
-    for (int b = 0; b < M; b++)
-        ss_flow_add_edge(fl, mach0 + b, sink, r->n[b] > r->used[b] ? r->n[b] - r->used[b] : 0);
+    for (int b = 0; b < M; b++) {
+        int cap = r->n[b] + over < r->t->machines[b].slots ? r->n[b] + over : r->t->machines[b].slots;
+        ss_flow_add_edge(fl, mach0 + b, sink, cap > r->used[b] ? cap - r->used[b] : 0);
+    }
     for (int s = 0; s < S; s++) {
         struct ss_store *st = &r->pl->stores[s];
         if (holes_of(r, st) != 1)
@@ -361,7 +366,8 @@ static void fill_orphans(struct replan *r)
         int a = st->machine[0] >= 0 ? st->machine[0] : st->machine[1];
         ss_flow_add_edge(fl, src, st0 + s, 1);
         for (int b = 0; b < M; b++) {
-            if (r->n[b] <= r->used[b] || !zone_ok(r, st, b) || r->pair[a * M + b] >= r->pcap)
+            if (r->n[b] + over <= r->used[b] || r->t->machines[b].slots <= r->used[b] ||
+                !zone_ok(r, st, b) || r->pair[a * M + b] >= r->pcap)
                 continue;
             if (group[a * M + b] == 0) {
                 group[a * M + b] = next++;
@@ -1335,7 +1341,9 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         if (r.k == 3)
             fill_new_stores(&r);
         if (r.k == 2)
-            fill_orphans(&r);
+            fill_orphans(&r, 0);
+        if (r.k == 2 && copies_lost(topo, old))
+            fill_orphans(&r, 1);
         if (r.k == 3 && (variant & ORPHANS))
             fill_orphans3(&r, old);
         rc = fill_holes(&r);
