@@ -891,6 +891,88 @@ static int sweep_remove(void)
     return 0;
 }
 
+/* Generated topologies (in the unit tests the generator's stream goes on
+ * after the add-machine ones) with stores at 7/8 of what they hold without
+ * their last machine, re-planned without it.
+ * Counts the misses of removal_ok without and with 3 zones, and those
+ * without 3 zones where a fresh plan of the smaller topology misses too. */
+struct removals {
+    int plain, zoned3, with3, unreachable;
+};
+
+static void remove_generated(int count, struct removals *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < count; i++) {
+        int machines, replicas, zones;
+        char *before = gen_random(&machines, &replicas, &zones);
+        char *last = strrchr(before, 'm');
+        while (last > before && last[-1] != '\n')
+            last--;
+        size_t len = strlen(before);
+        char *after = strndup(before, (size_t)(last - before));
+        /* what the smaller topology holds: a plan without `stores` fills it */
+        struct ss_topology *t1 = topo_from(after);
+        struct ss_placement *full = NULL;
+        struct ss_error ferr = {0};
+        int stores = ss_plan(t1, &full, &ferr) == 0 ? full->nstores * 7 / 8 : 0;
+        ss_placement_free(full);
+        ss_topology_free(t1);
+        char *text0 = malloc(len + 32), *text1 = malloc(len + 32);
+        snprintf(text0, len + 32, "stores %d\n%s", stores, before);
+        snprintf(text1, len + 32, "stores %d\n%s", stores, after);
+        struct removed x;
+        memset(&x, 0, sizeof(x));
+        x.t0 = topo_from(text0);
+        x.t1 = topo_from(text1);
+        x.rc = ss_plan(x.t1, &x.f1, &x.err);
+        if (x.rc == 0)
+            x.rc = ss_plan(x.t0, &x.p0, &x.err);
+        if (x.rc == 0) {
+            x.old = renumbered(x.p0, x.t1);
+            x.rc = ss_plan_from(x.t1, x.old, &x.p1, &x.mv, &x.err);
+        }
+        struct chk_report r = {0}, rf = {0};
+        int reachable = x.f1 && good_slack(x.f1, &rf);
+        out->with3 += zones == 3;
+        if (stores > 0 && !removal_ok(&x, &r)) {
+            if (zones == 3)
+                out->zoned3++;
+            else if (reachable)
+                out->plain++;
+            else
+                out->unreachable++;
+            printf("# removal %d: %d machines rep %d zones %d, %d stores, - 1: moves %d/%d "
+                   "single %d/%d double %d lost %d/%d, new afresh ok %s %s\n",
+                   i, machines, replicas, zones, stores, x.mv.slot_moves, x.mv.slot_moves_bound,
+                   r.single_worst_excess, r.single_slack, r.double_worst_excess,
+                   r.double_max_lost, r.pair_bound, reachable ? "yes" : "no",
+                   x.rc ? x.err.msg : "");
+        }
+        removed_free(&x);
+        free(before);
+        free(after);
+        free(text0);
+        free(text1);
+    }
+}
+
+/* Removing a machine from topologies nobody chose.  Open work (README): at
+ * least 9 in 10 without 3 zones, 2 in 3 with 3 zones. */
+static void remove_machine_generated(int count)
+{
+    struct removals rm;
+    remove_generated(count, &rm);
+    int plain = count - rm.with3 - rm.unreachable;
+    CHECK(10 * rm.plain <= plain,
+          "%d generated topologies less one machine, %d without 3 zones where a fresh plan "
+          "meets properties 1-3: at least 9 in 10 meet them and move at most 1.25x what the "
+          "removal forces (%d miss)",
+          count, plain, rm.plain);
+    CHECK(3 * rm.zoned3 <= rm.with3,
+          "%d of them in 3 zones: at least 2 in 3 do (%d miss)", rm.with3, rm.zoned3);
+}
+
 /* Removals the re-plan once missed (sweep-remove), without 3 zones. */
 static void remove_generated_cases(void)
 {
@@ -1060,6 +1142,13 @@ int main(int argc, char **argv)
         return sweep_random(atoi(argv[2]));
     if (argc > 1 && strcmp(argv[1], "sweep-remove") == 0)
         return sweep_remove();
+    if (argc > 2 && strcmp(argv[1], "remove-random") == 0) {
+        struct removals rm;
+        remove_generated(atoi(argv[2]), &rm);
+        printf("%d miss without 3 zones (%d more where a fresh plan misses too), %d of %d with 3 "
+               "zones\n", rm.plain, rm.unreachable, rm.zoned3, rm.with3);
+        return 0;
+    }
     if (argc > 5 && strcmp(argv[1], "add") == 0)
         return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     int generated = argc > 1 ? atoi(argv[1]) : 150;
@@ -1071,6 +1160,7 @@ int main(int argc, char **argv)
     impossible_cases();
     remove_resize_cases();
     remove_generated_cases();
+    remove_machine_generated(generated / 5);
     fixed_store_case();
     zone_budget_cases();
     DONE();
