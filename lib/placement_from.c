@@ -343,28 +343,27 @@ static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
  * copy on a machine costs no move, while any other repair does. */
 static void fill_orphans(struct replan *r, int over)
 {
-    int M = r->M, S = r->S;
-    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
-    int src = 0, st0 = 1, mach0 = 1 + S, sink = mach0 + M, next = sink + 1;
-    int orphans = 0;
+    int M = r->M, S = r->S, orphans = 0;
     for (int s = 0; s < S; s++)
         orphans += holes_of(r, &r->pl->stores[s]) == 1;
-    if (orphans == 0) {
-        free(group);
+    if (orphans == 0)
         return;
-    }
+    int *store = ss_xcalloc((size_t)orphans, sizeof(int));
+    for (int s = 0, o = 0; s < S; s++)
+        if (holes_of(r, &r->pl->stores[s]) == 1)
+            store[o++] = s;
+    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
+    int src = 0, st0 = 1, mach0 = 1 + orphans, sink = mach0 + M, next = sink + 1;
     struct ss_flow *fl = ss_flow_new(next + orphans * M);
-    int *edge = ss_xcalloc((size_t)S * M, sizeof(int));
+    int *edge = ss_xcalloc((size_t)orphans * M, sizeof(int)); /* edge id + 1, 0: none */
     for (int b = 0; b < M; b++) {
         int cap = r->n[b] + over < r->t->machines[b].slots ? r->n[b] + over : r->t->machines[b].slots;
         ss_flow_add_edge(fl, mach0 + b, sink, cap > r->used[b] ? cap - r->used[b] : 0);
     }
-    for (int s = 0; s < S; s++) {
-        struct ss_store *st = &r->pl->stores[s];
-        if (holes_of(r, st) != 1)
-            continue;
+    for (int o = 0; o < orphans; o++) {
+        struct ss_store *st = &r->pl->stores[store[o]];
         int a = st->machine[0] >= 0 ? st->machine[0] : st->machine[1];
-        ss_flow_add_edge(fl, src, st0 + s, 1);
+        ss_flow_add_edge(fl, src, st0 + o, 1);
         for (int b = 0; b < M; b++) {
             if (r->n[b] + over <= r->used[b] || r->t->machines[b].slots <= r->used[b] ||
                 !zone_ok(r, st, b) || r->pair[a * M + b] >= r->pcap)
@@ -373,19 +372,20 @@ static void fill_orphans(struct replan *r, int over)
                 group[a * M + b] = next++;
                 ss_flow_add_edge(fl, group[a * M + b], mach0 + b, r->pcap - r->pair[a * M + b]);
             }
-            edge[s * M + b] = 1 + ss_flow_add_edge(fl, st0 + s, group[a * M + b], 1);
+            edge[o * M + b] = 1 + ss_flow_add_edge(fl, st0 + o, group[a * M + b], 1);
         }
     }
     ss_flow_run(fl, src, sink);
-    for (int s = 0; s < S; s++)
+    for (int o = 0; o < orphans; o++)
         for (int b = 0; b < M; b++)
-            if (edge[s * M + b] && ss_flow_edge_flow(fl, edge[s * M + b] - 1) > 0) {
-                struct ss_store *st = &r->pl->stores[s];
+            if (edge[o * M + b] && ss_flow_edge_flow(fl, edge[o * M + b] - 1) > 0) {
+                struct ss_store *st = &r->pl->stores[store[o]];
                 place_copy(r, st, st->machine[0] >= 0 ? 1 : 0, b);
             }
     ss_flow_free(fl);
     free(edge);
     free(group);
+    free(store);
 }
 
 /* Fill every hole: the machine with the most free slots first (keeps the
@@ -725,10 +725,6 @@ struct exchange {
     int w, nm;
 };
 
-/* A random exchange from rng (0 if none was found from this start): two
- * copies that move anyway exchange machines, or A's moved copy goes back to
- * the machine it left and a store there hands its copy to A's new machine
- * instead. */
 /* Is store s's copy c a slot move or a new store's copy (free to go
  * elsewhere at no extra move)? */
 static int copy_moves(const struct replan *r, const struct ss_placement *old, int s, int c)
@@ -767,11 +763,15 @@ static int find_swap(struct replan *r, const struct ss_placement *old, unsigned 
     return 0;
 }
 
+/* A random exchange from rng (0 if none was found from this start): two
+ * copies that move anyway exchange machines, or A's moved copy goes back to
+ * the machine it left and a store there hands its copy to A's new machine
+ * instead. */
 static int find_exchange(struct replan *r, const struct ss_placement *old, unsigned rng,
                          struct exchange *x)
 {
     int S = r->S, k = r->k;
-    if (rng & 0x400u)
+    if (r->S_old == 0 || (rng & 0x400u))
         return find_swap(r, old, rng, x);
     x->a = (int)(rng % (unsigned)r->S_old);
     x->ca = (int)((rng >> 16) % (unsigned)k);
@@ -1453,6 +1453,15 @@ static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
+    /* nothing to keep: a fresh plan (as apply does on a cluster without stores) */
+    if (old->nstores == 0) {
+        int rc = ss_plan(topo, out, err);
+        if (rc == 0 && moves) {
+            memset(moves, 0, sizeof(*moves));
+            moves->new_stores = (*out)->nstores;
+        }
+        return rc;
+    }
     struct ss_placement *kept = slots_that_remain(topo, old);
     int rc = plan_from_kept(topo, kept, out, moves, err);
     ss_placement_free(kept);

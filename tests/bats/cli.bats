@@ -187,6 +187,21 @@ EOT
     [[ "$output" == *"most stores on one machine pair: 1"* ]]
 }
 
+@test "plan --from a CIB without stores plans afresh" {
+    # 3-slot stores in 3 zones: this re-plan once divided by zero
+    { echo "replicas 2"
+      for i in $(seq -w 1 12); do echo "machine m$i slots=40 zone=z$((10#$i % 3))"; done
+    } > "$TMP/twelve.topo"
+    echo '<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>' > "$TMP/empty.xml"
+    run "$SLOTSTORE" plan --from "$TMP/empty.xml" "$TMP/twelve.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"new stores: 160"* ]]
+    from=$(echo "$output" | sed -n '/^STORE/,/^$/p')
+    run "$SLOTSTORE" plan "$TMP/twelve.topo"
+    [ "$status" -eq 0 ]
+    [ "$from" = "$(echo "$output" | sed -n '/^STORE/,/^$/p')" ]
+}
+
 @test "plan --from: a shrunk machine's copies in its removed slots move" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
     sed -e 's/^machine imap01 slots=4/machine imap01 slots=2/' \
