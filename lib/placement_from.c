@@ -334,13 +334,74 @@ static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
     return 0;
 }
 
+/* Index of store st's first hole (the caller knows it has one). */
+static int first_hole(const struct replan *r, const struct ss_store *st)
+{
+    int c = 0;
+    while (c < r->k - 1 && st->machine[c] >= 0)
+        c++;
+    return c;
+}
+
+/* Give each of the n listed stores' first hole a machine by one flow: store
+ * -> pair (anchor, b) -> machine b -> sink, the pair capped at
+ * pair_cap[anchor * M + b], machine b at machine_cap[b], only machines the
+ * zone rule allows.  Stores the flow cannot place keep their hole. */
+static void place_by_pair_flow(struct replan *r, int n, const int *store, const int *anchor,
+                               const int *pair_cap, const int *machine_cap)
+{
+    int M = r->M;
+    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
+    int src = 0, st0 = 1, mach0 = 1 + n, sink = mach0 + M, next = sink + 1;
+    struct ss_flow *fl = ss_flow_new(next + n * M);
+    int *edge = ss_xcalloc((size_t)n * M, sizeof(int)); /* edge id + 1, 0: none */
+    for (int b = 0; b < M; b++)
+        ss_flow_add_edge(fl, mach0 + b, sink, machine_cap[b] > 0 ? machine_cap[b] : 0);
+    for (int o = 0; o < n; o++) {
+        const struct ss_store *st = &r->pl->stores[store[o]];
+        int a = anchor[o];
+        ss_flow_add_edge(fl, src, st0 + o, 1);
+        for (int b = 0; b < M; b++) {
+            if (machine_cap[b] <= 0 || pair_cap[a * M + b] <= 0 || !zone_ok(r, st, b))
+                continue;
+            if (group[a * M + b] == 0) {
+                group[a * M + b] = next++;
+                ss_flow_add_edge(fl, group[a * M + b], mach0 + b, pair_cap[a * M + b]);
+            }
+            edge[o * M + b] = 1 + ss_flow_add_edge(fl, st0 + o, group[a * M + b], 1);
+        }
+    }
+    ss_flow_run(fl, src, sink);
+    for (int o = 0; o < n; o++)
+        for (int b = 0; b < M; b++)
+            if (edge[o * M + b] && ss_flow_edge_flow(fl, edge[o * M + b] - 1) > 0) {
+                struct ss_store *st = &r->pl->stores[store[o]];
+                place_copy(r, st, first_hole(r, st), b);
+            }
+    ss_flow_free(fl);
+    free(edge);
+    free(group);
+}
+
+/* Free slots of each machine, up to `over` copies beyond its target (never
+ * beyond its slots). */
+static int *room_per_machine(const struct replan *r, int over)
+{
+    int *room = ss_xcalloc((size_t)r->M, sizeof(int));
+    for (int b = 0; b < r->M; b++) {
+        int cap = r->n[b] + over < r->t->machines[b].slots ? r->n[b] + over : r->t->machines[b].slots;
+        room[b] = cap - r->used[b];
+    }
+    return room;
+}
+
 /* 2-slot stores that lost one copy (a removed or shrunk machine's): one flow
  * gives each a new machine with a free slot such that no machine pair holds
- * more than the pair cap (store -> pair (a,b) -> machine b -> sink), where a
- * greedy fill may leave a store only crowded pairs.  `over` lets machines
- * take that many copies beyond their target (never beyond their slots): a
- * removal may leave too few free slots on the uncrowded pairs, and one more
- * copy on a machine costs no move, while any other repair does. */
+ * more than the pair cap, where a greedy fill may leave a store only crowded
+ * pairs.  `over` lets machines take that many copies beyond their target
+ * (never beyond their slots): a removal may leave too few free slots on the
+ * uncrowded pairs, and one more copy on a machine costs no move, while any
+ * other repair does. */
 static void fill_orphans(struct replan *r, int over)
 {
     int M = r->M, S = r->S, orphans = 0;
@@ -349,42 +410,22 @@ static void fill_orphans(struct replan *r, int over)
     if (orphans == 0)
         return;
     int *store = ss_xcalloc((size_t)orphans, sizeof(int));
-    for (int s = 0, o = 0; s < S; s++)
-        if (holes_of(r, &r->pl->stores[s]) == 1)
-            store[o++] = s;
-    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of pair (a,b), 0: none */
-    int src = 0, st0 = 1, mach0 = 1 + orphans, sink = mach0 + M, next = sink + 1;
-    struct ss_flow *fl = ss_flow_new(next + orphans * M);
-    int *edge = ss_xcalloc((size_t)orphans * M, sizeof(int)); /* edge id + 1, 0: none */
-    for (int b = 0; b < M; b++) {
-        int cap = r->n[b] + over < r->t->machines[b].slots ? r->n[b] + over : r->t->machines[b].slots;
-        ss_flow_add_edge(fl, mach0 + b, sink, cap > r->used[b] ? cap - r->used[b] : 0);
+    int *anchor = ss_xcalloc((size_t)orphans, sizeof(int));
+    for (int s = 0, o = 0; s < S; s++) {
+        const struct ss_store *st = &r->pl->stores[s];
+        if (holes_of(r, st) != 1)
+            continue;
+        store[o] = s;
+        anchor[o++] = st->machine[0] >= 0 ? st->machine[0] : st->machine[1];
     }
-    for (int o = 0; o < orphans; o++) {
-        struct ss_store *st = &r->pl->stores[store[o]];
-        int a = st->machine[0] >= 0 ? st->machine[0] : st->machine[1];
-        ss_flow_add_edge(fl, src, st0 + o, 1);
-        for (int b = 0; b < M; b++) {
-            if (r->n[b] + over <= r->used[b] || r->t->machines[b].slots <= r->used[b] ||
-                !zone_ok(r, st, b) || r->pair[a * M + b] >= r->pcap)
-                continue;
-            if (group[a * M + b] == 0) {
-                group[a * M + b] = next++;
-                ss_flow_add_edge(fl, group[a * M + b], mach0 + b, r->pcap - r->pair[a * M + b]);
-            }
-            edge[o * M + b] = 1 + ss_flow_add_edge(fl, st0 + o, group[a * M + b], 1);
-        }
-    }
-    ss_flow_run(fl, src, sink);
-    for (int o = 0; o < orphans; o++)
-        for (int b = 0; b < M; b++)
-            if (edge[o * M + b] && ss_flow_edge_flow(fl, edge[o * M + b] - 1) > 0) {
-                struct ss_store *st = &r->pl->stores[store[o]];
-                place_copy(r, st, st->machine[0] >= 0 ? 1 : 0, b);
-            }
-    ss_flow_free(fl);
-    free(edge);
-    free(group);
+    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int i = 0; i < M * M; i++)
+        pair_cap[i] = r->pcap - r->pair[i];
+    int *room = room_per_machine(r, over);
+    place_by_pair_flow(r, orphans, store, anchor, pair_cap, room);
+    free(room);
+    free(pair_cap);
+    free(anchor);
     free(store);
 }
 
@@ -549,45 +590,29 @@ static int new_store_masters(struct replan *r, int *master)
     return placed;
 }
 
-/* Flow: new store -> (master a, failover b) -> machine b -> sink, the pair
- * capped at a's level L_a - m_b, machine b at its free slots. */
+/* One flow gives the new stores their first failovers: the pair (master a,
+ * failover b) capped at a's level L_a - m_b, machine b at its free slots. */
 static void new_store_failovers(struct replan *r, const int *master)
 {
-    int M = r->M, fresh = r->S - r->S_old;
+    int M = r->M, fresh = r->S - r->S_old, n = 0;
     int *L = single_levels(r);
-    int src = 0, st0 = 1, mach0 = 1 + fresh, sink = mach0 + M, grp0 = sink + 1;
-    struct ss_flow *fl = ss_flow_new(grp0 + M * M);
-    int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
-    int *edge = ss_xcalloc((size_t)fresh * M, sizeof(int));
-    for (int i = 0; i < M * M; i++)
-        gedge[i] = -1;
-    for (int b = 0; b < M; b++)
-        ss_flow_add_edge(fl, mach0 + b, sink, r->n[b] - r->used[b] > 0 ? r->n[b] - r->used[b] : 0);
-    for (int x = 0; x < fresh; x++) {
-        struct ss_store *st = &r->pl->stores[r->S_old + x];
-        int a = master[x];
-        if (a < 0)
-            continue;
-        ss_flow_add_edge(fl, src, st0 + x, 1);
-        for (int b = 0; b < M; b++) {
-            edge[x * M + b] = -1;
-            if (r->n[b] <= r->used[b] || !zone_ok(r, st, b))
-                continue;
-            if (gedge[a * M + b] < 0) {
-                int cap = L[a] - r->m[b];
-                gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + b, cap > 0 ? cap : 0);
-            }
-            edge[x * M + b] = ss_flow_add_edge(fl, st0 + x, grp0 + a * M + b, 1);
-        }
-    }
-    ss_flow_run(fl, src, sink);
+    int *store = ss_xcalloc((size_t)fresh + 1, sizeof(int));
+    int *anchor = ss_xcalloc((size_t)fresh + 1, sizeof(int));
     for (int x = 0; x < fresh; x++)
-        for (int b = 0; master[x] >= 0 && b < M; b++)
-            if (edge[x * M + b] >= 0 && ss_flow_edge_flow(fl, edge[x * M + b]) > 0)
-                place_copy(r, &r->pl->stores[r->S_old + x], 1, b);
-    ss_flow_free(fl);
-    free(gedge);
-    free(edge);
+        if (master[x] >= 0) {
+            store[n] = r->S_old + x;
+            anchor[n++] = master[x];
+        }
+    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            pair_cap[a * M + b] = L[a] - r->m[b];
+    int *room = room_per_machine(r, 0);
+    place_by_pair_flow(r, n, store, anchor, pair_cap, room);
+    free(room);
+    free(pair_cap);
+    free(anchor);
+    free(store);
     free(L);
 }
 
@@ -627,10 +652,7 @@ static void new_store_rest(struct replan *r)
                  (r->n[b] - r->used[b] == r->n[best] - r->used[best] &&
                   crowding(r, st, b) < crowding(r, st, best))))
                 best = b;
-        int c = 0;
-        while (st->machine[c] >= 0)
-            c++;
-        place_copy(r, st, c, best);
+        place_copy(r, st, first_hole(r, st), best);
     }
 }
 
@@ -1182,62 +1204,32 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
  * What it leaves, fill_holes fills. */
 static void fill_orphans3(struct replan *r, const struct ss_placement *old)
 {
-    int M = r->M, S = r->S;
+    int M = r->M, S = r->S, n = 0;
     int *L = single_levels(r);
     int *F = ss_xcalloc((size_t)M * M, sizeof(int));
-    int *group = ss_xcalloc((size_t)M * M, sizeof(int)); /* node of (a,c), 0: none */
-    int *master = ss_xcalloc((size_t)S, sizeof(int));
-    int orphans = 0;
-    for (int s = 0; s < S; s++) {
+    int *store = ss_xcalloc((size_t)S + 1, sizeof(int));
+    int *anchor = ss_xcalloc((size_t)S + 1, sizeof(int));
+    for (int s = 0; s < r->S_old; s++) {
         const struct ss_store *st = &r->pl->stores[s];
         int lead[2] = {-1, -1};
-        master[s] = -1;
-        if (s >= r->S_old)
-            continue;
         current_lead(r, &old->stores[s], st, lead);
         if (holes_of(r, st) == 0 && lead[1] >= 0)
             F[lead[0] * M + lead[1]]++;
         if (holes_of(r, st) == 1 && lead[0] >= 0) {
-            master[s] = lead[0];
-            orphans++;
+            store[n] = s;
+            anchor[n++] = lead[0];
         }
     }
-    int src = 0, st0 = 1, mach0 = 1 + S, sink = mach0 + M, next = sink + 1;
-    struct ss_flow *fl = ss_flow_new(next + orphans * M + 1);
-    int *edge = ss_xcalloc((size_t)S * M, sizeof(int)); /* edge id + 1, 0: none */
-    for (int c = 0; c < M; c++)
-        ss_flow_add_edge(fl, mach0 + c, sink, r->n[c] > r->used[c] ? r->n[c] - r->used[c] : 0);
-    for (int s = 0; s < S; s++) {
-        struct ss_store *st = &r->pl->stores[s];
-        int a = master[s];
-        if (a < 0)
-            continue;
-        ss_flow_add_edge(fl, src, st0 + s, 1);
-        for (int c = 0; c < M; c++) {
-            int room = L[a] - r->m[c] - F[a * M + c];
-            if (r->n[c] <= r->used[c] || room <= 0 || !zone_ok(r, st, c))
-                continue;
-            if (group[a * M + c] == 0) {
-                group[a * M + c] = next++;
-                ss_flow_add_edge(fl, group[a * M + c], mach0 + c, room);
-            }
-            edge[s * M + c] = 1 + ss_flow_add_edge(fl, st0 + s, group[a * M + c], 1);
-        }
-    }
-    ss_flow_run(fl, src, sink);
-    for (int s = 0; s < S; s++)
+    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int a = 0; a < M; a++)
         for (int c = 0; c < M; c++)
-            if (edge[s * M + c] && ss_flow_edge_flow(fl, edge[s * M + c] - 1) > 0) {
-                struct ss_store *st = &r->pl->stores[s];
-                int h = 0;
-                while (st->machine[h] >= 0)
-                    h++;
-                place_copy(r, st, h, c);
-            }
-    ss_flow_free(fl);
-    free(edge);
-    free(group);
-    free(master);
+            pair_cap[a * M + c] = L[a] - r->m[c] - F[a * M + c];
+    int *room = room_per_machine(r, 0);
+    place_by_pair_flow(r, n, store, anchor, pair_cap, room);
+    free(room);
+    free(pair_cap);
+    free(anchor);
+    free(store);
     free(F);
     free(L);
 }
