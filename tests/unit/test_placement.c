@@ -806,27 +806,25 @@ struct removed {
     int rc;
 };
 
-static struct ss_topology *with_stores(int machines, int slots, int replicas, int zones,
-                                       int stores)
+/* `text` with a "stores N" line in front (the caller frees it). */
+static char *with_stores(const char *text, int stores)
 {
-    char *gen = gen_equal(machines, slots, replicas, zones);
-    size_t n = strlen(gen) + 32;
-    char *text = malloc(n);
-    snprintf(text, n, "stores %d\n%s", stores, gen);
-    struct ss_topology *t = topo_from(text);
-    free(gen);
-    free(text);
-    return t;
+    size_t n = strlen(text) + 32;
+    char *out = malloc(n);
+    snprintf(out, n, "stores %d\n%s", stores, text);
+    return out;
 }
 
-static void remove_last(struct removed *x, int machines, int slots, int replicas, int zones)
+/* Plan `before` and re-plan `after` (the same machines less the last) from
+ * it, both holding `stores`; also plan `after` afresh. */
+static void replan_removal(struct removed *x, const char *before, const char *after, int stores)
 {
     memset(x, 0, sizeof(*x));
-    int stores = (machines - 1) * slots / (replicas + 1) * 7 / 8;
-    if (zones == 3)
-        stores = (machines - 1) / 3 * slots * 7 / 8;
-    x->t0 = with_stores(machines, slots, replicas, zones, stores);
-    x->t1 = with_stores(machines - 1, slots, replicas, zones, stores);
+    char *text0 = with_stores(before, stores), *text1 = with_stores(after, stores);
+    x->t0 = topo_from(text0);
+    x->t1 = topo_from(text1);
+    free(text0);
+    free(text1);
     x->rc = ss_plan(x->t1, &x->f1, &x->err);
     if (x->rc == 0)
         x->rc = ss_plan(x->t0, &x->p0, &x->err);
@@ -834,6 +832,18 @@ static void remove_last(struct removed *x, int machines, int slots, int replicas
         x->old = renumbered(x->p0, x->t1);
         x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
     }
+}
+
+static void remove_last(struct removed *x, int machines, int slots, int replicas, int zones)
+{
+    int stores = (machines - 1) * slots / (replicas + 1) * 7 / 8;
+    if (zones == 3)
+        stores = (machines - 1) / 3 * slots * 7 / 8;
+    char *before = gen_equal(machines, slots, replicas, zones);
+    char *after = gen_equal(machines - 1, slots, replicas, zones);
+    replan_removal(x, before, after, stores);
+    free(before);
+    free(after);
 }
 
 static void removed_free(struct removed *x)
@@ -909,7 +919,6 @@ static void remove_generated(int count, struct removals *out)
         char *last = strrchr(before, 'm');
         while (last > before && last[-1] != '\n')
             last--;
-        size_t len = strlen(before);
         char *after = strndup(before, (size_t)(last - before));
         /* what the smaller topology holds: a plan without `stores` fills it */
         struct ss_topology *t1 = topo_from(after);
@@ -918,20 +927,8 @@ static void remove_generated(int count, struct removals *out)
         int stores = ss_plan(t1, &full, &ferr) == 0 ? full->nstores * 7 / 8 : 0;
         ss_placement_free(full);
         ss_topology_free(t1);
-        char *text0 = malloc(len + 32), *text1 = malloc(len + 32);
-        snprintf(text0, len + 32, "stores %d\n%s", stores, before);
-        snprintf(text1, len + 32, "stores %d\n%s", stores, after);
         struct removed x;
-        memset(&x, 0, sizeof(x));
-        x.t0 = topo_from(text0);
-        x.t1 = topo_from(text1);
-        x.rc = ss_plan(x.t1, &x.f1, &x.err);
-        if (x.rc == 0)
-            x.rc = ss_plan(x.t0, &x.p0, &x.err);
-        if (x.rc == 0) {
-            x.old = renumbered(x.p0, x.t1);
-            x.rc = ss_plan_from(x.t1, x.old, &x.p1, &x.mv, &x.err);
-        }
+        replan_removal(&x, before, after, stores);
         struct chk_report r = {0}, rf = {0};
         int reachable = x.f1 && good_slack(x.f1, &rf);
         out->with3 += zones == 3;
@@ -952,8 +949,6 @@ static void remove_generated(int count, struct removals *out)
         removed_free(&x);
         free(before);
         free(after);
-        free(text0);
-        free(text1);
     }
 }
 
