@@ -590,12 +590,30 @@ static int new_store_masters(struct replan *r, int *master)
     return placed;
 }
 
-/* One flow gives the new stores their first failovers: the pair (master a,
- * failover b) capped at a's level L_a - m_b, machine b at its free slots. */
+/* One flow places copies where they serve as first failovers: store ->
+ * (its master a, machine b) capped at a's single-failure level L_a - m_b,
+ * less the first failovers F[a][b] other stores give a -> b already (F may
+ * be NULL), -> b at its free slots. */
+static void place_first_failovers(struct replan *r, int n, const int *store, const int *anchor,
+                                  const int *F)
+{
+    int M = r->M;
+    int *L = single_levels(r);
+    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++)
+            pair_cap[a * M + b] = L[a] - r->m[b] - (F ? F[a * M + b] : 0);
+    int *room = room_per_machine(r, 0);
+    place_by_pair_flow(r, n, store, anchor, pair_cap, room);
+    free(room);
+    free(pair_cap);
+    free(L);
+}
+
+/* The new stores get their first failovers within the single-failure levels. */
 static void new_store_failovers(struct replan *r, const int *master)
 {
-    int M = r->M, fresh = r->S - r->S_old, n = 0;
-    int *L = single_levels(r);
+    int fresh = r->S - r->S_old, n = 0;
     int *store = ss_xcalloc((size_t)fresh + 1, sizeof(int));
     int *anchor = ss_xcalloc((size_t)fresh + 1, sizeof(int));
     for (int x = 0; x < fresh; x++)
@@ -603,17 +621,9 @@ static void new_store_failovers(struct replan *r, const int *master)
             store[n] = r->S_old + x;
             anchor[n++] = master[x];
         }
-    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
-    for (int a = 0; a < M; a++)
-        for (int b = 0; b < M; b++)
-            pair_cap[a * M + b] = L[a] - r->m[b];
-    int *room = room_per_machine(r, 0);
-    place_by_pair_flow(r, n, store, anchor, pair_cap, room);
-    free(room);
-    free(pair_cap);
+    place_first_failovers(r, n, store, anchor, NULL);
     free(anchor);
     free(store);
-    free(L);
 }
 
 /* Machines that may take store st's next copy: free slots, zone rule. */
@@ -1205,7 +1215,6 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
 static void fill_orphans3(struct replan *r, const struct ss_placement *old)
 {
     int M = r->M, S = r->S, n = 0;
-    int *L = single_levels(r);
     int *F = ss_xcalloc((size_t)M * M, sizeof(int));
     int *store = ss_xcalloc((size_t)S + 1, sizeof(int));
     int *anchor = ss_xcalloc((size_t)S + 1, sizeof(int));
@@ -1220,18 +1229,10 @@ static void fill_orphans3(struct replan *r, const struct ss_placement *old)
             anchor[n++] = lead[0];
         }
     }
-    int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
-    for (int a = 0; a < M; a++)
-        for (int c = 0; c < M; c++)
-            pair_cap[a * M + c] = L[a] - r->m[c] - F[a * M + c];
-    int *room = room_per_machine(r, 0);
-    place_by_pair_flow(r, n, store, anchor, pair_cap, room);
-    free(room);
-    free(pair_cap);
+    place_first_failovers(r, n, store, anchor, F);
     free(anchor);
     free(store);
     free(F);
-    free(L);
 }
 
 /* Does the change take copies away from old stores (removed machines,
