@@ -282,7 +282,9 @@ static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_plac
     xmlFreeNode(res);
     xmlFreeNode(con);
     add_options(copy);
+    /* the caller owns copy: it must not point into the document freed here */
     xmlUnlinkNode(copy);
+    xmlSetTreeDoc(copy, NULL);
     xmlFreeDoc(doc);
     return copy;
 }
