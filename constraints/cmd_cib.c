@@ -40,25 +40,23 @@ int cmd_cib(int argc, char **argv)
     struct ss_error err = {0};
     struct ss_topology *topo = NULL;
     struct ss_placement *p = NULL;
-    xmlDocPtr doc = NULL;
+    xmlBufferPtr text = xmlBufferCreate();
     int rc = ss_topology_load(topology, &topo, &err);
     if (rc == 0)
         rc = ss_plan(topo, &p, &err);
     if (rc == 0)
-        rc = ss_cib_document(p, &doc, &err);
+        rc = ss_cib_text(p, text, &err);
     if (rc == 0) {
-        xmlChar *mem = NULL;
-        int len = 0;
-        xmlDocDumpFormatMemory(doc, &mem, &len, 1);
+        const char *mem = (const char *)xmlBufferContent(text);
+        size_t len = (size_t)xmlBufferLength(text);
         if (output == NULL) {
-            fwrite(mem, 1, (size_t)len, stdout);
-        } else if (cli_write_atomic(output, (const char *)mem, (size_t)len) != 0) {
+            fwrite(mem, 1, len, stdout);
+        } else if (cli_write_atomic(output, mem, len) != 0) {
             ss_error_set(&err, SS_ERR_RUNTIME, "cib: cannot write %s", output);
             rc = SS_ERR_RUNTIME;
         }
-        xmlFree(mem);
     }
-    xmlFreeDoc(doc);
+    xmlBufferFree(text);
     ss_placement_free(p);
     ss_topology_free(topo);
     return rc ? cli_fail(&err) : SS_EXIT_OK;

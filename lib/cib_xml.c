@@ -2,6 +2,9 @@
 #include "cib_xml.h"
 #include "xml_util.h"
 
+#include <libxml/parser.h>
+#include <libxml/xmlwriter.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,39 +13,57 @@
 
 #define X(s) ((const xmlChar *)(s))
 
-static xmlNodePtr child(xmlNodePtr parent, const char *name)
+/* The CIB is written as a stream (xmlTextWriter) rather than built as a
+ * tree: at 1000 machines x 80 slots it is ~100 MB of text, which as a
+ * libxml2 tree took 1.5 GB.  Writer errors can only be out of memory. */
+
+static void oom(void)
 {
-    return xmlNewChild(parent, NULL, X(name), NULL);
+    fprintf(stderr, "slotstore: out of memory\n");
+    abort();
 }
 
-static void attr(xmlNodePtr n, const char *name, const char *value)
+static void start(xmlTextWriterPtr w, const char *name)
 {
-    xmlNewProp(n, X(name), X(value));
+    xmlTextWriterStartElement(w, X(name));
 }
 
-static void nvpair(xmlNodePtr set, const char *idprefix, const char *name, const char *value)
+static void end(xmlTextWriterPtr w)
 {
-    char id[1024];
-    snprintf(id, sizeof(id), "%s-%s", idprefix, name);
-    xmlNodePtr nv = child(set, "nvpair");
-    attr(nv, "id", id);
-    attr(nv, "name", name);
-    attr(nv, "value", value);
+    xmlTextWriterEndElement(w);
 }
 
-static void op(xmlNodePtr ops, const char *rsc, const char *name, const char *interval,
+static void attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+    xmlTextWriterWriteAttribute(w, X(name), X(value));
+}
+
+static void attr_int(xmlTextWriterPtr w, const char *name, int value)
+{
+    xmlTextWriterWriteFormatAttribute(w, X(name), "%d", value);
+}
+
+static void nvpair(xmlTextWriterPtr w, const char *idprefix, const char *name, const char *value)
+{
+    start(w, "nvpair");
+    xmlTextWriterWriteFormatAttribute(w, X("id"), "%s-%s", idprefix, name);
+    attr(w, "name", name);
+    attr(w, "value", value);
+    end(w);
+}
+
+static void op(xmlTextWriterPtr w, const char *rsc, const char *name, const char *interval,
                const char *timeout, const char *role)
 {
-    char id[1024];
-    snprintf(id, sizeof(id), "%s-%s-%s%s%s", rsc, name, interval, role ? "-" : "",
-             role ? role : "");
-    xmlNodePtr o = child(ops, "op");
-    attr(o, "id", id);
-    attr(o, "name", name);
-    attr(o, "interval", interval);
-    attr(o, "timeout", timeout);
+    start(w, "op");
+    xmlTextWriterWriteFormatAttribute(w, X("id"), "%s-%s-%s%s%s", rsc, name, interval,
+                                      role ? "-" : "", role ? role : "");
+    attr(w, "name", name);
+    attr(w, "interval", interval);
+    attr(w, "timeout", timeout);
     if (role)
-        attr(o, "role", role);
+        attr(w, "role", role);
+    end(w);
 }
 
 /* "imap01:3@10.0.1.3 imap07:12@10.0.7.12": every slot of the store, failover order. */
@@ -65,130 +86,113 @@ static int slots_param(const struct ss_placement *p, const struct ss_store *st, 
     return 0;
 }
 
-static int add_store(const struct ss_placement *p, const struct ss_store *st, xmlNodePtr resources,
-                     xmlNodePtr constraints, struct ss_error *err)
+static void store_meta(xmlTextWriterPtr w, const struct ss_placement *p, const struct ss_store *st)
+{
+    char id[640];
+    snprintf(id, sizeof(id), "%s-meta", st->name);
+    start(w, "meta_attributes");
+    attr(w, "id", id);
+    char num[32];
+    snprintf(num, sizeof(num), "%d", p->copies);
+    nvpair(w, id, "promotable", "true");
+    nvpair(w, id, "clone-max", num);
+    nvpair(w, id, "clone-node-max", "1");
+    nvpair(w, id, "promoted-max", "1");
+    nvpair(w, id, "promoted-node-max", "1");
+    nvpair(w, id, "notify", "true");
+    nvpair(w, id, "interleave", "true");
+    end(w);
+}
+
+static void store_primitive(xmlTextWriterPtr w, const struct ss_placement *p,
+                            const struct ss_store *st, const char *slots)
 {
     const struct ss_topology *t = p->topo;
-    char id[640], num[32], slots[4096];
+    char prim_id[256], id[640], num[32];
+    snprintf(prim_id, sizeof(prim_id), "%s-cyrus", st->name);
+    start(w, "primitive");
+    attr(w, "id", prim_id);
+    attr(w, "class", SS_AGENT_CLASS);
+    attr(w, "provider", SS_AGENT_PROVIDER);
+    attr(w, "type", SS_AGENT_TYPE);
+    snprintf(id, sizeof(id), "%s-params", prim_id);
+    start(w, "instance_attributes");
+    attr(w, "id", id);
+    nvpair(w, id, "store", st->name);
+    nvpair(w, id, "slots", slots);
+    snprintf(num, sizeof(num), "%d", t->imap_port);
+    nvpair(w, id, "imap_port", num);
+    snprintf(num, sizeof(num), "%d", t->lmtp_port);
+    nvpair(w, id, "lmtp_port", num);
+    snprintf(num, sizeof(num), "%d", t->sync_port);
+    nvpair(w, id, "sync_port", num);
+    for (int i = 0; i < t->nparams; i++)
+        nvpair(w, id, t->params[i].key, t->params[i].value);
+    end(w);
+    start(w, "operations");
+    op(w, prim_id, "start", "0s", "60s", NULL);
+    op(w, prim_id, "stop", "0s", "60s", NULL);
+    op(w, prim_id, "promote", "0s", "60s", NULL);
+    op(w, prim_id, "demote", "0s", "120s", NULL);
+    op(w, prim_id, "notify", "0s", "30s", NULL);
+    op(w, prim_id, "monitor", "5s", "30s", "Promoted");
+    op(w, prim_id, "monitor", "7s", "30s", "Unpromoted");
+    end(w);
+    end(w);
+}
+
+static int store_resource(xmlTextWriterPtr w, const struct ss_placement *p,
+                          const struct ss_store *st, struct ss_error *err)
+{
+    char slots[4096];
     int rc = slots_param(p, st, slots, sizeof(slots), err);
     if (rc != 0)
         return rc;
-
-    xmlNodePtr clone = child(resources, "clone");
-    attr(clone, "id", st->name);
-    snprintf(id, sizeof(id), "%s-meta", st->name);
-    xmlNodePtr meta = child(clone, "meta_attributes");
-    attr(meta, "id", id);
-    snprintf(num, sizeof(num), "%d", p->copies);
-    nvpair(meta, id, "promotable", "true");
-    nvpair(meta, id, "clone-max", num);
-    nvpair(meta, id, "clone-node-max", "1");
-    nvpair(meta, id, "promoted-max", "1");
-    nvpair(meta, id, "promoted-node-max", "1");
-    nvpair(meta, id, "notify", "true");
-    nvpair(meta, id, "interleave", "true");
-
-    char prim_id[256];
-    snprintf(prim_id, sizeof(prim_id), "%s-cyrus", st->name);
-    xmlNodePtr prim = child(clone, "primitive");
-    attr(prim, "id", prim_id);
-    attr(prim, "class", SS_AGENT_CLASS);
-    attr(prim, "provider", SS_AGENT_PROVIDER);
-    attr(prim, "type", SS_AGENT_TYPE);
-    snprintf(id, sizeof(id), "%s-params", prim_id);
-    xmlNodePtr ia = child(prim, "instance_attributes");
-    attr(ia, "id", id);
-    nvpair(ia, id, "store", st->name);
-    nvpair(ia, id, "slots", slots);
-    snprintf(num, sizeof(num), "%d", t->imap_port);
-    nvpair(ia, id, "imap_port", num);
-    snprintf(num, sizeof(num), "%d", t->lmtp_port);
-    nvpair(ia, id, "lmtp_port", num);
-    snprintf(num, sizeof(num), "%d", t->sync_port);
-    nvpair(ia, id, "sync_port", num);
-    for (int i = 0; i < t->nparams; i++)
-        nvpair(ia, id, t->params[i].key, t->params[i].value);
-    xmlNodePtr ops = child(prim, "operations");
-    op(ops, prim_id, "start", "0s", "60s", NULL);
-    op(ops, prim_id, "stop", "0s", "60s", NULL);
-    op(ops, prim_id, "promote", "0s", "60s", NULL);
-    op(ops, prim_id, "demote", "0s", "120s", NULL);
-    op(ops, prim_id, "notify", "0s", "30s", NULL);
-    op(ops, prim_id, "monitor", "5s", "30s", "Promoted");
-    op(ops, prim_id, "monitor", "7s", "30s", "Unpromoted");
-
-    for (int c = 0; c < p->copies; c++) {
-        const char *node = t->machines[st->machine[c]].name;
-        xmlNodePtr loc = child(constraints, "rsc_location");
-        snprintf(id, sizeof(id), SS_ID_PREFIX "loc-%s-%s", st->name, node);
-        attr(loc, "id", id);
-        attr(loc, "rsc", st->name);
-        attr(loc, "node", node);
-        snprintf(num, sizeof(num), "%d", SS_LOCATION_SCORE);
-        attr(loc, "score", num);
-        attr(loc, "resource-discovery", "exclusive");
-    }
-    for (int c = 0; c < p->copies; c++) {
-        const char *node = t->machines[st->machine[c]].name;
-        xmlNodePtr pref = child(constraints, "rsc_location");
-        snprintf(id, sizeof(id), SS_ID_PREFIX "pref-%s-%s", st->name, node);
-        attr(pref, "id", id);
-        attr(pref, "rsc", st->name);
-        attr(pref, "role", "Promoted");
-        attr(pref, "node", node);
-        snprintf(num, sizeof(num), "%d", SS_PREF_STEP * (p->copies - c));
-        attr(pref, "score", num);
-    }
+    start(w, "clone");
+    attr(w, "id", st->name);
+    store_meta(w, p, st);
+    store_primitive(w, p, st, slots);
+    end(w);
     return 0;
 }
 
-int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
-                          xmlNodePtr *constraints, struct ss_error *err)
+static void store_constraints(xmlTextWriterPtr w, const struct ss_placement *p,
+                              const struct ss_store *st)
 {
-    xmlNodePtr res = xmlNewNode(NULL, X("resources"));
-    xmlNodePtr con = xmlNewNode(NULL, X("constraints"));
-    for (int s = 0; s < p->nstores; s++) {
-        int rc = add_store(p, &p->stores[s], res, con, err);
-        if (rc != 0) {
-            xmlFreeNode(res);
-            xmlFreeNode(con);
-            return rc;
-        }
+    const struct ss_topology *t = p->topo;
+    for (int c = 0; c < p->copies; c++) {
+        const char *node = t->machines[st->machine[c]].name;
+        start(w, "rsc_location");
+        xmlTextWriterWriteFormatAttribute(w, X("id"), SS_ID_PREFIX "loc-%s-%s", st->name, node);
+        attr(w, "rsc", st->name);
+        attr(w, "node", node);
+        attr_int(w, "score", SS_LOCATION_SCORE);
+        attr(w, "resource-discovery", "exclusive");
+        end(w);
     }
-    *resources = res;
-    *constraints = con;
-    return 0;
-}
-
-static void cluster_options(xmlNodePtr crm_config)
-{
-    xmlNodePtr set = child(crm_config, "cluster_property_set");
-    const char *id = SS_ID_PREFIX "options";
-    attr(set, "id", id);
-    /* opt-in: a store may only run where a location constraint allows it */
-    nvpair(set, id, "symmetric-cluster", "false");
-    /* a partition without quorum keeps its replicas but accepts no writes */
-    nvpair(set, id, "no-quorum-policy", "demote");
-    /* a cut-off master must be fenced before its store is promoted elsewhere */
-    nvpair(set, id, "stonith-enabled", "true");
-    /* in a split, the side holding more masters survives (promoted counts +1) */
-    nvpair(set, id, "priority-fencing-delay", "10s");
-    nvpair(set, id, "dc-deadtime", "5s");
-    nvpair(set, id, "load-threshold", SS_LOAD_THRESHOLD);
+    for (int c = 0; c < p->copies; c++) {
+        const char *node = t->machines[st->machine[c]].name;
+        start(w, "rsc_location");
+        xmlTextWriterWriteFormatAttribute(w, X("id"), SS_ID_PREFIX "pref-%s-%s", st->name, node);
+        attr(w, "rsc", st->name);
+        attr(w, "role", "Promoted");
+        attr(w, "node", node);
+        attr_int(w, "score", SS_PREF_STEP * (p->copies - c));
+        end(w);
+    }
 }
 
 /* One stonith device able to fence every machine (the lab's, or IPMI/PDU), allowed on
  * every machine: in an opt-in cluster a device without a location is disabled. */
-static void add_fence_device(const struct ss_topology *t, xmlNodePtr resources,
-                             xmlNodePtr constraints)
+static void fence_device(xmlTextWriterPtr w, const struct ss_topology *t)
 {
     const char *id = SS_ID_PREFIX "fence";
-    xmlNodePtr prim = xmlNewNode(NULL, X("primitive"));
-    attr(prim, "id", id);
-    attr(prim, "class", "stonith");
-    attr(prim, "type", t->fence_agent);
-    xmlNodePtr ia = child(prim, "instance_attributes");
-    attr(ia, "id", SS_ID_PREFIX "fence-params");
+    start(w, "primitive");
+    attr(w, "id", id);
+    attr(w, "class", "stonith");
+    attr(w, "type", t->fence_agent);
+    start(w, "instance_attributes");
+    attr(w, "id", SS_ID_PREFIX "fence-params");
     size_t len = 1;
     for (int i = 0; i < t->nmachines; i++)
         len += strlen(t->machines[i].name) + 1;
@@ -198,59 +202,182 @@ static void add_fence_device(const struct ss_topology *t, xmlNodePtr resources,
             strcat(hosts, " ");
         strcat(hosts, t->machines[i].name);
     }
-    nvpair(ia, SS_ID_PREFIX "fence-params", "pcmk_host_list", hosts);
+    nvpair(w, SS_ID_PREFIX "fence-params", "pcmk_host_list", hosts);
     free(hosts);
     for (int i = 0; i < t->nfence_params; i++)
-        nvpair(ia, SS_ID_PREFIX "fence-params", t->fence_params[i].key, t->fence_params[i].value);
-    /* first in <resources> so operators see it */
-    if (resources->children)
-        xmlAddPrevSibling(resources->children, prim);
-    else
-        xmlAddChild(resources, prim);
+        nvpair(w, SS_ID_PREFIX "fence-params", t->fence_params[i].key, t->fence_params[i].value);
+    end(w);
+    end(w);
+}
+
+static void fence_locations(xmlTextWriterPtr w, const struct ss_topology *t)
+{
     for (int i = 0; i < t->nmachines; i++) {
-        char lid[256];
-        snprintf(lid, sizeof(lid), SS_ID_PREFIX "loc-fence-%s", t->machines[i].name);
-        xmlNodePtr loc = child(constraints, "rsc_location");
-        attr(loc, "id", lid);
-        attr(loc, "rsc", id);
-        attr(loc, "node", t->machines[i].name);
-        attr(loc, "score", "0");
+        start(w, "rsc_location");
+        xmlTextWriterWriteFormatAttribute(w, X("id"), SS_ID_PREFIX "loc-fence-%s",
+                                          t->machines[i].name);
+        attr(w, "rsc", SS_ID_PREFIX "fence");
+        attr(w, "node", t->machines[i].name);
+        attr(w, "score", "0");
+        end(w);
     }
+}
+
+/* <resources> and <constraints> with the stores (and the fence device, first
+ * in <resources> so operators see it, when `fence`). */
+static int owned_sections(xmlTextWriterPtr w, const struct ss_placement *p, int fence,
+                          struct ss_error *err)
+{
+    start(w, "resources");
+    if (fence)
+        fence_device(w, p->topo);
+    for (int s = 0; s < p->nstores; s++) {
+        int rc = store_resource(w, p, &p->stores[s], err);
+        if (rc != 0)
+            return rc;
+    }
+    end(w);
+    start(w, "constraints");
+    for (int s = 0; s < p->nstores; s++)
+        store_constraints(w, p, &p->stores[s]);
+    if (fence)
+        fence_locations(w, p->topo);
+    end(w);
+    return 0;
+}
+
+static void cluster_options(xmlTextWriterPtr w)
+{
+    const char *id = SS_ID_PREFIX "options";
+    start(w, "crm_config");
+    start(w, "cluster_property_set");
+    attr(w, "id", id);
+    /* opt-in: a store may only run where a location constraint allows it */
+    nvpair(w, id, "symmetric-cluster", "false");
+    /* a partition without quorum keeps its replicas but accepts no writes */
+    nvpair(w, id, "no-quorum-policy", "demote");
+    /* a cut-off master must be fenced before its store is promoted elsewhere */
+    nvpair(w, id, "stonith-enabled", "true");
+    /* in a split, the side holding more masters survives (promoted counts +1) */
+    nvpair(w, id, "priority-fencing-delay", "10s");
+    nvpair(w, id, "dc-deadtime", "5s");
+    nvpair(w, id, "load-threshold", SS_LOAD_THRESHOLD);
+    end(w);
+    end(w);
+}
+
+static void nodes(xmlTextWriterPtr w, const struct ss_topology *t)
+{
+    start(w, "nodes");
+    for (int i = 0; i < t->nmachines; i++) {
+        start(w, "node");
+        attr_int(w, "id", i + 1);
+        attr(w, "uname", t->machines[i].name);
+        end(w);
+    }
+    end(w);
+}
+
+static xmlTextWriterPtr writer_to(xmlBufferPtr buf)
+{
+    xmlTextWriterPtr w = xmlNewTextWriterMemory(buf, 0);
+    if (w == NULL)
+        oom();
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, X("  "));
+    xmlTextWriterStartDocument(w, "1.0", NULL, NULL);
+    return w;
+}
+
+/* Ends the document; the text is in buf. */
+static int writer_done(xmlTextWriterPtr w, int rc)
+{
+    if (rc == 0 && xmlTextWriterEndDocument(w) < 0)
+        oom();
+    xmlFreeTextWriter(w);
+    return rc;
+}
+
+int ss_cib_text(const struct ss_placement *p, xmlBufferPtr out, struct ss_error *err)
+{
+    xmlTextWriterPtr w = writer_to(out);
+    start(w, "cib");
+    attr(w, "crm_feature_set", SS_CRM_FEATURE_SET);
+    attr(w, "validate-with", SS_VALIDATE_WITH);
+    attr(w, "epoch", "1");
+    attr(w, "num_updates", "0");
+    attr(w, "admin_epoch", "0");
+    /* offline tools (crm_simulate -x) then schedule as a quorate cluster would */
+    attr(w, "have-quorum", "1");
+    start(w, "configuration");
+    cluster_options(w);
+    nodes(w, p->topo);
+    int rc = owned_sections(w, p, p->topo->fence_agent != NULL, err);
+    if (rc == 0) {
+        end(w);
+        start(w, "status");
+        end(w);
+        end(w);
+    }
+    return writer_done(w, rc);
+}
+
+/* Parse text this file wrote; without a dictionary so that nodes can move to
+ * other documents. */
+static xmlDocPtr parse_own(xmlBufferPtr buf)
+{
+    xmlDocPtr doc = xmlReadMemory((const char *)xmlBufferContent(buf), xmlBufferLength(buf),
+                                  "slotstore.xml", NULL, XML_PARSE_NODICT | XML_PARSE_NOBLANKS);
+    if (doc == NULL)
+        oom();
+    return doc;
 }
 
 int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_error *err)
 {
-    xmlNodePtr res, con;
-    int rc = ss_cib_owned_sections(p, &res, &con, err);
-    if (rc != 0)
-        return rc;
-    xmlDocPtr doc = xmlNewDoc(X("1.0"));
-    xmlNodePtr cib = xmlNewNode(NULL, X("cib"));
-    xmlDocSetRootElement(doc, cib);
-    attr(cib, "crm_feature_set", SS_CRM_FEATURE_SET);
-    attr(cib, "validate-with", SS_VALIDATE_WITH);
-    attr(cib, "epoch", "1");
-    attr(cib, "num_updates", "0");
-    attr(cib, "admin_epoch", "0");
-    /* offline tools (crm_simulate -x) then schedule as a quorate cluster would */
-    attr(cib, "have-quorum", "1");
-    xmlNodePtr conf = child(cib, "configuration");
-    cluster_options(child(conf, "crm_config"));
-    xmlNodePtr nodes = child(conf, "nodes");
-    for (int i = 0; i < p->topo->nmachines; i++) {
-        char id[32];
-        snprintf(id, sizeof(id), "%d", i + 1);
-        xmlNodePtr node = child(nodes, "node");
-        attr(node, "id", id);
-        attr(node, "uname", p->topo->machines[i].name);
+    xmlBufferPtr buf = xmlBufferCreate();
+    if (buf == NULL)
+        oom();
+    int rc = ss_cib_text(p, buf, err);
+    if (rc == 0)
+        *out = parse_own(buf);
+    xmlBufferFree(buf);
+    return rc;
+}
+
+/* Detach child `name` of root from its document. */
+static xmlNodePtr take_child(xmlNodePtr root, const char *name)
+{
+    for (xmlNodePtr c = root->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, X(name))) {
+            xmlUnlinkNode(c);
+            xmlSetTreeDoc(c, NULL);
+            return c;
+        }
+    return NULL;
+}
+
+int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
+                          xmlNodePtr *constraints, struct ss_error *err)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    if (buf == NULL)
+        oom();
+    xmlTextWriterPtr w = writer_to(buf);
+    start(w, "owned");
+    int rc = owned_sections(w, p, 0, err);
+    if (rc == 0)
+        end(w);
+    rc = writer_done(w, rc);
+    if (rc == 0) {
+        xmlDocPtr doc = parse_own(buf);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        *resources = take_child(root, "resources");
+        *constraints = take_child(root, "constraints");
+        xmlFreeDoc(doc);
     }
-    if (p->topo->fence_agent)
-        add_fence_device(p->topo, res, con);
-    xmlAddChild(conf, res);
-    xmlAddChild(conf, con);
-    child(cib, "status");
-    *out = doc;
-    return 0;
+    xmlBufferFree(buf);
+    return rc;
 }
 
 static int has_prefix(const xmlChar *s, const char *prefix)

@@ -39,7 +39,12 @@
 #define SS_CRM_FEATURE_SET "3.16.1"
 #define SS_VALIDATE_WITH "pacemaker-3.9"
 
-/* A complete CIB document: nodes, cluster options, stores, constraints and an
+/* A complete CIB as indented text, appended to `out`: nodes, cluster
+ * options, stores, constraints and an empty status section.  Written as a
+ * stream, so its memory is the text's. */
+int ss_cib_text(const struct ss_placement *p, xmlBufferPtr out, struct ss_error *err);
+
+/* The same CIB as a document: nodes, cluster options, stores, constraints and an
  * empty status section.  Caller frees with xmlFreeDoc. */
 int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_error *err);
 
