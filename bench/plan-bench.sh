@@ -10,7 +10,8 @@
 #      one run of Pacemaker's scheduler (crm_simulate -R) on its CIB: once on
 #      the cold cluster (every node just up, no history) and once on the
 #      steady state (every store running, masters where planned).
-#  (b) plan time and peak RSS for 1000 machines x 80 slots, replicas 1 and 2.
+#  (b) plan time and peak RSS for 1000 machines x 80 slots, replicas 1 and 2,
+#      and the same for writing its CIB (`slotstore cib`).
 #  (c) balance figures of slotstore's plan next to FastMail's original paired
 #      machines and a random placement, all evaluated by bench/baseline.c.
 set -u -o pipefail
@@ -301,9 +302,10 @@ peak_rss() {   # CMD...: peak RSS in MB via GNU time, or "n/a"
 
 section_b() {
     echo
-    echo "== (b) plan time for 1000 machines x 80 slots"
-    printf '   %-12s %8s %14s %14s\n' replicas stores "plan time" "peak RSS"
-    local r topo rss stores
+    echo "== (b) plan and CIB for 1000 machines x 80 slots"
+    printf '   %-12s %8s %14s %14s %14s %14s %10s\n' replicas stores "plan time" "peak RSS" \
+        "cib time" "cib RSS" "CIB size"
+    local r topo rss stores cib_ms cib_rss cib_mb
     for r in 1 2; do
         topo=$(gen_topo 1000 80 "$r")
         best_of 3 "$SLOTSTORE" plan "$topo"
@@ -314,7 +316,13 @@ section_b() {
         local ms=$MS
         rss=$(peak_rss "$SLOTSTORE" plan "$topo" --output-as=xml)
         stores=$(plan_stores "$tmp/out")
-        printf '   %-12s %8s %14s %14s\n' "$r" "${stores:-?}" "$(fmt_ms "$ms")" "$rss"
+        timed "$SLOTSTORE" cib "$topo" --output "$tmp/cib.xml"
+        cib_ms=$MS
+        cib_mb=$(du -m "$tmp/cib.xml" 2>/dev/null | awk '{ print $1 " MB" }')
+        cib_rss=$(peak_rss "$SLOTSTORE" cib "$topo" --output "$tmp/cib.xml")
+        rm -f "$tmp/cib.xml"
+        printf '   %-12s %8s %14s %14s %14s %14s %10s\n' "$r" "${stores:-?}" "$(fmt_ms "$ms")" \
+            "$rss" "$(fmt_ms "$cib_ms")" "$cib_rss" "${cib_mb:-?}"
         echo "   plan time, 1000 x 80 replicas $r: $(fmt_ms "$ms") (goal: seconds)"
     done
     [ -x /usr/bin/time ] || echo "   (peak RSS needs GNU time: apt-get install time)"
