@@ -96,6 +96,20 @@ static void print_failure(const struct ss_placement *p, const char *label,
            r->stores_lost, r->receivers);
 }
 
+/* Each failure's bound holds alone; say when no placement meets all of them. */
+static void print_single_excess(const struct ss_balance *b)
+{
+    if (b->single_excess == 0) {
+        printf("  every single failure: within its bound\n");
+        return;
+    }
+    printf("  every single failure: at most %d over its bound", b->single_excess);
+    if (b->single_least_excess > 0)
+        printf(" (%d over is the least any placement with these master counts reaches)",
+               b->single_least_excess);
+    printf("\n");
+}
+
 static void print_text(const struct ss_placement *p, const struct ss_balance *b,
                        const struct plan_opts *o, const struct ss_moves *mv)
 {
@@ -126,6 +140,7 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
     }
     printf("  masters per machine: %d..%d\n", lo, hi);
     print_failure(p, "worst single:", &b->worst_single);
+    print_single_excess(b);
     if (b->doubles_computed)
         print_failure(p, "worst double:", &b->worst_double);
     if (b->doubles_computed)
@@ -200,6 +215,8 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
     }
     xmlTextWriterStartElement(w, BAD_CAST "balance");
     cli_xml_int(w, "max-pair", b->max_pair);
+    cli_xml_int(w, "single-excess", b->single_excess);
+    cli_xml_int(w, "single-least-excess", b->single_least_excess);
     if (b->doubles_computed) {
         cli_xml_int(w, "max-double-busiest", b->max_double_busiest);
         cli_xml_int(w, "max-double-lost", b->max_double_lost);

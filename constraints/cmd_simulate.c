@@ -48,6 +48,7 @@
 #include <libxml/xmlwriter.h>
 #include <libxml/xpath.h>
 
+#include "balance.h"
 #include "cli.h"
 #include "config.h"
 #include "placement_int.h"
@@ -1598,11 +1599,39 @@ static void text_worst(const struct sim *sim, const struct sim_failure *w, const
 struct sim_totals {
     int no_master, with_copy, off_plan, broken;
     int above;            /* failures whose busiest survivor is above the bound */
+    int single_excess;    /* most masters a single failure left above its bound */
+    int single_least;     /* the least single_excess any placement with the steady
+                           * state's master counts has (ss_single_least_excess) */
 };
+
+/* Single failures can meet their bounds one at a time but not always all at
+ * once; how far above them any placement with these master counts must go. */
+static int single_least_excess(const struct sim *sim)
+{
+    int M = sim->nmachines;
+    int *masters = ss_xcalloc((size_t)M, sizeof(int));
+    int *room = ss_xcalloc((size_t)M, sizeof(int));
+    int *bound = ss_xcalloc((size_t)M, sizeof(int));
+    for (int b = 0; b < M; b++) {
+        masters[b] = sim->m[b].masters;
+        room[b] = sim->m[b].copies > masters[b] ? sim->m[b].copies - masters[b] : 0;
+        bound[b] = 1 << 20;    /* a machine no failure was simulated for */
+    }
+    for (int i = 0; i < sim->nsingle; i++)
+        if (sim->fail[i].bound >= 0)
+            bound[sim->fail[i].failed[0]] = sim->fail[i].bound;
+    int least = ss_single_least_excess(M, masters, room, bound, NULL, NULL);
+    free(bound);
+    free(room);
+    free(masters);
+    return least;
+}
 
 static struct sim_totals totals(const struct sim *sim)
 {
-    struct sim_totals t = {0, 0, sim->steady.off_plan, broken(&sim->steady), 0};
+    struct sim_totals t = {0};
+    t.off_plan = sim->steady.off_plan;
+    t.broken = broken(&sim->steady);
     t.no_master = sim->steady.no_master;
     t.with_copy = sim->steady.no_master - sim->steady.lost;
     for (int i = 0; i < sim->nfail; i++) {
@@ -1612,7 +1641,10 @@ static struct sim_totals totals(const struct sim *sim)
         t.off_plan += f->off_plan;
         t.broken += broken(f);
         t.above += f->bound >= 0 && f->busiest_masters > f->bound;
+        if (i < sim->nsingle && f->bound >= 0 && f->busiest_masters - f->bound > t.single_excess)
+            t.single_excess = f->busiest_masters - f->bound;
     }
+    t.single_least = t.single_excess > 0 ? single_least_excess(sim) : 0;
     return t;
 }
 
@@ -1636,6 +1668,10 @@ static void print_text(const struct sim *sim)
     text_worst(sim, worst(sim, sim->nsingle, sim->nfail), "double");
     printf("  failures with the busiest survivor above the bound: %d of %d\n", t.above,
            sim->nfail);
+    if (t.single_least > 0)
+        printf("  single failures: at most %d above the bound; %d above is the least any "
+               "placement with these master counts reaches\n",
+               t.single_excess, t.single_least);
     printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
            t.no_master, t.with_copy);
     printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
@@ -1741,6 +1777,8 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     cli_xml_int(w, "without-master-with-copy", t.with_copy);
     cli_xml_int(w, "off-plan", t.off_plan);
     cli_xml_int(w, "above-bound", t.above);
+    cli_xml_int(w, "single-excess", t.single_excess);
+    cli_xml_int(w, "single-least-excess", t.single_least);
     cli_xml_int(w, "differing-simulations", t.broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);

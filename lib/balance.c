@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "placement_int.h"
 
 int ss_balance_after_failure(const struct ss_placement *p, const int *failed, int n, int *load)
@@ -105,6 +106,51 @@ int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance
     return lo;
 }
 
+/* One flow, source -> a (masters[a]) -> b (bound[a] + s - masters[b]) -> sink
+ * (room[b]), its a -> b capacities raised one step at a time from s = 0. */
+int ss_single_least_excess(int M, const int *masters, const int *room, const int *bound,
+                           int (*allowed)(const void *ctx, int a, int b), const void *ctx)
+{
+    int src = 2 * M, sink = 2 * M + 1, top = 0;
+    long need = 0;
+    struct ss_flow *fl = ss_flow_new(2 * M + 2);
+    int *edge = ss_xcalloc((size_t)M * M, sizeof(int));
+    for (int a = 0; a < M; a++) {
+        ss_flow_add_edge(fl, src, a, masters[a]);
+        ss_flow_add_edge(fl, M + a, sink, room[a] > 0 ? room[a] : 0);
+        need += masters[a];
+        top = masters[a] > top ? masters[a] : top;
+    }
+    for (int a = 0; a < M; a++)
+        for (int b = 0; b < M; b++) {
+            edge[a * M + b] = -1;
+            if (b != a && (allowed == NULL || allowed(ctx, a, b)))
+                edge[a * M + b] = ss_flow_add_edge(fl, a, M + b, 0);
+        }
+    long got = 0;
+    int s = 0;
+    /* beyond s = top every pair is open to all of a's masters: more cannot help */
+    for (; s <= top + 1; s++) {
+        for (int a = 0; a < M; a++)
+            for (int b = 0; b < M; b++) {
+                int cap = bound[a] + s - masters[b];
+                if (edge[a * M + b] >= 0 && cap > 0)
+                    ss_flow_set_cap(fl, edge[a * M + b], cap);
+            }
+        got += ss_flow_run(fl, src, sink);
+        if (got >= need)
+            break;
+    }
+    free(edge);
+    ss_flow_free(fl);
+    return got >= need ? s : -1;
+}
+
+static int topology_allows(const void *ctx, int a, int b)
+{
+    return ss_pair_allowed(ctx, a, b);
+}
+
 static void analyse(const struct ss_placement *p, const struct ss_balance *bal, const int *failed,
                     int n, int *load, struct ss_failure_result *r)
 {
@@ -181,6 +227,19 @@ struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles)
         analyse(p, b, &f, 1, load, &b->single[f]);
         if (f == 0 || worse(&b->single[f], &b->worst_single))
             b->worst_single = b->single[f];
+    }
+    for (int f = 0; f < M; f++) {
+        int over = b->single[f].busiest_masters - b->single[f].lower_bound;
+        b->single_excess = over > b->single_excess ? over : b->single_excess;
+    }
+    /* a plan within every bound needs no proof that it could not do better */
+    if (b->single_excess > 0) {
+        int *bound = ss_xcalloc((size_t)M, sizeof(int));
+        for (int f = 0; f < M; f++)
+            bound[f] = b->single[f].lower_bound;
+        b->single_least_excess = ss_single_least_excess(M, b->masters, b->replicas, bound,
+                                                        topology_allows, p->topo);
+        free(bound);
     }
     if (doubles && M >= 2) {
         b->doubles_computed = 1;

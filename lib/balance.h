@@ -28,6 +28,9 @@ struct ss_balance {
     struct ss_failure_result worst_single;
     struct ss_failure_result worst_double;  /* only when computed */
     int doubles_computed;
+    int single_excess;       /* most masters any single failure leaves above its bound */
+    int single_least_excess; /* the least single_excess any placement with these master
+                              * and replica counts can have (see ss_single_least_excess) */
     int max_pair;        /* most stores sharing one machine pair */
     int max_double_busiest; /* most masters on a survivor over every double failure */
     int max_double_lost;    /* most stores lost by one double failure */
@@ -51,5 +54,17 @@ int ss_balance_after_failure(const struct ss_placement *p, const int *failed, in
  * failover counts. */
 int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance *b,
                            const int *failed, int n);
+
+/* Each single failure's bound is reachable alone, but not always all of them
+ * at once: with 2-slot stores every replica is some master's first failover,
+ * so a machine at the master ceiling receives first failovers and exceeds
+ * the bound of some failure.  The least s >= 0 such that every machine a can
+ * send its masters[a] first failovers to other machines b with b taking at
+ * most bound[a] + s - masters[b] of a's and at most room[b] in all, only
+ * where allowed(ctx, a, b) (NULL: any other machine).  Every placement with
+ * these counts has a single failure at least s above its bound.  -1 when no
+ * s fits (too little room). */
+int ss_single_least_excess(int M, const int *masters, const int *room, const int *bound,
+                           int (*allowed)(const void *ctx, int a, int b), const void *ctx);
 
 #endif

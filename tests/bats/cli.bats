@@ -41,6 +41,26 @@ promoted_by_simulate() {
     [[ "$output" == *"worst single:"*"with 3 masters (bound 3)"* ]]
 }
 
+# 10 stores of 2 slots on 6 machines: 4 machines lead 2, two lead 1, and every
+# replica is some master's first failover, so a machine leading 2 takes one and
+# some failure ends 1 over its water-filling bound, whatever the placement.
+@test "plan and simulate say how far over its bound any placement must leave a single failure" {
+    printf 'stores 10\nreplicas 1\n' > "$TMP/six.topo"
+    for i in 1 2 3 4 5 6; do echo "machine imap0$i slots=4" >> "$TMP/six.topo"; done
+    run "$SLOTSTORE" plan "$TMP/six.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"every single failure: at most 1 over its bound (1 over is the least any placement with these master counts reaches)"* ]]
+    run "$SLOTSTORE" plan "$TMP/six.topo" --output-as=xml
+    [[ "$output" == *'single-excess="1" single-least-excess="1"'* ]]
+    "$SLOTSTORE" cib "$TMP/six.topo" > "$TMP/cib.xml"
+    run "$SLOTSTORE" simulate --cib "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"single failures: at most 1 above the bound; 1 above is the least any placement with these master counts reaches"* ]]
+    # equal masters: every bound met, and said so
+    run "$SLOTSTORE" plan "$DATA/four.topo"
+    [[ "$output" == *"every single failure: within its bound"* ]]
+}
+
 @test "plan --output-as=xml is well-formed and complete" {
     run "$SLOTSTORE" plan "$DATA/six-three.topo" --output-as=xml
     [ "$status" -eq 0 ]

@@ -25,15 +25,27 @@ static struct ss_topology *topo_from(const char *text)
 /* Failures whose bound `slotstore plan` prints (balance.c) was compared with
  * the checker's, and how many of them differed. */
 static long bounds_compared, bounds_differ;
+/* Plans over some single-failure bound whose "least any placement reaches"
+ * (balance.c) was compared with the checker's slack; above it would claim
+ * more than is proven, below it proves less than it could. */
+static long least_compared, least_above, least_below;
 
 /* The bound balance.c reports for each failure must be the checker's: both
  * are the least busiest survivor at which the failed machines' masters fit
  * the survivors' room where the zone rule lets them go. */
 static void compare_bounds(const struct ss_placement *p, const int *single, const int *dbl,
-                           int doubles)
+                           int doubles, const struct chk_report *r)
 {
     int M = p->topo->nmachines;
     struct ss_balance *b = ss_balance_compute(p, doubles);
+    if (b->single_excess > 0) {
+        least_compared++;
+        least_above += b->single_least_excess > r->single_slack || b->single_least_excess < 0;
+        least_below += b->single_least_excess >= 0 && b->single_least_excess < r->single_slack;
+        if (b->single_least_excess != r->single_slack)
+            printf("# least single excess of %s: plan %d, checker %d\n", p->topo->path,
+                   b->single_least_excess, r->single_slack);
+    }
     for (int f = 0; f < M; f++) {
         bounds_compared++;
         if (b->single[f].lower_bound == single[f])
@@ -75,7 +87,7 @@ static void check_placement(const struct ss_placement *p, struct chk_report *r)
                            .copies = p->copies, .stores = p->nstores, .member = member,
                            .single_bound = single, .double_bound = dbl};
     chk_run(&in, M <= 40, r);
-    compare_bounds(p, single, dbl, M <= 40);
+    compare_bounds(p, single, dbl, M <= 40, r);
     free(single);
     free(dbl);
     free(slots);
@@ -440,6 +452,10 @@ static void generated_cases(int count)
     CHECK(bounds_differ == 0, "the bounds slotstore plan prints equal the checker's for all %ld "
                               "single and double failures checked so far (%ld differ)",
           bounds_compared, bounds_differ);
+    CHECK(least_above == 0 && least_compared > 0,
+          "where a plan is over a single-failure bound, the least excess slotstore plan says any "
+          "placement reaches is never above the checker's (%ld plans, %ld above, %ld below)",
+          least_compared, least_above, least_below);
     CHECK(invalid == 0, "%d planned: distinct machines, zones, capacity, fair masters (%d invalid)",
           planned, invalid);
     CHECK(single_bad == 0, "%d planned: every single failure within the least reachable slack "
