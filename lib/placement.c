@@ -1551,8 +1551,12 @@ static long even_pairs_work(int S)
 
 /* One planning pass; want_m (or NULL) replaces the master targets. */
 
-static int plan_once(const struct ss_topology *topo, const int *want_m, struct ss_placement **out,
-                     struct ss_error *err)
+/* plan_once; when the first failovers it chose leave some store no machine
+ * for its third slot under the zone rule, *partial (if given) gets that
+ * placement, holes as machine -1 and slots numbered. */
+static int plan_once_partial(const struct ss_topology *topo, const int *want_m,
+                             struct ss_placement **out, struct ss_placement **partial,
+                             struct ss_error *err)
 {
     struct planner p = {.t = topo, .err = err, .M = topo->nmachines,
                         .k = ss_topology_copies(topo), .want_m = want_m};
@@ -1593,6 +1597,10 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
                                   "%s: cannot place the third slot of store %s under the zone "
                                   "rule; add slots in the zone with fewer slots",
                                   topo->path, pl->stores[s].name);
+        if (rc != 0 && partial && ss_assign_slots(topo, pl, err) == 0) {
+            *partial = pl;
+            pl = NULL;
+        }
         if (rc == 0 && p.k == 2 && topo->nfixed == 0)
             ss_even_pairs(topo, pl, p.pcap, even_pairs_work(p.S));
         if (rc == 0 && p.k == 3 && M <= 64) {
@@ -1615,6 +1623,12 @@ static int plan_once(const struct ss_topology *topo, const int *want_m, struct s
     }
     *out = pl;
     return 0;
+}
+
+static int plan_once(const struct ss_topology *topo, const int *want_m, struct ss_placement **out,
+                     struct ss_error *err)
+{
+    return plan_once_partial(topo, want_m, out, NULL, err);
 }
 
 void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl)
@@ -1693,8 +1707,20 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
 
 int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss_error *err)
 {
-    struct ss_placement *pl = NULL;
-    int rc = plan_once(topo, NULL, &pl, err);
+    struct ss_placement *pl = NULL, *partial = NULL;
+    int rc = plan_once_partial(topo, NULL, &pl, &partial, err);
+    if (rc != 0 && partial) {
+        /* Tight zones (a few slots each): the stores' first two machines,
+         * chosen for balance, left some store no zone for its third slot.
+         * The re-plan keeps what was placed and fills such holes by
+         * exchanging copies between stores. */
+        struct ss_error err2 = {0};
+        if (ss_plan_from(topo, partial, &pl, NULL, &err2) == 0) {
+            rc = 0;
+            memset(err, 0, sizeof(*err));
+        }
+        ss_placement_free(partial);
+    }
     if (rc != 0)
         return rc;
     if (ss_topology_copies(topo) == 3 && topo->nzones >= 3 && topo->nmachines <= 64 &&

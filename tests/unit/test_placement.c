@@ -605,6 +605,61 @@ static void impossible_cases(void)
     }
 }
 
+/* 3-slot stores on a few machines of 1-3 slots in 3 or 4 zones: whenever the
+ * zone rule can be met (every store in 3 distinct zones: sum over zones of
+ * min(zone slots, stores) >= 3 x stores), the plan must exist and meet
+ * property 1.  The first two machines of each store are chosen for balance
+ * and could leave a store no zone for its third slot (11 of 212 such
+ * topologies were refused). */
+static void tight_zone_cases(void)
+{
+    unsigned state = 2026;
+    int feasible = 0, planned = 0, valid = 0;
+    char first_miss[1200] = "";
+    for (int trial = 0; trial < 400; trial++) {
+        char text[512];
+        int o = snprintf(text, sizeof(text), "replicas 2\n");
+        int M = 3 + (int)((state = state * 1103515245u + 12345u) >> 8) % 4;
+        int Z = 3 + (int)((state = state * 1103515245u + 12345u) >> 8) % 2;
+        int zslots[4] = {0}, seen = 0, total = 0;
+        for (int i = 0; i < M; i++) {
+            int sl = 1 + (int)((state = state * 1103515245u + 12345u) >> 8) % 3;
+            int z = (int)((state = state * 1103515245u + 12345u) >> 8) % Z;
+            seen |= 1 << z;
+            zslots[z] += sl;
+            total += sl;
+            o += snprintf(text + o, sizeof(text) - (size_t)o, "machine m%d slots=%d zone=z%d\n",
+                          i, sl, z);
+        }
+        int S = total / 3, fit = 0;
+        for (int z = 0; z < Z; z++)
+            fit += zslots[z] < S ? zslots[z] : S;
+        if (__builtin_popcount((unsigned)seen) < 3 || S == 0 || fit < 3 * S)
+            continue;
+        feasible++;
+        struct ss_topology *t = topo_from(text);
+        struct ss_placement *p = NULL;
+        struct ss_error err = {0};
+        if (t && ss_plan(t, &p, &err) == 0) {
+            planned++;
+            struct chk_report r = {0};
+            check_placement(p, &r);
+            int ok = r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair;
+            valid += ok;
+            if (!ok && first_miss[0] == '\0')
+                snprintf(first_miss, sizeof(first_miss), "%.300s: %.500s", r.why, text);
+        } else if (first_miss[0] == '\0') {
+            snprintf(first_miss, sizeof(first_miss), "%.300s\n%.500s", err.msg, text);
+        }
+        ss_placement_free(p);
+        ss_topology_free(t);
+    }
+    CHECK(feasible > 50 && planned == feasible && valid == feasible,
+          "%d small 3-slot topologies in tight zones the zone rule allows: %d planned, %d meet "
+          "property 1 %s",
+          feasible, planned, valid, first_miss);
+}
+
 /* The old placement as the CIB reader hands it to the re-planner: machine
  * indexes of the new topology, -1 for machines it no longer has. */
 static struct ss_placement *renumbered(const struct ss_placement *old,
@@ -1169,6 +1224,7 @@ int main(int argc, char **argv)
     add_machine_cases();
     add_machine_generated(generated * 2 / 5);
     impossible_cases();
+    tight_zone_cases();
     remove_resize_cases();
     remove_generated_cases();
     remove_machine_generated(generated / 5);
