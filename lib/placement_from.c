@@ -1235,6 +1235,173 @@ static void fill_orphans3(struct replan *r, const struct ss_placement *old)
     free(F);
 }
 
+/* What no re-plan may do, whatever it finds: change the copy count, drop
+ * stores, combine with fixed stores. */
+static int replan_refusal(const struct ss_topology *topo, const struct ss_placement *old,
+                          struct ss_error *err)
+{
+    int S = topo->stores ? topo->stores : ss_max_stores(topo);
+    if (old->nstores > 0 && old->copies != ss_topology_copies(topo))
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: the CIB's stores have %d slots but the topology says replicas %d; "
+                            "changing the copy count of existing stores is not supported",
+                            topo->path, old->copies, topo->replicas);
+    if (S < old->nstores)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: the topology holds %d stores but the CIB has %d; stores with "
+                            "mail cannot be dropped by a plan: add slots or machines",
+                            topo->path, S, old->nstores);
+    if (topo->nfixed > 0)
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: 'fixed' stores cannot be combined with --from: existing stores "
+                            "already keep their slots",
+                            topo->path);
+    return 0;
+}
+
+/* Last resort when the re-plan cannot keep the old copies and still meet the
+ * targets (a large machine added to tight zones): plan afresh, then give each
+ * old store the fresh store sharing most of its machines (its master first
+ * on ties), greedily, so that what can stay stays. */
+struct overlap {
+    int old, fresh, weight;
+};
+
+static int by_weight(const void *x, const void *y)
+{
+    const struct overlap *a = x, *b = y;
+    if (a->weight != b->weight)
+        return b->weight - a->weight;
+    if (a->old != b->old)
+        return a->old - b->old;
+    return a->fresh - b->fresh;
+}
+
+static struct overlap *overlaps(const struct ss_placement *fresh, const struct ss_placement *old,
+                                int M, int k, size_t *n_out)
+{
+    int S = fresh->nstores;
+    /* fresh stores per machine */
+    int *start = ss_xcalloc((size_t)M + 1, sizeof(int)), *list = ss_xcalloc((size_t)S * k, sizeof(int));
+    for (int s = 0; s < S; s++)
+        for (int c = 0; c < k; c++)
+            start[fresh->stores[s].machine[c] + 1]++;
+    for (int i = 0; i < M; i++)
+        start[i + 1] += start[i];
+    int *fill = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < S; s++)
+        for (int c = 0; c < k; c++) {
+            int x = fresh->stores[s].machine[c];
+            list[start[x] + fill[x]++] = s;
+        }
+    size_t n = 0, cap = 64;
+    struct overlap *ov = ss_xcalloc(cap, sizeof(*ov));
+    int *w = ss_xcalloc((size_t)S, sizeof(int)), *touched = ss_xcalloc((size_t)S, sizeof(int));
+    for (int o = 0; o < old->nstores; o++) {
+        int nt = 0;
+        for (int c = 0; c < k; c++) {
+            int x = old->stores[o].machine[c];
+            if (x < 0 || x >= M)
+                continue;
+            for (int j = start[x]; j < start[x + 1]; j++) {
+                int f = list[j];
+                if (w[f] == 0)
+                    touched[nt++] = f;
+                /* a shared machine counts 2, the same master 1 more */
+                w[f] += 2 + (c == 0 && fresh->stores[f].machine[0] == x);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            if (n == cap) {
+                cap *= 2;
+                ov = realloc(ov, cap * sizeof(*ov));
+                if (ov == NULL)
+                    abort();
+            }
+            ov[n++] = (struct overlap){o, touched[t], w[touched[t]]};
+            w[touched[t]] = 0;
+        }
+    }
+    free(w);
+    free(touched);
+    free(fill);
+    free(list);
+    free(start);
+    qsort(ov, n, sizeof(*ov), by_weight);
+    *n_out = n;
+    return ov;
+}
+
+static int fresh_matched(const struct ss_topology *topo, const struct ss_placement *old,
+                         struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+{
+    struct ss_placement *fresh = NULL;
+    int rc = ss_plan(topo, &fresh, err);
+    if (rc != 0)
+        return rc;
+    int M = topo->nmachines, k = fresh->copies, S = fresh->nstores, S_old = old->nstores;
+    int *match = ss_xcalloc((size_t)S_old, sizeof(int));
+    unsigned char *given = ss_xcalloc((size_t)S, 1);
+    for (int o = 0; o < S_old; o++)
+        match[o] = -1;
+    size_t n = 0;
+    struct overlap *ov = overlaps(fresh, old, M, k, &n);
+    for (size_t i = 0; i < n; i++)
+        if (match[ov[i].old] < 0 && !given[ov[i].fresh]) {
+            match[ov[i].old] = ov[i].fresh;
+            given[ov[i].fresh] = 1;
+        }
+    free(ov);
+    for (int o = 0, f = 0; o < S_old; o++) {
+        while (match[o] < 0 && f < S) {
+            if (!given[f]) {
+                match[o] = f;
+                given[f] = 1;
+            }
+            f++;
+        }
+    }
+    struct replan r = {.t = topo, .err = err, .M = M, .k = k, .S = S, .S_old = S_old};
+    r.pl = ss_placement_new(topo, k, S);
+    r.n = ss_xcalloc((size_t)M, sizeof(int));
+    r.m = ss_xcalloc((size_t)M, sizeof(int));
+    GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int o = 0; o < S_old; o++) {
+        r.pl->stores[o].name = ss_xstrdup(old->stores[o].name);
+        g_hash_table_add(taken, r.pl->stores[o].name);
+    }
+    int counter = 0, width = ss_name_width(S), next = S_old;
+    for (int f = 0; f < S; f++) {
+        int s = next;
+        for (int o = 0; o < S_old; o++)
+            if (match[o] == f)
+                s = o;
+        if (s == next)
+            r.pl->stores[next++].name = ss_next_store_name(topo, taken, &counter, width);
+        for (int c = 0; c < k; c++) {
+            r.pl->stores[s].machine[c] = fresh->stores[f].machine[c];
+            r.n[fresh->stores[f].machine[c]]++;
+        }
+        r.m[fresh->stores[f].machine[0]]++;
+    }
+    g_hash_table_destroy(taken);
+    ss_keep_old_slots(r.pl, old);
+    rc = ss_assign_slots(topo, r.pl, err);
+    if (rc == 0 && moves)
+        count_moves(&r, old, moves);
+    free(r.n);
+    free(r.m);
+    free(given);
+    free(match);
+    ss_placement_free(fresh);
+    if (rc != 0) {
+        ss_placement_free(r.pl);
+        return rc;
+    }
+    *out = r.pl;
+    return 0;
+}
+
 /* Does the change take copies away from old stores (removed machines,
  * removed slots, machines holding more copies than slots now)? */
 static int copies_lost(const struct ss_topology *topo, const struct ss_placement *old)
@@ -1266,22 +1433,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
                        .k = ss_topology_copies(topo), .S_old = old->nstores};
-    if (old->nstores > 0 && old->copies != r.k)
-        return ss_error_set(err, SS_ERR_INPUT,
-                            "%s: the CIB's stores have %d slots but the topology says replicas %d; "
-                            "changing the copy count of existing stores is not supported",
-                            topo->path, old->copies, topo->replicas);
     int S = topo->stores ? topo->stores : ss_max_stores(topo);
-    if (S < old->nstores)
-        return ss_error_set(err, SS_ERR_INPUT,
-                            "%s: the topology holds %d stores but the CIB has %d; stores with "
-                            "mail cannot be dropped by a plan: add slots or machines",
-                            topo->path, S, old->nstores);
-    if (topo->nfixed > 0)
-        return ss_error_set(err, SS_ERR_INPUT,
-                            "%s: 'fixed' stores cannot be combined with --from: existing stores "
-                            "already keep their slots",
-                            topo->path);
     int M = r.M;
     r.S = S;
     r.n = ss_xcalloc((size_t)M, sizeof(int));
@@ -1307,12 +1459,14 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             st->name = ss_xstrdup(old->stores[s].name);
             for (int c = 0; c < r.k; c++)
                 st->machine[c] = -1;
+            /* a machine moved to another zone may break the zone rule:
+             * such a copy (the later one in failover order) moves */
             for (int c = 0; c < r.k; c++) {
                 int m = old->stores[s].machine[c];
-                if (m >= 0 && !member(st, r.k, m))
-                    place_copy(&r, st, c, m);
-                if (m >= 0)
-                    st->slot[c] = old->stores[s].slot[c];
+                if (m < 0 || !zone_ok(&r, st, m))
+                    continue;
+                place_copy(&r, st, c, m);
+                st->slot[c] = old->stores[s].slot[c];
             }
         }
         int counter = 0, width = ss_name_width(S);
@@ -1392,9 +1546,17 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
 {
     struct ss_placement *pl = NULL;
     struct ss_moves mv = {0};
-    int rc = replan_once(topo, old, 0, &pl, &mv, err);
+    int rc = replan_refusal(topo, old, err);
     if (rc != 0)
         return rc;
+    rc = replan_once(topo, old, 0, &pl, &mv, err);
+    if (rc != 0) {
+        struct ss_error err2 = {0};
+        if (fresh_matched(topo, old, out, moves, &err2) != 0)
+            return rc;
+        memset(err, 0, sizeof(*err));
+        return 0;
+    }
     int single = 0, dbl = 0;
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &single, &dbl);

@@ -683,6 +683,58 @@ static struct ss_placement *renumbered(const struct ss_placement *old,
 /* Machines removed or resized (plan --from): every copy on a removed machine,
  * and the surplus of a shrunk one (first those in the slots it no longer
  * has), moves, and little else; the new plan meets properties 1-3. */
+/* Re-plans fuzzing found refused or wrong: a machine moved to another zone
+ * kept a store with both copies in one zone; a large machine added to tight
+ * zones was refused although a fresh plan exists.  Each must give a plan
+ * that meets property 1. */
+static void replan_edge_cases(void)
+{
+    static const struct {
+        const char *what, *before, *after;
+    } cases[] = {
+        {"m1 moved from zone z1 to z2, 2-slot stores",
+         "replicas 1\nmachine m1 slots=1 zone=z1\nmachine m2 slots=1 zone=z3\n"
+         "machine m3 slots=2 zone=z1\nmachine m4 slots=2 zone=z2\n",
+         "replicas 1\nmachine m1 slots=1 zone=z2\nmachine m2 slots=1 zone=z3\n"
+         "machine m3 slots=2 zone=z1\nmachine m4 slots=2 zone=z2\n"},
+        {"3-slot stores in 2 zones, machines of 3 and 9 slots added to one zone",
+         "replicas 2\nmachine m1 slots=3 zone=z1\nmachine m2 slots=3 zone=z2\n"
+         "machine m3 slots=3 zone=z2\nmachine m4 slots=3 zone=z1\n",
+         "replicas 2\nmachine m1 slots=3 zone=z1\nmachine m2 slots=3 zone=z2\n"
+         "machine m3 slots=3 zone=z2\nmachine m4 slots=3 zone=z1\nmachine n01 slots=3 zone=z1\n"
+         "machine n02 slots=9 zone=z1\n"},
+        {"2-slot stores in 3 zones, a machine of 14 slots added to one of 3-4",
+         "replicas 1\nstores 11\nmachine m1 slots=4 zone=z3\nmachine m2 slots=4 zone=z1\n"
+         "machine m3 slots=3 zone=z2\nmachine m4 slots=3 zone=z1\nmachine m5 slots=3 zone=z2\n"
+         "machine m6 slots=4 zone=z3\nmachine m7 slots=3 zone=z1\n",
+         "replicas 1\nstores 11\nmachine m1 slots=4 zone=z3\nmachine m2 slots=4 zone=z1\n"
+         "machine m3 slots=3 zone=z2\nmachine m4 slots=3 zone=z1\nmachine m5 slots=3 zone=z2\n"
+         "machine m6 slots=4 zone=z3\nmachine m7 slots=3 zone=z1\nmachine m8 slots=14 zone=z1\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ss_topology *t0 = topo_from(cases[i].before), *t1 = topo_from(cases[i].after);
+        struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL;
+        struct ss_moves mv = {0};
+        struct ss_error err = {0};
+        struct chk_report r = {0};
+        int rc = ss_plan(t0, &p0, &err);
+        if (rc == 0) {
+            old = renumbered(p0, t1);
+            rc = ss_plan_from(t1, old, &p1, &mv, &err);
+        }
+        if (rc == 0)
+            check_placement(p1, &r);
+        CHECK(rc == 0 && r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair,
+              "re-plan, %s: planned, property 1 met (%d slot moves) %s%s", cases[i].what,
+              mv.slot_moves, rc ? err.msg : "", r.why);
+        ss_placement_free(p0);
+        ss_placement_free(p1);
+        ss_placement_free(old);
+        ss_topology_free(t0);
+        ss_topology_free(t1);
+    }
+}
+
 static void remove_resize_cases(void)
 {
     static const struct {
@@ -1225,6 +1277,7 @@ int main(int argc, char **argv)
     add_machine_generated(generated * 2 / 5);
     impossible_cases();
     tight_zone_cases();
+    replan_edge_cases();
     remove_resize_cases();
     remove_generated_cases();
     remove_machine_generated(generated / 5);
