@@ -152,6 +152,10 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
                "(lower bound %d)\n  new stores: %d\n",
                mv->slot_moves, mv->slot_moves_bound, mv->master_moves, mv->master_moves_bound,
                mv->new_stores);
+    if (mv && mv->fresh_matched)
+        printf("  a fresh plan: keeping the stores' copies could not meet every machine's share\n"
+               "  (zones too tight for the change); each old store got the new one sharing most\n"
+               "  of its machines\n");
 }
 
 static void xml_failure(xmlTextWriterPtr w, const struct ss_placement *p, const char *tag,
@@ -234,6 +238,8 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
         cli_xml_int(w, "master-moves", mv->master_moves);
         cli_xml_int(w, "master-moves-bound", mv->master_moves_bound);
         cli_xml_int(w, "new-stores", mv->new_stores);
+        if (mv->fresh_matched)
+            cli_xml_str(w, "fresh-matched", "true");
         xmlTextWriterEndElement(w);
     }
     xmlTextWriterEndElement(w);

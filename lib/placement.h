@@ -33,6 +33,8 @@ struct ss_moves {
     int master_moves;            /* existing stores whose master machine changed */
     int master_moves_bound;
     int new_stores;
+    int fresh_matched;           /* keeping the old copies could not meet the targets: a
+                                  * fresh plan, its stores matched to the old ones */
 };
 
 /* Plan from scratch. */

@@ -1387,8 +1387,10 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
     g_hash_table_destroy(taken);
     ss_keep_old_slots(r.pl, old);
     rc = ss_assign_slots(topo, r.pl, err);
-    if (rc == 0 && moves)
+    if (rc == 0 && moves) {
         count_moves(&r, old, moves);
+        moves->fresh_matched = 1;
+    }
     free(r.n);
     free(r.m);
     free(given);

@@ -242,6 +242,24 @@ EOT
     [ "$from" = "$(echo "$output" | sed -n '/^STORE/,/^$/p')" ]
 }
 
+@test "plan --from: a large machine added to tight zones gives a fresh plan matched to the old stores, said so" {
+    printf 'replicas 1\nstores 11\n' > "$TMP/old.topo"
+    for m in m1:4:z3 m2:4:z1 m3:3:z2 m4:3:z1 m5:3:z2 m6:4:z3 m7:3:z1; do
+        IFS=: read -r name slots zone <<< "$m"
+        echo "machine $name slots=$slots zone=$zone" >> "$TMP/old.topo"
+    done
+    "$SLOTSTORE" cib "$TMP/old.topo" --output "$TMP/old.xml"
+    cp "$TMP/old.topo" "$TMP/new.topo"
+    echo "machine m8 slots=14 zone=z1" >> "$TMP/new.topo"
+    run "$SLOTSTORE" plan --from "$TMP/old.xml" "$TMP/new.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"a fresh plan: keeping the stores' copies could not meet"* ]]
+    run "$SLOTSTORE" plan --from "$TMP/old.xml" "$TMP/new.topo" --output-as=xml
+    [[ "$output" == *'fresh-matched="true"'* ]]
+    # the old stores keep their names: store001..store011, none new
+    [ "$(echo "$output" | grep -c '<store name="store0[01][0-9]"')" -eq 11 ]
+}
+
 @test "plan --from: a shrunk machine's copies in its removed slots move" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
     sed -e 's/^machine imap01 slots=4/machine imap01 slots=2/' \
