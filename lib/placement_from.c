@@ -1542,8 +1542,10 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
  * always better: the search alone gave 20x40 without zones + 1 machine a
  * single-failure excess the plain re-plan avoids; fill_orphans3 alone mends
  * some removals and spoils others.) */
+/* fresh: whether a fresh plan matched to the old stores may stand in when
+ * the re-plan fails (not when the fresh plan itself is what failed) */
 static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
-                          struct ss_placement **out, struct ss_moves *moves,
+                          int fresh, struct ss_placement **out, struct ss_moves *moves,
                           struct ss_error *err)
 {
     struct ss_placement *pl = NULL;
@@ -1554,7 +1556,7 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     rc = replan_once(topo, old, 0, &pl, &mv, err);
     if (rc != 0) {
         struct ss_error err2 = {0};
-        if (fresh_matched(topo, old, out, moves, &err2) != 0)
+        if (!fresh || fresh_matched(topo, old, out, moves, &err2) != 0)
             return rc;
         memset(err, 0, sizeof(*err));
         return 0;
@@ -1620,7 +1622,13 @@ int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
         return rc;
     }
     struct ss_placement *kept = slots_that_remain(topo, old);
-    int rc = plan_from_kept(topo, kept, out, moves, err);
+    int rc = plan_from_kept(topo, kept, 1, out, moves, err);
     ss_placement_free(kept);
     return rc;
+}
+
+int ss_replan_holes(const struct ss_topology *topo, const struct ss_placement *partial,
+                    struct ss_placement **out, struct ss_error *err)
+{
+    return plan_from_kept(topo, partial, 0, out, NULL, err);
 }

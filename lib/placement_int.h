@@ -59,6 +59,10 @@ void ss_single_levels(const struct ss_topology *t, const int *m, const int *room
 /* Slot numbers after a search changed stores' machines: a copy on one of its
  * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
  * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
+/* The re-plan of a fresh plan the zone rule left holes in (machine -1):
+ * keeps what was placed, fills the holes; no fresh plan stands in. */
+int ss_replan_holes(const struct ss_topology *topo, const struct ss_placement *partial,
+                    struct ss_placement **out, struct ss_error *err);
 void ss_keep_old_slots(struct ss_placement *pl, const struct ss_placement *old);
 /* The planner's searches' random numbers (xorshift32): fast, and the same
  * sequence on every machine, so plans are reproducible. */

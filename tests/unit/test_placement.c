@@ -654,6 +654,21 @@ static void tight_zone_cases(void)
         ss_placement_free(p);
         ss_topology_free(t);
     }
+    /* 2 zones, where the hole filling fails too: the fresh plan standing in for
+     * a failed re-plan must not start another (it recursed until the stack
+     * overflowed); planned or refused, with an error */
+    const char *two = "replicas 2\nmachine m0 slots=1 zone=z1\nmachine m1 slots=3 zone=z1\n"
+                      "machine m2 slots=1 zone=z1\nmachine m3 slots=4 zone=z0\n"
+                      "machine m4 slots=2 zone=z0\nmachine m5 slots=1 zone=z0\n";
+    struct ss_topology *t2 = topo_from(two);
+    struct ss_placement *p2 = NULL;
+    struct ss_error err2 = {0};
+    int rc2 = t2 ? ss_plan(t2, &p2, &err2) : -1;
+    CHECK(rc2 == 0 || (rc2 == SS_ERR_INPUT && err2.msg[0]),
+          "3-slot stores in 2 tight zones: planned or refused with a reason (%d: %s)", rc2,
+          err2.msg);
+    ss_placement_free(p2);
+    ss_topology_free(t2);
     CHECK(feasible > 50 && planned == feasible && valid == feasible,
           "%d small 3-slot topologies in tight zones the zone rule allows: %d planned, %d meet "
           "property 1 %s",
