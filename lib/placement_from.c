@@ -1190,15 +1190,27 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
             mv->master_moves++;
     }
     mv->new_stores = r->S - r->S_old;
+    /* the bounds count from the copies and masters the plan ends with (the
+     * targets, unless a repair had to leave one off them) */
+    int *have = ss_xcalloc((size_t)M, sizeof(int)), *lead = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < r->S; s++) {
+        for (int c = 0; c < r->k; c++)
+            if (r->pl->stores[s].machine[c] >= 0)
+                have[r->pl->stores[s].machine[c]]++;
+        if (r->pl->stores[s].machine[0] >= 0)
+            lead[r->pl->stores[s].machine[0]]++;
+    }
     int out = gone, in = 0, mout = gone_masters;
     for (int i = 0; i < M; i++) {
-        out += kept0[i] - r->n[i] > beyond[i] ? kept0[i] - r->n[i] : beyond[i];
-        int need = r->n[i] - kept0[i] - mv->new_stores;
+        out += kept0[i] - have[i] > beyond[i] ? kept0[i] - have[i] : beyond[i];
+        int need = have[i] - kept0[i] - mv->new_stores;
         if (need > 0)
             in += need;
-        if (oldm[i] > r->m[i])
-            mout += oldm[i] - r->m[i];
+        if (oldm[i] > lead[i])
+            mout += oldm[i] - lead[i];
     }
+    free(have);
+    free(lead);
     mv->slot_moves_bound = out > in ? out : in;
     mv->master_moves_bound = mout;
     free(kept0);
@@ -1542,6 +1554,54 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
  * always better: the search alone gave 20x40 without zones + 1 machine a
  * single-failure excess the plain re-plan avoids; fill_orphans3 alone mends
  * some removals and spoils others.) */
+/* Does the old placement already meet property 1 under the topology, with
+ * the same number of stores?  Then nothing has to move, and nothing does:
+ * re-applying a topology must not switch masters for a balance the operator
+ * did not ask to change. */
+static int still_valid(const struct ss_topology *topo, const struct ss_placement *old)
+{
+    int M = topo->nmachines, k = old->copies;
+    int S = topo->stores ? topo->stores : ss_max_stores(topo);
+    if (S != old->nstores || k != ss_topology_copies(topo))
+        return 0;
+    int *copies = ss_xcalloc((size_t)M, sizeof(int)), *masters = ss_xcalloc((size_t)M, sizeof(int));
+    int ok = 1;
+    for (int s = 0; s < S && ok; s++) {
+        const struct ss_store *st = &old->stores[s];
+        for (int c = 0; c < k && ok; c++) {
+            int x = st->machine[c];
+            ok = x >= 0 && x < M && st->slot[c] >= 1 && st->slot[c] <= topo->machines[x].slots;
+            for (int d = 0; d < c && ok; d++)
+                ok = st->machine[d] != x && ss_pair_allowed(topo, st->machine[d], x);
+            if (ok)
+                copies[x]++;
+        }
+        if (ok && k == 3)
+            ok = ss_triple_allowed(topo, st->machine[0], st->machine[1], st->machine[2]);
+        if (ok)
+            masters[st->machine[0]]++;
+    }
+    long total = ss_topology_total_slots(topo);
+    for (int i = 0; i < M && ok; i++) {
+        long f = (long)S * topo->machines[i].slots; /* fair share x total */
+        ok = copies[i] <= topo->machines[i].slots && (long)masters[i] * total >= f - total + 1 &&
+             (long)masters[i] * total <= f + total - 1;
+    }
+    free(copies);
+    free(masters);
+    return ok;
+}
+
+static struct ss_placement *placement_copy(const struct ss_placement *p)
+{
+    struct ss_placement *c = ss_placement_new(p->topo, p->copies, p->nstores);
+    for (int s = 0; s < p->nstores; s++) {
+        c->stores[s] = p->stores[s];
+        c->stores[s].name = ss_xstrdup(p->stores[s].name);
+    }
+    return c;
+}
+
 /* fresh: whether a fresh plan matched to the old stores may stand in when
  * the re-plan fails (not when the fresh plan itself is what failed) */
 static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
@@ -1553,6 +1613,12 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     int rc = replan_refusal(topo, old, err);
     if (rc != 0)
         return rc;
+    if (still_valid(topo, old)) {
+        if (moves)
+            memset(moves, 0, sizeof(*moves));
+        *out = placement_copy(old);
+        return 0;
+    }
     rc = replan_once(topo, old, 0, &pl, &mv, err);
     if (rc != 0) {
         struct ss_error err2 = {0};
