@@ -1382,14 +1382,18 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
         r.pl->stores[o].name = ss_xstrdup(old->stores[o].name);
         g_hash_table_add(taken, r.pl->stores[o].name);
     }
+    int *owner = ss_xcalloc((size_t)S, sizeof(int)); /* fresh store -> old store or -1 */
+    for (int f = 0; f < S; f++)
+        owner[f] = -1;
+    for (int o = 0; o < S_old; o++)
+        owner[match[o]] = o;
     int counter = 0, width = ss_name_width(S), next = S_old;
     for (int f = 0; f < S; f++) {
-        int s = next;
-        for (int o = 0; o < S_old; o++)
-            if (match[o] == f)
-                s = o;
-        if (s == next)
-            r.pl->stores[next++].name = ss_next_store_name(topo, taken, &counter, width);
+        int s = owner[f];
+        if (s < 0) {
+            s = next++;
+            r.pl->stores[s].name = ss_next_store_name(topo, taken, &counter, width);
+        }
         for (int c = 0; c < k; c++) {
             r.pl->stores[s].machine[c] = fresh->stores[f].machine[c];
             r.n[fresh->stores[f].machine[c]]++;
@@ -1405,6 +1409,7 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
     }
     free(r.n);
     free(r.m);
+    free(owner);
     free(given);
     free(match);
     ss_placement_free(fresh);
