@@ -140,6 +140,7 @@ promoted_by_simulate() {
 
 # valgrind sees what ASan cannot here: reads of freed memory inside libxml2 and
 # Pacemaker's libraries (uninstrumented), as apply once did through a freed document.
+# bats test_tags=valgrind
 @test "cib, apply and plan --from run clean under valgrind (no memory errors, no leaks)" {
     command -v valgrind
     vg() {
