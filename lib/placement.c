@@ -1715,7 +1715,8 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
          * The re-plan keeps what was placed and fills such holes by
          * exchanging copies between stores. */
         struct ss_error err2 = {0};
-        if (ss_replan_holes(topo, partial, &pl, &err2) == 0) {
+        if (ss_replan_holes(topo, partial, &pl, &err2) == 0 ||
+            (topo->nfixed == 0 && ss_plan_basic(topo, partial->nstores, &pl) == 0)) {
             rc = 0;
             memset(err, 0, sizeof(*err));
         }

@@ -59,6 +59,11 @@ void ss_single_levels(const struct ss_topology *t, const int *m, const int *room
 /* Slot numbers after a search changed stores' machines: a copy on one of its
  * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
  * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
+/* S stores meeting property 1 only (distinct machines, the zone rule, slots,
+ * masters within floor..ceil of every machine's share), for topologies the
+ * balanced planner cannot fill; ignores fixed stores.  0, or -1 when it
+ * finds none. */
+int ss_plan_basic(const struct ss_topology *t, int S, struct ss_placement **out);
 /* The re-plan of a fresh plan the zone rule left holes in (machine -1):
  * keeps what was placed, fills the holes; no fresh plan stands in. */
 int ss_replan_holes(const struct ss_topology *topo, const struct ss_placement *partial,
