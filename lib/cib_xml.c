@@ -365,7 +365,7 @@ int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
         oom();
     xmlTextWriterPtr w = writer_to(buf);
     start(w, "owned");
-    int rc = owned_sections(w, p, 0, err);
+    int rc = owned_sections(w, p, p->topo->fence_agent != NULL, err);
     if (rc == 0)
         end(w);
     rc = writer_done(w, rc);

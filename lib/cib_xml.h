@@ -48,8 +48,9 @@ int ss_cib_text(const struct ss_placement *p, xmlBufferPtr out, struct ss_error 
  * empty status section.  Caller frees with xmlFreeDoc. */
 int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_error *err);
 
-/* The <resources> children and <constraints> children slotstore owns, as
- * two fresh nodes (<resources>, <constraints>) the caller frees. */
+/* The <resources> children and <constraints> children slotstore owns (the
+ * stores, and the fence device when the topology names one), as two fresh
+ * nodes (<resources>, <constraints>) the caller frees. */
 int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
                           xmlNodePtr *constraints, struct ss_error *err);
 

@@ -122,6 +122,9 @@ promoted_by_simulate() {
     run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$DATA/four.topo"
     [ "$status" -eq 0 ]
     [[ "$output" == *"applied 8 stores (0 new, 0 slot moves, 0 master moves)"* ]]
+    # the topology's fence device stays (apply once dropped it with the other owned elements)
+    [ "$(xmllint --xpath 'count(//primitive[@class="stonith" and @id="slotstore-fence"])' "$TMP/live.xml")" -eq 1 ]
+    [ "$(grep -c 'id="slotstore-loc-fence-' "$TMP/live.xml")" -eq 4 ]
     grep -q 'id="web"' "$TMP/live.xml"
     grep -q 'id="cli-prefer-store001"' "$TMP/live.xml"
     # a fifth machine: new stores, some copies must move
