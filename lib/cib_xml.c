@@ -324,12 +324,15 @@ int ss_cib_text(const struct ss_placement *p, xmlBufferPtr out, struct ss_error 
 
 /* Parse text this file wrote; without a dictionary so that nodes can move to
  * other documents. */
-static xmlDocPtr parse_own(xmlBufferPtr buf)
+static xmlDocPtr parse_own(xmlBufferPtr buf, struct ss_error *err)
 {
     xmlDocPtr doc = xmlReadMemory((const char *)xmlBufferContent(buf), xmlBufferLength(buf),
-                                  "slotstore.xml", NULL, XML_PARSE_NODICT | XML_PARSE_NOBLANKS);
+                                  "slotstore.xml", NULL,
+                                  XML_PARSE_NODICT | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                                      XML_PARSE_NOWARNING);
     if (doc == NULL)
-        oom();
+        ss_error_set(err, SS_ERR_INPUT, "the CIB written for this topology does not parse as "
+                                        "XML: a value with bytes XML cannot carry?");
     return doc;
 }
 
@@ -339,8 +342,10 @@ int ss_cib_document(const struct ss_placement *p, xmlDocPtr *out, struct ss_erro
     if (buf == NULL)
         oom();
     int rc = ss_cib_text(p, buf, err);
-    if (rc == 0)
-        *out = parse_own(buf);
+    if (rc == 0) {
+        *out = parse_own(buf, err);
+        rc = *out ? 0 : SS_ERR_INPUT;
+    }
     xmlBufferFree(buf);
     return rc;
 }
@@ -369,8 +374,10 @@ int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
     if (rc == 0)
         end(w);
     rc = writer_done(w, rc);
-    if (rc == 0) {
-        xmlDocPtr doc = parse_own(buf);
+    xmlDocPtr doc = rc == 0 ? parse_own(buf, err) : NULL;
+    if (rc == 0 && doc == NULL)
+        rc = SS_ERR_INPUT;
+    if (doc) {
         xmlNodePtr root = xmlDocGetRootElement(doc);
         *resources = take_child(root, "resources");
         *constraints = take_child(root, "constraints");

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #define SS_MAX_LINE 4096
 #define SS_MAX_MACHINES 100000
 #define SS_MAX_SLOTS 10000
@@ -22,7 +24,13 @@ struct parser {
     int have_replicas;
     int zones_seen;      /* machines with a zone */
     int zoneless_line;   /* a machine line without zone (0 = none) */
+    int set_line[8];     /* line of each single-valued keyword given (enum once) */
 };
+
+/* Keywords a topology gives at most once: a second line would silently win. */
+enum once { ONCE_REPLICAS, ONCE_STORES, ONCE_PREFIX, ONCE_ADDRESS, ONCE_PORTS };
+
+static int given_once(struct parser *ps, enum once k, const char *word);
 
 /* Record "FILE:LINE: what; hint" and return SS_ERR_INPUT. */
 static int fail(struct parser *ps, const char *hint, const char *fmt, ...)
@@ -37,6 +45,36 @@ static int fail(struct parser *ps, const char *hint, const char *fmt, ...)
     va_end(ap);
     return ss_error_set(ps->err, SS_ERR_INPUT, "%s:%d: %.600s%s%s", ps->name, ps->line, detail,
                         hint ? "; " : "", hint ? hint : "");
+}
+
+static int given_once(struct parser *ps, enum once k, const char *word)
+{
+    if (ps->set_line[k] != 0)
+        return fail(ps, "keep one of the lines", "'%s' is already given at line %d", word,
+                    ps->set_line[k]);
+    ps->set_line[k] = ps->line;
+    return 0;
+}
+
+/* Values end up in XML attributes and agent parameters: UTF-8 text without
+ * control characters. */
+static int valid_value(const char *v)
+{
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 0;
+    return g_utf8_validate(v, -1, NULL);
+}
+
+/* Option names: letters, digits and '_' (they become parts of XML ids). */
+static int valid_key(const char *k)
+{
+    if (*k == '\0')
+        return 0;
+    for (; *k; k++)
+        if (!isalnum((unsigned char)*k) && *k != '_')
+            return 0;
+    return 1;
 }
 
 static char *xstrdup(const char *s)
@@ -121,14 +159,14 @@ static int kw_replicas(struct parser *ps, char **w, int n)
     if (parse_int(w[1], 1, 2, &ps->topo->replicas) != 0)
         return fail(ps, "use 1 (stores of 2 slots) or 2 (stores of 3 slots)", "bad replica count '%s'", w[1]);
     ps->have_replicas = 1;
-    return 0;
+    return given_once(ps, ONCE_REPLICAS, "replicas");
 }
 
 static int kw_stores(struct parser *ps, char **w, int n)
 {
     if (n != 2 || parse_int(w[1], 1, 10000000, &ps->topo->stores) != 0)
         return fail(ps, "write 'stores N' with N >= 1, or leave it out to fill every slot", "bad store count '%s'", n > 1 ? w[1] : "");
-    return 0;
+    return given_once(ps, ONCE_STORES, "stores");
 }
 
 static int kw_store_prefix(struct parser *ps, char **w, int n)
@@ -137,7 +175,7 @@ static int kw_store_prefix(struct parser *ps, char **w, int n)
         return fail(ps, "use letters, digits, '-', '_' or '.', starting with a letter", "bad store prefix '%s'", n > 1 ? w[1] : "");
     free(ps->topo->store_prefix);
     ps->topo->store_prefix = xstrdup(w[1]);
-    return 0;
+    return given_once(ps, ONCE_PREFIX, "store-prefix");
 }
 
 static int kw_slot_address(struct parser *ps, char **w, int n)
@@ -159,7 +197,7 @@ static int kw_slot_address(struct parser *ps, char **w, int n)
     ps->topo->nmachines = saved_n;
     if (rc != 0)
         return fail(ps, NULL, "%s", e.msg);
-    return 0;
+    return given_once(ps, ONCE_ADDRESS, "slot-address");
 }
 
 static int kw_ports(struct parser *ps, char **w, int n)
@@ -181,7 +219,7 @@ static int kw_ports(struct parser *ps, char **w, int n)
         else
             return fail(ps, "known ports: imap, lmtp, sync", "unknown port '%s'", w[i]);
     }
-    return 0;
+    return given_once(ps, ONCE_PORTS, "ports");
 }
 
 static int kw_param(struct parser *ps, char **w, int n)
@@ -199,6 +237,12 @@ static int kw_param(struct parser *ps, char **w, int n)
         if (strcmp(reserved[i], w[1]) == 0)
             return fail(ps, "remove this line (use 'ports' or 'slot-address' instead)", "parameter '%s' is written by slotstore itself", w[1]);
     struct ss_topology *t = ps->topo;
+    for (int i = 0; i < t->nparams; i++)
+        if (strcmp(t->params[i].key, w[1]) == 0)
+            return fail(ps, "keep one of the lines", "parameter '%s' is set twice", w[1]);
+    if (!valid_value(eq + 1))
+        return fail(ps, "use UTF-8 text without control characters",
+                    "bad value for parameter '%s'", w[1]);
     t->params = xrealloc(t->params, sizeof(*t->params) * (size_t)(t->nparams + 1));
     t->params[t->nparams].key = xstrdup(w[1]);
     t->params[t->nparams].value = xstrdup(eq + 1);
@@ -301,6 +345,19 @@ static int kw_fence_agent(struct parser *ps, char **w, int n)
         if (eq == NULL || eq == w[i])
             return fail(ps, "write KEY=VALUE", "bad fence agent option '%s'", w[i]);
         *eq = '\0';
+        if (!valid_key(w[i]))
+            return fail(ps, "use letters, digits and '_'", "bad fence agent option name '%s'",
+                        w[i]);
+        if (strcmp(w[i], "pcmk_host_list") == 0)
+            return fail(ps, "remove it: the device covers every machine line",
+                        "fence agent option 'pcmk_host_list' is written by slotstore itself");
+        if (!valid_value(eq + 1))
+            return fail(ps, "use UTF-8 text without control characters",
+                        "bad value for fence agent option '%s'", w[i]);
+        for (int j = 0; j < t->nfence_params; j++)
+            if (strcmp(t->fence_params[j].key, w[i]) == 0)
+                return fail(ps, "give each option once", "fence agent option '%s' is set twice",
+                            w[i]);
         t->fence_params = xrealloc(t->fence_params,
                                    sizeof(*t->fence_params) * (size_t)(t->nfence_params + 1));
         t->fence_params[t->nfence_params].key = xstrdup(w[i]);
@@ -358,6 +415,14 @@ static int check_whole(struct parser *ps)
                             "%s: every machine is in zone '%s', so no store can span two zones; "
                             "add machines in another zone or drop zone=",
                             ps->name, t->zones[0]);
+    /* the template with every machine's last slot (the largest {m} and {s}) */
+    for (int i = 0; i < t->nmachines; i++) {
+        char addr[256];
+        struct ss_error e = {0};
+        if (ss_topology_slot_address(t, i, t->machines[i].slots, addr, sizeof(addr), &e) != 0)
+            return ss_error_set(ps->err, SS_ERR_INPUT, "%s:%d: %s", ps->name,
+                                ps->set_line[ONCE_ADDRESS], e.msg);
+    }
     int copies = ss_topology_copies(t);
     for (int i = 0; i < t->nfixed; i++)
         if (t->fixed[i].ncopies != copies)

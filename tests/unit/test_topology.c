@@ -62,6 +62,28 @@ static void bad_files(void)
         {"machine a slots=2\nparam slots=x\n", "topo:2: parameter 'slots' is written by slotstore"},
         {"ports imap=0\nmachine a slots=2\n", "topo:1: bad port setting 'imap=0'"},
         {"stores -1\nmachine a slots=2\n", "topo:1: bad store count"},
+        /* found by fuzzing: each of these gave a CIB Pacemaker's schema or XML rejects */
+        {"machine a slots=2\nparam extra_config=a\001b\n",
+         "topo:2: bad value for parameter 'extra_config'"},
+        {"machine a slots=2\nparam extra_config=caf\351\n",
+         "topo:2: bad value for parameter 'extra_config'"},
+        {"machine a slots=2\nparam outdate_grace=5\nparam outdate_grace=7\n",
+         "topo:3: parameter 'outdate_grace' is set twice"},
+        {"machine a slots=2\nfence-agent fence_ipmilan ip=1 ip=2\n",
+         "topo:2: fence agent option 'ip' is set twice"},
+        {"machine a slots=2\nfence-agent fence_dummy pcmk_host_list=x\n",
+         "topo:2: fence agent option 'pcmk_host_list' is written by slotstore"},
+        {"machine a slots=2\nfence-agent fence_dummy a<b=1\n",
+         "topo:2: bad fence agent option name 'a<b'"},
+        /* a second line silently won */
+        {"replicas 1\nmachine a slots=2\nreplicas 2\n",
+         "topo:3: 'replicas' is already given at line 1"},
+        {"stores 2\nstores 3\nmachine a slots=2\n", "topo:2: 'stores' is already given"},
+        {"slot-address {machine}\nslot-address 10.0.{m}.{s}\nmachine a slots=2\n",
+         "topo:2: 'slot-address' is already given"},
+        /* checked for every machine's last slot, not only the first slot of one */
+        {"slot-address 10.0.{m}.{s}\nmachine a slots=2\nmachine b slots=300\n",
+         "topo:1: slot-address template '10.0.{m}.{s}' gives '10.0.2.300'"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ss_topology *t;
