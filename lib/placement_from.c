@@ -1586,6 +1586,17 @@ static int still_valid(const struct ss_topology *topo, const struct ss_placement
         if (ok)
             masters[st->machine[0]]++;
     }
+    /* and the stores the topology fixes are where it fixes them */
+    for (int f = 0; f < topo->nfixed && ok; f++) {
+        const struct ss_fixed_store *fx = &topo->fixed[f];
+        int s = 0;
+        while (s < S && strcmp(old->stores[s].name, fx->name) != 0)
+            s++;
+        ok = s < S;
+        for (int c = 0; c < k && ok; c++)
+            ok = old->stores[s].machine[c] == fx->machine[c] &&
+                 (fx->slot[c] == 0 || old->stores[s].slot[c] == fx->slot[c]);
+    }
     long total = ss_topology_total_slots(topo);
     for (int i = 0; i < M && ok; i++) {
         long f = (long)S * topo->machines[i].slots; /* fair share x total */
@@ -1615,15 +1626,15 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
 {
     struct ss_placement *pl = NULL;
     struct ss_moves mv = {0};
-    int rc = replan_refusal(topo, old, err);
-    if (rc != 0)
-        return rc;
     if (still_valid(topo, old)) {
         if (moves)
             memset(moves, 0, sizeof(*moves));
         *out = placement_copy(old);
         return 0;
     }
+    int rc = replan_refusal(topo, old, err);
+    if (rc != 0)
+        return rc;
     rc = replan_once(topo, old, 0, &pl, &mv, err);
     if (rc != 0) {
         struct ss_error err2 = {0};

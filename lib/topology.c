@@ -169,10 +169,21 @@ static int kw_stores(struct parser *ps, char **w, int n)
     return given_once(ps, ONCE_STORES, "stores");
 }
 
+/* Store names become the first part of ids (STORE-cyrus, slotstore-loc-STORE-MACHINE):
+ * without '-' in them no two stores' ids can meet, and 'fence' is the fence device's. */
+static int valid_store_name(const char *s)
+{
+    return valid_name(s) && strchr(s, '-') == NULL && strcmp(s, "fence") != 0;
+}
+
+#define STORE_NAME_HINT                                                                       \
+    "use letters, digits, '_' or '.', starting with a letter ('-' separates the parts of the " \
+    "ids slotstore writes; 'fence' is the fence device's)"
+
 static int kw_store_prefix(struct parser *ps, char **w, int n)
 {
-    if (n != 2 || !valid_name(w[1]) || strlen(w[1]) > 40)
-        return fail(ps, "use letters, digits, '-', '_' or '.', starting with a letter", "bad store prefix '%s'", n > 1 ? w[1] : "");
+    if (n != 2 || !valid_store_name(w[1]) || strlen(w[1]) > 40)
+        return fail(ps, STORE_NAME_HINT, "bad store prefix '%s'", n > 1 ? w[1] : "");
     free(ps->topo->store_prefix);
     ps->topo->store_prefix = xstrdup(w[1]);
     return given_once(ps, ONCE_PREFIX, "store-prefix");
@@ -300,8 +311,8 @@ static int kw_fixed(struct parser *ps, char **w, int n)
     struct ss_topology *t = ps->topo;
     if (n < 3 || n - 2 > SS_MAX_COPIES)
         return fail(ps, "write e.g. 'fixed store001 imap01:3 imap02:7' after the machine lines", "'fixed' needs a store name and its machines in failover order");
-    if (!valid_name(w[1]))
-        return fail(ps, "use letters, digits, '-', '_', '.'", "bad store name '%s'", w[1]);
+    if (!valid_store_name(w[1]))
+        return fail(ps, STORE_NAME_HINT, "bad store name '%s'", w[1]);
     for (int i = 0; i < t->nfixed; i++)
         if (strcmp(t->fixed[i].name, w[1]) == 0)
             return fail(ps, "remove one of the lines", "store '%s' is fixed twice", w[1]);
@@ -423,6 +434,20 @@ static int check_whole(struct parser *ps)
             return ss_error_set(ps->err, SS_ERR_INPUT, "%s:%d: %s", ps->name,
                                 ps->set_line[ONCE_ADDRESS], e.msg);
     }
+    for (int i = 0; i < t->nfixed; i++)
+        for (int j = 0; j < i; j++)
+            for (int c = 0; c < t->fixed[i].ncopies; c++)
+                for (int d = 0; d < t->fixed[j].ncopies; d++)
+                    if (t->fixed[i].slot[c] > 0 && t->fixed[i].slot[c] == t->fixed[j].slot[d] &&
+                        t->fixed[i].machine[c] == t->fixed[j].machine[d])
+                        return ss_error_set(ps->err, SS_ERR_INPUT,
+                                            "%s:%d: fixed store '%s' takes slot %d of %s, which "
+                                            "fixed store '%s' (line %d) has; give one another "
+                                            "slot or leave its slot out",
+                                            ps->name, t->fixed[i].line, t->fixed[i].name,
+                                            t->fixed[i].slot[c],
+                                            t->machines[t->fixed[i].machine[c]].name,
+                                            t->fixed[j].name, t->fixed[j].line);
     int copies = ss_topology_copies(t);
     for (int i = 0; i < t->nfixed; i++)
         if (t->fixed[i].ncopies != copies)

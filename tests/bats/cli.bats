@@ -231,6 +231,23 @@ EOT
     [[ "$output" == *"most stores on one machine pair: 1"* ]]
 }
 
+@test "a topology with a fixed store can be applied again: nothing moves" {
+    cp "$DATA/four.topo" "$TMP/fixed.topo"
+    echo "fixed keep imap01:1 imap02:1" >> "$TMP/fixed.topo"
+    "$SLOTSTORE" cib "$TMP/fixed.topo" --output "$TMP/live.xml"
+    run "$SLOTSTORE" plan --from "$TMP/live.xml" "$TMP/fixed.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"slot moves: 0 (lower bound 0)"*"master moves: 0"* ]]
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/fixed.topo"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(0 new, 0 slot moves, 0 master moves)"* ]]
+    # a change that needs a re-plan still says why it cannot be combined with fixed
+    echo "machine imap05 slots=4" >> "$TMP/fixed.topo"
+    run "$SLOTSTORE" plan --from "$TMP/live.xml" "$TMP/fixed.topo"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'fixed' stores cannot be combined with --from"* ]]
+}
+
 @test "plan --from a CIB without stores plans afresh" {
     # 3-slot stores in 3 zones: this re-plan once divided by zero
     { echo "replicas 2"

@@ -75,6 +75,15 @@ static void bad_files(void)
          "topo:2: fence agent option 'pcmk_host_list' is written by slotstore"},
         {"machine a slots=2\nfence-agent fence_dummy a<b=1\n",
          "topo:2: bad fence agent option name 'a<b'"},
+        /* ids slotstore writes would meet: store001-cyrus is store001's primitive,
+         * slotstore-loc-a-b-c both a on b-c and a-b on c, slotstore-loc-fence-a the
+         * fence device's location */
+        {"machine a slots=2\nmachine b slots=2\nfixed store001-cyrus a b\n",
+         "topo:3: bad store name 'store001-cyrus'"},
+        {"machine a slots=2\nmachine b slots=2\nfixed fence a b\n", "topo:3: bad store name 'fence'"},
+        {"store-prefix box-\nmachine a slots=2\n", "topo:1: bad store prefix 'box-'"},
+        {"machine a slots=2\nmachine b slots=2\nfixed k1 a:1 b\nfixed k2 b a:1\n",
+         "topo:4: fixed store 'k2' takes slot 1 of a, which fixed store 'k1' (line 3) has"},
         /* a second line silently won */
         {"replicas 1\nmachine a slots=2\nreplicas 2\n",
          "topo:3: 'replicas' is already given at line 1"},
