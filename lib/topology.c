@@ -276,9 +276,13 @@ static int kw_machine(struct parser *ps, char **w, int n)
     const char *zone = NULL;
     for (int i = 2; i < n; i++) {
         if (strncmp(w[i], "slots=", 6) == 0) {
+            if (slots >= 0)
+                return fail(ps, "give slots= once", "machine '%s' has slots= twice", w[1]);
             if (parse_int(w[i] + 6, 1, SS_MAX_SLOTS, &slots) != 0)
                 return fail(ps, "slots must be 1..10000", "bad slot count '%s'", w[i] + 6);
         } else if (strncmp(w[i], "zone=", 5) == 0) {
+            if (zone != NULL)
+                return fail(ps, "give zone= once", "machine '%s' has zone= twice", w[1]);
             if (!valid_name(w[i] + 5))
                 return fail(ps, "use letters, digits, '-', '_', '.', starting with a letter", "bad zone name '%s'", w[i] + 5);
             zone = w[i] + 5;

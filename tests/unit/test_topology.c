@@ -84,6 +84,8 @@ static void bad_files(void)
         {"store-prefix box-\nmachine a slots=2\n", "topo:1: bad store prefix 'box-'"},
         {"machine a slots=2\nmachine b slots=2\nfixed k1 a:1 b\nfixed k2 b a:1\n",
          "topo:4: fixed store 'k2' takes slot 1 of a, which fixed store 'k1' (line 3) has"},
+        {"machine a slots=2 slots=3\n", "topo:1: machine 'a' has slots= twice"},
+        {"machine a slots=2 zone=x zone=y\n", "topo:1: machine 'a' has zone= twice"},
         /* a second line silently won */
         {"replicas 1\nmachine a slots=2\nreplicas 2\n",
          "topo:3: 'replicas' is already given at line 1"},
