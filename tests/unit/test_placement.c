@@ -702,6 +702,37 @@ static struct ss_placement *renumbered(const struct ss_placement *old,
 /* Machines removed or resized (plan --from): every copy on a removed machine,
  * and the surplus of a shrunk one (first those in the slots it no longer
  * has), moves, and little else; the new plan meets properties 1-3. */
+/* One re-plan of fixed texts: plan `before`, hand its stores to `after` as
+ * the CIB reader would, re-plan. */
+struct replanned {
+    struct ss_topology *t0, *t1;
+    struct ss_placement *p0, *old, *p1;
+    struct ss_moves mv;
+    struct ss_error err;
+    int rc;
+};
+
+static void replan_texts(struct replanned *x, const char *before, const char *after)
+{
+    memset(x, 0, sizeof(*x));
+    x->t0 = topo_from(before);
+    x->t1 = topo_from(after);
+    x->rc = ss_plan(x->t0, &x->p0, &x->err);
+    if (x->rc == 0) {
+        x->old = renumbered(x->p0, x->t1);
+        x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
+    }
+}
+
+static void replanned_free(struct replanned *x)
+{
+    ss_placement_free(x->p0);
+    ss_placement_free(x->p1);
+    ss_placement_free(x->old);
+    ss_topology_free(x->t0);
+    ss_topology_free(x->t1);
+}
+
 /* Re-plans fuzzing found refused or wrong: a machine moved to another zone
  * kept a store with both copies in one zone; a large machine added to tight
  * zones was refused although a fresh plan exists.  Each must give a plan
@@ -731,26 +762,15 @@ static void replan_edge_cases(void)
          "machine m6 slots=4 zone=z3\nmachine m7 slots=3 zone=z1\nmachine m8 slots=14 zone=z1\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct ss_topology *t0 = topo_from(cases[i].before), *t1 = topo_from(cases[i].after);
-        struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL;
-        struct ss_moves mv = {0};
-        struct ss_error err = {0};
+        struct replanned x;
         struct chk_report r = {0};
-        int rc = ss_plan(t0, &p0, &err);
-        if (rc == 0) {
-            old = renumbered(p0, t1);
-            rc = ss_plan_from(t1, old, &p1, &mv, &err);
-        }
-        if (rc == 0)
-            check_placement(p1, &r);
-        CHECK(rc == 0 && r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair,
+        replan_texts(&x, cases[i].before, cases[i].after);
+        if (x.rc == 0)
+            check_placement(x.p1, &r);
+        CHECK(x.rc == 0 && r.ok_distinct && r.ok_capacity && r.ok_zones && r.ok_fair,
               "re-plan, %s: planned, property 1 met (%d slot moves) %s%s", cases[i].what,
-              mv.slot_moves, rc ? err.msg : "", r.why);
-        ss_placement_free(p0);
-        ss_placement_free(p1);
-        ss_placement_free(old);
-        ss_topology_free(t0);
-        ss_topology_free(t1);
+              x.mv.slot_moves, x.rc ? x.err.msg : "", r.why);
+        replanned_free(&x);
     }
 }
 
@@ -802,25 +822,15 @@ static void replan_idempotent_cases(void)
                *after = "replicas 1\nmachine a slots=3 zone=z1\nmachine b slots=3 zone=z2\n"
                         "machine d slots=3 zone=z2\nmachine e slots=3 zone=z1\n"
                         "machine f slots=3 zone=z2\n";
-    struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
-    struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL;
-    struct ss_moves mv = {0};
-    struct ss_error err = {0};
-    int rc = ss_plan(t0, &p0, &err);
-    if (rc == 0) {
-        old = renumbered(p0, t1);
-        rc = ss_plan_from(t1, old, &p1, &mv, &err);
-    }
-    CHECK(rc == 0 && mv.slot_moves >= mv.slot_moves_bound &&
-              mv.master_moves >= mv.master_moves_bound,
+    struct replanned x;
+    replan_texts(&x, before, after);
+    CHECK(x.rc == 0 && x.mv.slot_moves >= x.mv.slot_moves_bound &&
+              x.mv.master_moves >= x.mv.master_moves_bound,
           "c removed, f added in the other zone: %d slot moves (bound %d), %d master moves "
           "(bound %d) %s",
-          mv.slot_moves, mv.slot_moves_bound, mv.master_moves, mv.master_moves_bound, err.msg);
-    ss_placement_free(p0);
-    ss_placement_free(p1);
-    ss_placement_free(old);
-    ss_topology_free(t0);
-    ss_topology_free(t1);
+          x.mv.slot_moves, x.mv.slot_moves_bound, x.mv.master_moves, x.mv.master_moves_bound,
+          x.err.msg);
+    replanned_free(&x);
 }
 
 static void remove_resize_cases(void)
@@ -861,17 +871,11 @@ static void remove_resize_cases(void)
          "slots=12 zone=b\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct ss_topology *t0 = topo_from(cases[i].before), *t1 = topo_from(cases[i].after);
-        struct ss_placement *p0 = NULL, *p1 = NULL, *old = NULL;
-        struct ss_moves mv = {0};
-        struct ss_error err = {0};
-        int rc = ss_plan(t0, &p0, &err);
-        if (rc == 0) {
-            old = renumbered(p0, t1);
-            rc = ss_plan_from(t1, old, &p1, &mv, &err);
-        }
+        struct replanned x;
+        replan_texts(&x, cases[i].before, cases[i].after);
         struct chk_report r = {0};
-        int ok = rc == 0 && good_slack(p1, &r);
+        int ok = x.rc == 0 && good_slack(x.p1, &r);
+        const struct ss_moves mv = x.mv;
         /* the moves the change forces, and at most a quarter more for balance */
         CHECK(ok && mv.slot_moves >= mv.slot_moves_bound &&
                   4 * mv.slot_moves <= 5 * mv.slot_moves_bound,
@@ -879,12 +883,9 @@ static void remove_resize_cases(void)
               "(slack %d), double excess %d, lost %d of bound %d %s%s",
               cases[i].what, mv.slot_moves, mv.slot_moves_bound, mv.master_moves,
               mv.master_moves_bound, r.single_worst_excess, r.single_slack,
-              r.double_worst_excess, r.double_max_lost, r.pair_bound, rc ? err.msg : "", r.why);
-        ss_placement_free(p0);
-        ss_placement_free(p1);
-        ss_placement_free(old);
-        ss_topology_free(t0);
-        ss_topology_free(t1);
+              r.double_worst_excess, r.double_max_lost, r.pair_bound, x.rc ? x.err.msg : "",
+              r.why);
+        replanned_free(&x);
     }
 }
 
