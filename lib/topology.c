@@ -452,6 +452,26 @@ static int check_whole(struct parser *ps)
                                             t->fixed[i].slot[c],
                                             t->machines[t->fixed[i].machine[c]].name,
                                             t->fixed[j].name, t->fixed[j].line);
+    /* the zone rule holds for fixed stores too: a zone's failure must not take
+     * every copy of one */
+    for (int i = 0; i < t->nfixed && t->nzones > 0; i++) {
+        const struct ss_fixed_store *f = &t->fixed[i];
+        int distinct = 0;
+        for (int c = 0; c < f->ncopies; c++) {
+            int first = 1;
+            for (int d = 0; d < c; d++)
+                if (t->machines[f->machine[d]].zone_id == t->machines[f->machine[c]].zone_id)
+                    first = 0;
+            distinct += first;
+        }
+        int need = f->ncopies < t->nzones ? f->ncopies : t->nzones;
+        if (distinct < need)
+            return ss_error_set(ps->err, SS_ERR_INPUT,
+                                "%s:%d: fixed store '%s' spans %d zone%s, the zone rule needs %d; "
+                                "put its slots on machines of other zones",
+                                ps->name, f->line, f->name, distinct, distinct == 1 ? "" : "s",
+                                need);
+    }
     int copies = ss_topology_copies(t);
     for (int i = 0; i < t->nfixed; i++)
         if (t->fixed[i].ncopies != copies)

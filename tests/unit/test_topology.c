@@ -86,6 +86,9 @@ static void bad_files(void)
          "topo:4: fixed store 'k2' takes slot 1 of a, which fixed store 'k1' (line 3) has"},
         {"machine a slots=2 slots=3\n", "topo:1: machine 'a' has slots= twice"},
         {"machine a slots=2 zone=x zone=y\n", "topo:1: machine 'a' has zone= twice"},
+        {"machine a slots=2 zone=x\nmachine b slots=2 zone=y\nmachine c slots=2 zone=x\n"
+         "fixed keep a c\n",
+         "topo:4: fixed store 'keep' spans 1 zone, the zone rule needs 2"},
         /* a second line silently won */
         {"replicas 1\nmachine a slots=2\nreplicas 2\n",
          "topo:3: 'replicas' is already given at line 1"},
