@@ -196,6 +196,22 @@ int ss_triple_allowed(const struct ss_topology *t, int a, int b, int c)
     return !(za == zb && zb == zc);
 }
 
+int ss_copy_allowed(const struct ss_topology *t, const int *machines, int n, int x)
+{
+    for (int c = 0; c < n; c++)
+        if (!ss_pair_allowed(t, machines[c], x))
+            return 0;
+    return n != 2 || ss_topology_copies(t) != 3 ||
+           ss_triple_allowed(t, machines[0], machines[1], x);
+}
+
+void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi)
+{
+    long total = ss_topology_total_slots(t), num = (long)S * t->machines[i].slots;
+    *lo = (int)(num / total);
+    *hi = *lo + (num % total != 0);
+}
+
 /* ---- store count ---------------------------------------------------------- */
 
 /* Could S stores of k copies fit, one copy per machine, zones honoured? */
@@ -1649,22 +1665,23 @@ void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl)
  * combine.  Each machine moves a ceiling once; a few tries in all. */
 #define SHIFT_TRIES 8
 
-static int holds_ceiling(const struct ss_topology *t, int S, long total, const int *m, int i)
+static int holds_ceiling(const struct ss_topology *t, int S, const int *m, int i)
 {
-    long num = (long)S * t->machines[i].slots;
-    return num % total != 0 && m[i] == (int)(num / total) + 1;
+    int lo, hi;
+    ss_master_share(t, S, i, &lo, &hi);
+    return hi > lo && m[i] == hi;
 }
 
-static int below_ceiling(const struct ss_topology *t, int S, long total, const int *m, int i)
+static int below_ceiling(const struct ss_topology *t, int S, const int *m, int i)
 {
-    long num = (long)S * t->machines[i].slots;
-    return num % total != 0 && m[i] == (int)(num / total);
+    int lo, hi;
+    ss_master_share(t, S, i, &lo, &hi);
+    return hi > lo && m[i] == lo;
 }
 
 static void try_master_shifts(const struct ss_topology *t, struct ss_placement **pl)
 {
     int M = t->nmachines, S = (*pl)->nstores, tries = 0;
-    long total = ss_topology_total_slots(t);
     int single, dbl;
     ss_plan_excess(*pl, &single, &dbl);
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *trial = ss_xcalloc((size_t)M, sizeof(int));
@@ -1672,11 +1689,11 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
     for (int s = 0; s < S; s++)
         m[(*pl)->stores[s].machine[0]]++;
     for (int i = 0; i < M && dbl > 1 && tries < SHIFT_TRIES; i++) {
-        if (moved[i] || !holds_ceiling(t, S, total, m, i))
+        if (moved[i] || !holds_ceiling(t, S, m, i))
             continue;
         for (int j = 0; j < M && dbl > 1 && tries < SHIFT_TRIES && !moved[i]; j++) {
             if (j == i || moved[j] || t->machines[j].zone_id != t->machines[i].zone_id ||
-                !below_ceiling(t, S, total, m, j))
+                !below_ceiling(t, S, m, j))
                 continue;
             memcpy(trial, m, sizeof(int) * (size_t)M);
             trial[i]--;

@@ -14,15 +14,6 @@
 #include "flow.h"
 #include "placement_int.h"
 
-/* May machine x join the copies picked so far? */
-static int fits(const struct ss_topology *t, const int *pick, int n, int x)
-{
-    for (int c = 0; c < n; c++)
-        if (pick[c] == x || !ss_pair_allowed(t, pick[c], x))
-            return 0;
-    return n != 2 || ss_triple_allowed(t, pick[0], pick[1], x);
-}
-
 /* Free slots of x's zone (or of x alone without zones): ties go to the
  * fuller zone, whose slots are the harder ones to fill. */
 static long zone_free(const struct ss_topology *t, const int *free_slots, int x)
@@ -42,7 +33,7 @@ static int pick_machines(const struct ss_topology *t, int k, int *free_slots, in
         int best = -1;
         long best_zone = 0;
         for (int x = 0; x < t->nmachines; x++) {
-            if (free_slots[x] <= 0 || !fits(t, pick, c, x))
+            if (free_slots[x] <= 0 || !ss_copy_allowed(t, pick, c, x))
                 continue;
             long zf = zone_free(t, free_slots, x);
             if (best < 0 || zf > best_zone ||
@@ -64,15 +55,13 @@ static int pick_machines(const struct ss_topology *t, int k, int *free_slots, in
 static int choose_masters(const struct ss_topology *t, struct ss_placement *pl)
 {
     int M = t->nmachines, S = pl->nstores, k = pl->copies;
-    long total = ss_topology_total_slots(t);
     int src = S + M, sink = S + M + 1;
     struct ss_flow *fl = ss_flow_new(S + M + 2);
     int *edge = ss_xcalloc((size_t)S * k, sizeof(int)), *cap_edge = ss_xcalloc((size_t)M, sizeof(int));
     int *ceil_m = ss_xcalloc((size_t)M, sizeof(int));
     for (int i = 0; i < M; i++) {
-        long f = (long)S * t->machines[i].slots;
-        int floor_m = (int)(f / total);
-        ceil_m[i] = floor_m + (f % total != 0);
+        int floor_m;
+        ss_master_share(t, S, i, &floor_m, &ceil_m[i]);
         cap_edge[i] = ss_flow_add_edge(fl, S + i, sink, floor_m);
     }
     for (int s = 0; s < S; s++) {

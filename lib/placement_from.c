@@ -88,17 +88,9 @@ static int zone_ok(const struct replan *r, const struct ss_store *st, int machin
 {
     int others[SS_MAX_COPIES], n = 0;
     for (int c = 0; c < r->k; c++)
-        if (st->machine[c] >= 0) {
-            if (st->machine[c] == machine)
-                return 0;
+        if (st->machine[c] >= 0)
             others[n++] = st->machine[c];
-        }
-    for (int i = 0; i < n; i++)
-        if (!ss_pair_allowed(r->t, others[i], machine))
-            return 0;
-    if (r->k == 3 && n == 2)
-        return ss_triple_allowed(r->t, others[0], others[1], machine);
-    return 1;
+    return ss_copy_allowed(r->t, others, n, machine);
 }
 
 /* Evict copies from machines holding more than their new target, most
@@ -1352,41 +1344,36 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
     if (rc != 0)
         return rc;
     int M = topo->nmachines, k = fresh->copies, S = fresh->nstores, S_old = old->nstores;
-    int *match = ss_xcalloc((size_t)S_old, sizeof(int));
-    unsigned char *given = ss_xcalloc((size_t)S, 1);
+    /* match: old store -> fresh store, owner: its inverse (-1: none yet) */
+    int *match = ss_xcalloc((size_t)S_old, sizeof(int)), *owner = ss_xcalloc((size_t)S, sizeof(int));
     for (int o = 0; o < S_old; o++)
         match[o] = -1;
+    for (int f = 0; f < S; f++)
+        owner[f] = -1;
     size_t n = 0;
     struct overlap *ov = overlaps(fresh, old, M, k, &n);
     for (size_t i = 0; i < n; i++)
-        if (match[ov[i].old] < 0 && !given[ov[i].fresh]) {
+        if (match[ov[i].old] < 0 && owner[ov[i].fresh] < 0) {
             match[ov[i].old] = ov[i].fresh;
-            given[ov[i].fresh] = 1;
+            owner[ov[i].fresh] = ov[i].old;
         }
     free(ov);
     for (int o = 0, f = 0; o < S_old; o++) {
         while (match[o] < 0 && f < S) {
-            if (!given[f]) {
+            if (owner[f] < 0) {
                 match[o] = f;
-                given[f] = 1;
+                owner[f] = o;
             }
             f++;
         }
     }
     struct replan r = {.t = topo, .err = err, .M = M, .k = k, .S = S, .S_old = S_old};
     r.pl = ss_placement_new(topo, k, S);
-    r.n = ss_xcalloc((size_t)M, sizeof(int));
-    r.m = ss_xcalloc((size_t)M, sizeof(int));
     GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
     for (int o = 0; o < S_old; o++) {
         r.pl->stores[o].name = ss_xstrdup(old->stores[o].name);
         g_hash_table_add(taken, r.pl->stores[o].name);
     }
-    int *owner = ss_xcalloc((size_t)S, sizeof(int)); /* fresh store -> old store or -1 */
-    for (int f = 0; f < S; f++)
-        owner[f] = -1;
-    for (int o = 0; o < S_old; o++)
-        owner[match[o]] = o;
     int counter = 0, width = ss_name_width(S), next = S_old;
     for (int f = 0; f < S; f++) {
         int s = owner[f];
@@ -1394,11 +1381,8 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
             s = next++;
             r.pl->stores[s].name = ss_next_store_name(topo, taken, &counter, width);
         }
-        for (int c = 0; c < k; c++) {
+        for (int c = 0; c < k; c++)
             r.pl->stores[s].machine[c] = fresh->stores[f].machine[c];
-            r.n[fresh->stores[f].machine[c]]++;
-        }
-        r.m[fresh->stores[f].machine[0]]++;
     }
     g_hash_table_destroy(taken);
     ss_keep_old_slots(r.pl, old);
@@ -1407,10 +1391,7 @@ static int fresh_matched(const struct ss_topology *topo, const struct ss_placeme
         count_moves(&r, old, moves);
         moves->fresh_matched = 1;
     }
-    free(r.n);
-    free(r.m);
     free(owner);
-    free(given);
     free(match);
     ss_placement_free(fresh);
     if (rc != 0) {
@@ -1575,14 +1556,11 @@ static int still_valid(const struct ss_topology *topo, const struct ss_placement
         const struct ss_store *st = &old->stores[s];
         for (int c = 0; c < k && ok; c++) {
             int x = st->machine[c];
-            ok = x >= 0 && x < M && st->slot[c] >= 1 && st->slot[c] <= topo->machines[x].slots;
-            for (int d = 0; d < c && ok; d++)
-                ok = st->machine[d] != x && ss_pair_allowed(topo, st->machine[d], x);
+            ok = x >= 0 && x < M && st->slot[c] >= 1 && st->slot[c] <= topo->machines[x].slots &&
+                 ss_copy_allowed(topo, st->machine, c, x);
             if (ok)
                 copies[x]++;
         }
-        if (ok && k == 3)
-            ok = ss_triple_allowed(topo, st->machine[0], st->machine[1], st->machine[2]);
         if (ok)
             masters[st->machine[0]]++;
     }
@@ -1597,11 +1575,10 @@ static int still_valid(const struct ss_topology *topo, const struct ss_placement
             ok = old->stores[s].machine[c] == fx->machine[c] &&
                  (fx->slot[c] == 0 || old->stores[s].slot[c] == fx->slot[c]);
     }
-    long total = ss_topology_total_slots(topo);
     for (int i = 0; i < M && ok; i++) {
-        long f = (long)S * topo->machines[i].slots; /* fair share x total */
-        ok = copies[i] <= topo->machines[i].slots && (long)masters[i] * total >= f - total + 1 &&
-             (long)masters[i] * total <= f + total - 1;
+        int lo, hi;
+        ss_master_share(topo, S, i, &lo, &hi);
+        ok = copies[i] <= topo->machines[i].slots && masters[i] >= lo && masters[i] <= hi;
     }
     free(copies);
     free(masters);

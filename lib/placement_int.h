@@ -18,6 +18,11 @@ int ss_apportion(int n, const double *weight, const int *cap, long total, int *o
 int ss_waterfill(int n, const int *m, const int *cap, const unsigned char *receiver, long moving);
 int ss_pair_allowed(const struct ss_topology *t, int a, int b);
 int ss_triple_allowed(const struct ss_topology *t, int a, int b, int c);
+/* May machine x join a store whose first n copies are on machines[0..n-1]
+ * (distinct machines, the zone rule)? */
+int ss_copy_allowed(const struct ss_topology *t, const int *machines, int n, int x);
+/* Floor (lo) and ceiling (hi) of machine i's fair share of S masters. */
+void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi);
 int ss_max_stores(const struct ss_topology *t);
 int ss_pair_cap(const struct ss_topology *t, const int *n, int S);
 /* Per machine: copies n, masters m, first (r1) and second (r2) failover copies
