@@ -11,7 +11,8 @@
 #      the cold cluster (every node just up, no history) and once on the
 #      steady state (every store running, masters where planned).
 #  (b) plan time and peak RSS for 1000 machines x 80 slots, replicas 1 and 2,
-#      and the same for writing its CIB (`slotstore cib`).
+#      and the same for writing its CIB (`slotstore cib`) and for re-planning
+#      one machine more from that CIB (`plan --from`, against a fresh plan).
 #  (c) balance figures of slotstore's plan next to FastMail's original paired
 #      machines and a random placement, all evaluated by bench/baseline.c.
 set -u -o pipefail
@@ -305,7 +306,7 @@ section_b() {
     echo "== (b) plan and CIB for 1000 machines x 80 slots"
     printf '   %-12s %8s %14s %14s %14s %14s %10s\n' replicas stores "plan time" "peak RSS" \
         "cib time" "cib RSS" "CIB size"
-    local r topo rss stores cib_ms cib_rss cib_mb
+    local r topo topo1 rss stores cib_ms cib_rss cib_mb from_rows=()
     for r in 1 2; do
         topo=$(gen_topo 1000 80 "$r")
         best_of 3 "$SLOTSTORE" plan "$topo"
@@ -320,11 +321,32 @@ section_b() {
         cib_ms=$MS
         cib_mb=$(du -m "$tmp/cib.xml" 2>/dev/null | awk '{ print $1 " MB" }')
         cib_rss=$(peak_rss "$SLOTSTORE" cib "$topo" --output "$tmp/cib.xml")
-        rm -f "$tmp/cib.xml"
         printf '   %-12s %8s %14s %14s %14s %14s %10s\n' "$r" "${stores:-?}" "$(fmt_ms "$ms")" \
             "$rss" "$(fmt_ms "$cib_ms")" "$cib_rss" "${cib_mb:-?}"
         echo "   plan time, 1000 x 80 replicas $r: $(fmt_ms "$ms") (goal: seconds)"
+        # one machine added: the re-plan reads the CIB just written (streamed), against
+        # a fresh plan of the same 1001 machines as the baseline
+        topo1=$(gen_topo 1001 80 "$r")
+        best_of 3 "$SLOTSTORE" plan "$topo1"
+        local fresh_ms=$MS
+        best_of 3 "$SLOTSTORE" plan "$topo1" --from "$tmp/cib.xml"
+        if [ "$RC" -ne 0 ]; then
+            from_rows+=("$(printf '   %-12s FAILED (exit %s): %s' "$r" "$RC" "$(first_err)")")
+        else
+            local from_ms=$MS moves
+            moves=$(awk '/slot moves:/ { print $3 }' "$tmp/out")
+            rss=$(peak_rss "$SLOTSTORE" plan "$topo1" --from "$tmp/cib.xml")
+            from_rows+=("$(printf '   %-12s %14s %14s %14s %10s %12s' "$r" "$(fmt_ms "$fresh_ms")" \
+                "$(fmt_ms "$from_ms")" "$rss" "${moves:-?}" "$(awk -v a="$from_ms" -v b="$fresh_ms" \
+                'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "?" }')")")
+        fi
+        rm -f "$tmp/cib.xml"
     done
+    echo "   one machine added (1001 x 80): plan --from the CIB above, against a fresh plan"
+    printf '   %-12s %14s %14s %14s %10s %12s\n' replicas "fresh plan" "plan --from" "peak RSS" \
+        "slot moves" "from/fresh"
+    local row
+    for row in "${from_rows[@]}"; do echo "$row"; done
     [ -x /usr/bin/time ] || echo "   (peak RSS needs GNU time: apt-get install time)"
 }
 

@@ -13,6 +13,7 @@
 
 #include <libxml/tree.h>
 
+#include "cib_read.h"
 #include "cib_xml.h"
 #include "cli.h"
 #include "live_cib.h"

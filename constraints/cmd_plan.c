@@ -3,11 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
 
 #include "balance.h"
-#include "cib_xml.h"
+#include "cib_read.h"
 #include "cli.h"
 #include "config.h"
 #include "placement_int.h"
@@ -250,18 +249,12 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
 static int load_from(const char *path, const struct ss_topology *topo, struct ss_placement **old,
                      struct ss_error *err)
 {
-    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-    if (doc == NULL)
-        return ss_error_set(err, SS_ERR_INPUT, "%s: cannot read the CIB (not a file or not XML); "
-                                               "save one with 'cibadmin -Q > FILE'",
-                            path);
     char **unknown = NULL;
-    int rc = ss_cib_read_placement(doc, topo, old, &unknown, err);
+    int rc = ss_cib_read_placement_file(path, topo, old, &unknown, err);
     if (unknown)
         for (int i = 0; unknown[i]; i++)
             free(unknown[i]);
     free(unknown);
-    xmlFreeDoc(doc);
     return rc;
 }
 

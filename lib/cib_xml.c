@@ -1,4 +1,4 @@
-/* cib_xml.c - placements as Pacemaker CIB XML (libxml2), and back. */
+/* cib_xml.c - placements as Pacemaker CIB XML (libxml2); what slotstore owns in a CIB. */
 #include "cib_xml.h"
 #include "xml_util.h"
 
@@ -393,7 +393,7 @@ static int has_prefix(const xmlChar *s, const char *prefix)
 }
 
 
-static xmlNodePtr owned_primitive(xmlNodePtr clone)
+xmlNodePtr ss_cib_owned_primitive(xmlNodePtr clone)
 {
     if (clone->type != XML_ELEMENT_NODE || !xmlStrEqual(clone->name, X("clone")))
         return NULL;
@@ -410,7 +410,7 @@ int ss_cib_is_owned(xmlNodePtr node)
 {
     if (node->type != XML_ELEMENT_NODE)
         return 0;
-    if (owned_primitive(node))
+    if (ss_cib_owned_primitive(node))
         return 1;
     xmlChar *id = xmlGetProp(node, X("id"));
     int mine = has_prefix(id, SS_ID_PREFIX);
@@ -418,7 +418,7 @@ int ss_cib_is_owned(xmlNodePtr node)
     return mine;
 }
 
-static xmlNodePtr find_section(xmlDocPtr cib, const char *name)
+xmlNodePtr ss_cib_section(xmlDocPtr cib, const char *name)
 {
     xmlNodePtr root = xmlDocGetRootElement(cib);
     for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next)
@@ -434,7 +434,7 @@ int ss_cib_strip_owned(xmlDocPtr cib)
     static const char *sections[] = {"resources", "constraints", NULL};
     int removed = 0;
     for (int i = 0; sections[i]; i++) {
-        xmlNodePtr sec = find_section(cib, sections[i]);
+        xmlNodePtr sec = ss_cib_section(cib, sections[i]);
         xmlNodePtr c = sec ? sec->children : NULL;
         while (c) {
             xmlNodePtr next = c->next;
@@ -447,101 +447,4 @@ int ss_cib_strip_owned(xmlDocPtr cib)
         }
     }
     return removed;
-}
-
-static char *param_value(xmlNodePtr prim, const char *name)
-{
-    for (xmlNodePtr ia = prim->children; ia; ia = ia->next) {
-        if (ia->type != XML_ELEMENT_NODE || !xmlStrEqual(ia->name, X("instance_attributes")))
-            continue;
-        for (xmlNodePtr nv = ia->children; nv; nv = nv->next)
-            if (nv->type == XML_ELEMENT_NODE && xmlStrEqual(nv->name, X("nvpair")) &&
-                ss_xml_prop_is(nv, "name", name)) {
-                xmlChar *v = xmlGetProp(nv, X("value"));
-                char *r = v ? ss_xstrdup((const char *)v) : NULL;
-                xmlFree(v);
-                return r;
-            }
-    }
-    return NULL;
-}
-
-static void add_unknown(char ***unknown, const char *name)
-{
-    int n = 0;
-    if (*unknown)
-        for (; (*unknown)[n]; n++)
-            if (strcmp((*unknown)[n], name) == 0)
-                return;
-    char **u = realloc(*unknown, sizeof(char *) * (size_t)(n + 2));
-    if (u == NULL)
-        abort();
-    u[n] = ss_xstrdup(name);
-    u[n + 1] = NULL;
-    *unknown = u;
-}
-
-/* Parse "m1:3@addr m2:7@addr" into the store; returns copies found or -1. */
-static int parse_slots(const char *slots, const struct ss_topology *topo, struct ss_store *st,
-                       char ***unknown)
-{
-    char *copy = ss_xstrdup(slots), *save = NULL;
-    int n = 0;
-    for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-        char *colon = strchr(tok, ':');
-        if (n == SS_MAX_COPIES || colon == NULL) {
-            free(copy);
-            return -1;
-        }
-        *colon = '\0';
-        int slot = atoi(colon + 1);
-        int m = topo ? ss_topology_machine_index(topo, tok) : -1;
-        if (m < 0 && unknown)
-            add_unknown(unknown, tok);
-        st->machine[n] = m;
-        st->slot[n] = slot > 0 ? slot : 0;
-        n++;
-    }
-    free(copy);
-    return n;
-}
-
-int ss_cib_read_placement(xmlDocPtr cib, const struct ss_topology *topo, struct ss_placement **out,
-                          char ***unknown, struct ss_error *err)
-{
-    xmlNodePtr res = find_section(cib, "resources");
-    int count = 0, copies = 0;
-    for (xmlNodePtr c = res ? res->children : NULL; c; c = c->next)
-        count += owned_primitive(c) != NULL;
-    struct ss_placement *p = ss_placement_new(topo, topo ? ss_topology_copies(topo) : 0, count);
-    int s = 0;
-    for (xmlNodePtr c = res ? res->children : NULL; c; c = c->next) {
-        xmlNodePtr prim = owned_primitive(c);
-        if (prim == NULL)
-            continue;
-        struct ss_store *st = &p->stores[s];
-        xmlChar *id = xmlGetProp(c, X("id"));
-        st->name = ss_xstrdup(id ? (const char *)id : "");
-        xmlFree(id);
-        for (int i = 0; i < SS_MAX_COPIES; i++)
-            st->machine[i] = -1;
-        char *slots = param_value(prim, "slots");
-        int n = slots ? parse_slots(slots, topo, st, unknown) : -1;
-        free(slots);
-        s++;
-        if (n < 2 || (copies && n != copies)) {
-            ss_error_set(err, SS_ERR_INPUT,
-                         "store %s in the CIB has a bad 'slots' parameter (%s); expected %s "
-                         "copies as MACHINE:SLOT@ADDRESS",
-                         st->name, n < 2 ? "fewer than 2 slots" : "copy count differs",
-                         copies ? "the same number of" : "2 or 3");
-            ss_placement_free(p);
-            return SS_ERR_INPUT;
-        }
-        copies = n;
-    }
-    if (copies)
-        p->copies = copies;
-    *out = p;
-    return 0;
 }

@@ -1,4 +1,4 @@
-/* cib_xml.h - a placement as Pacemaker configuration, and back.
+/* cib_xml.h - a placement as Pacemaker configuration (reading it back: cib_read.h).
  *
  * What slotstore owns in a CIB (and nothing else is ever touched):
  *  - clones whose primitive is ocf:slotstore:cyrus (clone id = store name,
@@ -58,15 +58,15 @@ int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
  * (resources and constraints); returns how many elements were removed. */
 int ss_cib_strip_owned(xmlDocPtr cib);
 
-/* Read the stores slotstore owns from a CIB document.  Machines are looked
- * up in `topo` by name; unknown machines are added to *unknown (strings
- * owned by the caller, NULL-terminated array) and stored as index -1.
- * The placement keeps the failover order given by the stores' `slots`
- * parameter. */
-int ss_cib_read_placement(xmlDocPtr cib, const struct ss_topology *topo,
-                          struct ss_placement **out, char ***unknown, struct ss_error *err);
-
 /* Is this element one slotstore owns? */
 int ss_cib_is_owned(xmlNodePtr node);
+
+/* The ocf:slotstore:cyrus primitive of a clone element, or NULL when the
+ * element is not a store slotstore owns. */
+xmlNodePtr ss_cib_owned_primitive(xmlNodePtr clone);
+
+/* The first section NAME ("resources", "constraints", ...) of the CIB's
+ * configuration, or NULL. */
+xmlNodePtr ss_cib_section(xmlDocPtr cib, const char *name);
 
 #endif

@@ -16,7 +16,10 @@ count_tap() {
     f=$(grep -cE '^not ok ' "$log" || true)
     passed=$((passed + p))
     failed=$((failed + f))
-    grep -E '^not ok|^#' "$log" | head -50
+    # the comments of passing tests (timings, tables) up to 50 lines; a failing test's
+    # whole diagnosis, up to 400 lines, so a flake on CI explains itself
+    awk '/^not ok /{ fail = 1; shown = 0 } /^ok /{ fail = 0 }
+         /^not ok |^#/ { if (fail) { if (shown++ < 400) print } else if (quiet++ < 50) print }' "$log"
 }
 
 run_tap() {

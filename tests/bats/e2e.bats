@@ -35,7 +35,7 @@ teardown() { lab_test_teardown; }
     wait_for 90 as_planned
     wait_for 60 all_in_sync
     echo "# 8 stores promoted as planned and in sync $(e2e_since "$t0") s after apply" >&3
-    [ -z "$(failed_actions)" ]
+    no_failed_actions
     # Pacemaker's own scheduler, on the live CIB, does what the plan says
     run on_live "$SLOTSTORE" simulate
     echo "$output"
@@ -93,7 +93,7 @@ teardown() { lab_test_teardown; }
     [ "$status" -eq 0 ]
     as_planned
     [ -z "$(cli_constraints)" ]
-    [ -z "$(failed_actions)" ]
+    no_failed_actions
 }
 
 @test "e2e 3: pcs resource move and crm_resource --move/--clear move a master; slotstore does not fight them" {
@@ -130,7 +130,7 @@ teardown() { lab_test_teardown; }
     sleep 5
     [ "$(master_of "$st")" = "$m" ]
     [ "$(masters | grep -v "^$st ")" = "$others" ]
-    [ -z "$(failed_actions)" ]
+    no_failed_actions
 }
 
 @test "e2e 4: continuous LMTP delivery across a planned switchover and a hard kill + rejoin: nothing lost" {
@@ -262,5 +262,5 @@ teardown() { lab_test_teardown; }
     run check_mail "$d"
     echo "$output"
     [ "$status" -eq 0 ]
-    [ -z "$(failed_actions)" ]
+    no_failed_actions
 }

@@ -52,6 +52,7 @@ lab_file_teardown() {
 # teardown of a test on such a lab: when it failed, every machine's logs and crm_mon.
 lab_test_teardown() {
     [ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+    echo "== failed actions"; failed_actions 2>/dev/null || true
     e2e_logs 15
     echo "== crm_mon"; on_live crm_mon -1 2>/dev/null || true
 }
@@ -67,6 +68,23 @@ masters_excluding() { masters | grep -v -w -F -f <(printf '%s\n' "$@"); }
 plan_masters() { e2e_cluster slots "$E2E_CIB" | awk '{ print $1, $2 }' | sort; }
 as_planned() { [ "$(masters)" = "$(plan_masters)" ]; }
 failed_actions() { on_live crm_mon -1 --output-as=xml | e2e_cluster failures; }
+# Succeeds when Pacemaker records no failed action; otherwise prints them and, from every
+# failing machine's log, the lines about each failed operation, so a failure explains itself.
+no_failed_actions() {
+    local f line key node
+    f="$(failed_actions)"
+    [ -z "$f" ] && return 0
+    echo "failed actions:"; echo "$f"
+    while read -r line; do
+        key="$(sed -n 's/.*\bop_key=\([^ ]*\).*/\1/p' <<<"$line")"
+        node="$(sed -n 's/.*\bnode=\([^ ]*\).*/\1/p' <<<"$line")"
+        [ -n "$key" ] && [ -n "$node" ] || continue
+        echo "== $node pacemaker.log on ${key%_*_*}"
+        grep -F "${key%_*_*}" "$LAB_DIR/nodes/$node/log-pacemaker/pacemaker.log" 2>/dev/null |
+            grep -vE 'pacemaker-based|info: (Diff|\+\+|--|\+ )' | tail -n 40 || true
+    done <<<"$f"
+    return 1
+}
 # The stores' slot addresses in failover order: "STORE ADDR..."
 store_addrs() { python3 "$MAILPY" stores "$E2E_CIB"; }
 # Address of STORE's slot on MACHINE.

@@ -1,10 +1,13 @@
 /* test_cib.c - CIB XML written for a placement reads back as the same placement,
  * and only slotstore's elements are stripped. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
+#include "cib_read.h"
 #include "cib_xml.h"
 #include "harness.h"
 
@@ -16,6 +19,143 @@ static int count(xmlDocPtr doc, const char *xpath)
     xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
     return n;
+}
+
+
+/* TEXT in a new temporary file; its path (the caller unlinks and frees it). */
+static char *temp_file(const char *text, size_t len)
+{
+    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    size_t n = strlen(dir) + 32;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/test_cib.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        perror("temp file");
+        exit(1);
+    }
+    close(fd);
+    return path;
+}
+
+static int same_placement(const struct ss_placement *a, const struct ss_placement *b)
+{
+    if (a->nstores != b->nstores || a->copies != b->copies)
+        return 0;
+    for (int s = 0; s < a->nstores; s++) {
+        if (strcmp(a->stores[s].name, b->stores[s].name) != 0)
+            return 0;
+        for (int c = 0; c < SS_MAX_COPIES; c++)
+            if (a->stores[s].machine[c] != b->stores[s].machine[c] ||
+                a->stores[s].slot[c] != b->stores[s].slot[c])
+                return 0;
+    }
+    return 1;
+}
+
+static int same_names(char **a, char **b)
+{
+    int i = 0;
+    for (; a && b && a[i] && b[i]; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
+}
+
+static void free_names(char **names)
+{
+    for (int i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The streaming file reader (plan --from) and the document reader (apply) give
+ * the same stores, unknown machines and errors for the text of a CIB; `len`
+ * may cut the text short.  Returns the file reader's result code. */
+static int readers_agree(const char *what, const char *text, size_t len,
+                         const struct ss_topology *t, int *agree)
+{
+    char *path = temp_file(text, len);
+    struct ss_placement *a = NULL, *b = NULL;
+    struct ss_error ea = {0}, eb = {0};
+    char **ua = NULL, **ub = NULL;
+    int ra = ss_cib_read_placement_file(path, t, &a, &ua, &ea);
+    xmlDocPtr doc = xmlReadMemory(text, (int)len, "cib", NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    int rb = doc ? ss_cib_read_placement(doc, t, &b, &ub, &eb) : SS_ERR_INPUT;
+    *agree = ra == rb && (ra != 0 || (same_placement(a, b) && same_names(ua, ub))) &&
+             (ra == 0 || doc == NULL || strcmp(ea.msg, eb.msg) == 0);
+    if (!*agree)
+        printf("# %s: file reader %d (%s), document reader %d (%s)\n", what, ra, ea.msg, rb,
+               eb.msg);
+    xmlFreeDoc(doc);
+    ss_placement_free(a);
+    ss_placement_free(b);
+    free_names(ua);
+    free_names(ub);
+    unlink(path);
+    free(path);
+    return ra;
+}
+
+/* A store of ocf:slotstore:cyrus with this slots parameter, as the CIB holds it. */
+#define STORE(id, slots)                                                                       \
+    "<clone id=\"" id "\"><primitive id=\"" id "-cyrus\" class=\"ocf\" provider=\"slotstore\" " \
+    "type=\"cyrus\"><instance_attributes id=\"" id "-ia\"><nvpair id=\"" id "-n\" name=\"store\" " \
+    "value=\"" id "\"/><nvpair id=\"" id "-s\" name=\"slots\" value=\"" slots "\"/>"          \
+    "</instance_attributes></primitive></clone>"
+
+static void check_readers(const struct ss_topology *t, xmlDocPtr written)
+{
+    xmlChar *mem = NULL;
+    int size = 0, agree = 0;
+    xmlDocDumpFormatMemory(written, &mem, &size, 1);
+    int rc = readers_agree("written CIB", (const char *)mem, (size_t)size, t, &agree);
+    CHECK(rc == 0 && agree, "the streaming file reader reads the written CIB as the document "
+                            "reader does");
+    xmlFree(mem);
+    /* foreign resources around the stores, an unknown machine, a second resources
+     * section (ignored: the first is the one), status entries with resource ids */
+    static const char odd[] =
+        "<cib><configuration><crm_config/><nodes/><resources>"
+        "<primitive id=\"web\" class=\"ocf\" provider=\"heartbeat\" type=\"apache\"/>"
+        STORE("s1", "a:1@10.0.0.1 b:2@10.0.0.2 c:1@10.0.0.3")
+        "<clone id=\"other\"><primitive id=\"o\" class=\"ocf\" provider=\"pacemaker\" "
+        "type=\"Stateful\"/></clone><clone id=\"empty\"/>"
+        "<group id=\"g\"><primitive id=\"g1\" class=\"ocf\" provider=\"slotstore\" "
+        "type=\"cyrus\"/></group>"
+        STORE("s2", "zz:3@10.0.0.9 a:2@10.0.0.1 d:3@10.0.0.4")
+        "</resources><resources>" STORE("s3", "a:3@x b:3@x c:3@x") "</resources>"
+        "<constraints><rsc_location id=\"l\" rsc=\"s1\" node=\"a\" score=\"1\"/>"
+        "</constraints></configuration><status><node_state id=\"1\"><lrm><lrm_resources>"
+        "<lrm_resource id=\"s9-cyrus\"/></lrm_resources></lrm></node_state></status></cib>";
+    rc = readers_agree("odd CIB", odd, sizeof(odd) - 1, t, &agree);
+    CHECK(rc == 0 && agree, "both readers take the 2 stores of the first resources section, "
+                            "skip foreign resources and name the unknown machine alike");
+    /* cut short far behind its resources, beyond what the reader parses ahead */
+    size_t head = strlen(odd) - strlen("</status></cib>"), n = head;
+    char *big = malloc(head + 5000 * 32 + 32);
+    memcpy(big, odd, head);
+    for (int i = 0; i < 5000; i++)
+        n += (size_t)sprintf(big + n, "<node_state id=\"n%d\"/>", i);
+    n += (size_t)sprintf(big + n, "</status></cib>");
+    rc = readers_agree("long CIB", big, n, t, &agree);
+    int whole = rc == 0 && agree;
+    rc = readers_agree("truncated CIB", big, n - 40, t, &agree);
+    CHECK(whole && rc == SS_ERR_INPUT && agree, "a CIB cut short is an error for both readers, "
+                                                "even 100 kB after its resources");
+    free(big);
+    static const char bad[] = "<cib><configuration><resources>" STORE("s1", "a:1@x b:1@x")
+        STORE("s2", "a:2@x") "</resources></configuration></cib>";
+    rc = readers_agree("bad slots", bad, sizeof(bad) - 1, t, &agree);
+    CHECK(rc == SS_ERR_INPUT && agree, "a store with one slot: the same error from both readers");
+    static const char none[] = "<cib><configuration><resources/></configuration><status/></cib>";
+    rc = readers_agree("no stores", none, sizeof(none) - 1, t, &agree);
+    CHECK(rc == 0 && agree, "a CIB without stores reads as no stores in both");
+    struct ss_placement *p = NULL;
+    struct ss_error err = {0};
+    rc = ss_cib_read_placement_file("/nonexistent/cib.xml", t, &p, NULL, &err);
+    CHECK(rc == SS_ERR_INPUT && strstr(err.msg, "/nonexistent/cib.xml") && p == NULL,
+          "a missing CIB file is an input error naming it: %s", err.msg);
 }
 
 int main(void)
@@ -54,6 +194,7 @@ int main(void)
                     back->stores[s].slot[c] == p->stores[s].slot[c] &&
                     strcmp(back->stores[s].name, p->stores[s].name) == 0;
     CHECK(same && unknown == NULL, "the placement reads back unchanged");
+    check_readers(t, doc);
     /* a foreign resource and an operator's cli-prefer constraint survive stripping */
     xmlNodePtr res = NULL;
     for (xmlNodePtr c = xmlDocGetRootElement(doc)->children->children; c; c = c->next)
