@@ -147,6 +147,8 @@ struct sim {
     int tty;                      /* progress on stderr */
     char *steady_path;            /* CIB copy in the steady state */
     struct sim_failure steady;
+    int *steady_masters;          /* per machine, once the steady state is known */
+    int *steady_room;             /* its replicas: where failed masters can go */
     struct sim_failure *fail;
     int nsingle, nfail;
 };
@@ -1327,19 +1329,13 @@ static int copy_survives(const struct sim_store *st, const struct sim_failure *f
 static int failure_bound(const struct sim *sim, const struct sim_failure *f, long moving)
 {
     int M = sim->nmachines, top = 0;
-    int *masters = ss_xcalloc((size_t)M, sizeof(int));
-    int *room = ss_xcalloc((size_t)M, sizeof(int));
     unsigned char *recv = ss_xcalloc((size_t)M, 1);
     for (int b = 0; b < M; b++) {
-        masters[b] = sim->m[b].masters;
-        room[b] = sim->m[b].copies > masters[b] ? sim->m[b].copies - masters[b] : 0;
         recv[b] = !is_failed(f, b);
-        if (recv[b] && masters[b] > top)
-            top = masters[b];
+        if (recv[b] && sim->steady_masters[b] > top)
+            top = sim->steady_masters[b];
     }
-    int level = ss_waterfill(M, masters, room, recv, moving);
-    free(masters);
-    free(room);
+    int level = ss_waterfill(M, sim->steady_masters, sim->steady_room, recv, moving);
     free(recv);
     return level < 0 ? -1 : level > top ? level : top;
 }
@@ -1419,6 +1415,13 @@ static int steady_state(struct sim *sim, const char *merged)
         sim->s[s].steady = o.promoted[s];
         if (o.promoted[s] >= 0)
             sim->m[o.promoted[s]].masters++;
+    }
+    sim->steady_masters = ss_xcalloc((size_t)sim->nmachines, sizeof(int));
+    sim->steady_room = ss_xcalloc((size_t)sim->nmachines, sizeof(int));
+    for (int b = 0; b < sim->nmachines; b++) {
+        int masters = sim->m[b].masters, copies = sim->m[b].copies;
+        sim->steady_masters[b] = masters;
+        sim->steady_room[b] = copies > masters ? copies - masters : 0;
     }
     analyse(sim, &o, &sim->steady);
     free(o.promoted);
@@ -1609,21 +1612,14 @@ struct sim_totals {
 static int single_least_excess(const struct sim *sim)
 {
     int M = sim->nmachines;
-    int *masters = ss_xcalloc((size_t)M, sizeof(int));
-    int *room = ss_xcalloc((size_t)M, sizeof(int));
     int *bound = ss_xcalloc((size_t)M, sizeof(int));
-    for (int b = 0; b < M; b++) {
-        masters[b] = sim->m[b].masters;
-        room[b] = sim->m[b].copies > masters[b] ? sim->m[b].copies - masters[b] : 0;
+    for (int b = 0; b < M; b++)
         bound[b] = 1 << 20;    /* a machine no failure was simulated for */
-    }
     for (int i = 0; i < sim->nsingle; i++)
         if (sim->fail[i].bound >= 0)
             bound[sim->fail[i].failed[0]] = sim->fail[i].bound;
-    int least = ss_single_least_excess(M, masters, room, bound, NULL, NULL);
+    int least = ss_single_least_excess(M, sim->steady_masters, sim->steady_room, bound, NULL, NULL);
     free(bound);
-    free(room);
-    free(masters);
     return least;
 }
 
@@ -1843,6 +1839,8 @@ static void sim_free(struct sim *sim)
     for (int i = 0; i < sim->nfail; i++)
         free(sim->fail[i].issues);
     free(sim->steady.issues);
+    free(sim->steady_masters);
+    free(sim->steady_room);
     free(sim->fail);
     free(sim->notes);
     free(sim->m);
