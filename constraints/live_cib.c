@@ -2,6 +2,7 @@
 #include "live_cib.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include <crm/common/logging.h>
 #include <crm/common/results.h>
@@ -18,6 +19,13 @@ int live_cib_open(struct live_cib *lc, const char *who, struct ss_error *err)
         rc = lc->cib->cmds->query(lc->cib, NULL, &lc->current, cib_sync_call | cib_scope_local);
     if (rc == pcmk_ok)
         return 0;
+    const char *file = getenv("CIB_file");
+    if (file && *file)
+        /* the file backend loads and validates the whole file at signon */
+        return ss_error_set(err, SS_ERR_RUNTIME,
+                            "%s: Pacemaker cannot load CIB_file=%s: %s; it must be a CIB that "
+                            "Pacemaker's schema accepts ('CIB_file=%s cibadmin -Q' shows why not)",
+                            who, file, pcmk_strerror(rc), file);
     return ss_error_set(err, SS_ERR_RUNTIME,
                         "%s: cannot read the CIB: %s; is the cluster running (or CIB_file set)?",
                         who, pcmk_strerror(rc));

@@ -187,6 +187,16 @@ EOT
     grep -q 'name="symmetric-cluster" value="false"' "$TMP/bare.xml"
 }
 
+@test "apply: a CIB_file Pacemaker cannot load is named, with how to see why; it stays as it was" {
+    printf '<cib><configuration><resources/></configuration></cib>\n' > "$TMP/odd.xml"
+    cp "$TMP/odd.xml" "$TMP/odd-before.xml"
+    run env CIB_file="$TMP/odd.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Pacemaker cannot load CIB_file=$TMP/odd.xml"* ]]
+    [[ "$output" == *"cibadmin -Q"* ]]
+    cmp "$TMP/odd.xml" "$TMP/odd-before.xml"
+}
+
 @test "apply sets load-threshold unless the operator chose one; cib writes it" {
     printf '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$TMP/a.xml"
     run env CIB_file="$TMP/a.xml" "$SLOTSTORE" apply "$DATA/four.topo"
