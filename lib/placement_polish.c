@@ -32,7 +32,6 @@ struct polish {
     const struct ss_placement *old; /* NULL: no move costs */
     int M, S_old, budget, moved;
     int *m, *room, *L, *F, *T, *W2;
-    int *lo, *hi; /* each machine's share of masters: floor and ceiling */
     unsigned char *alive;
 };
 
@@ -68,29 +67,6 @@ static cost_t add_t(struct polish *p, int x, int y, int z, int d)
     int load = dbl_load(p, x, y, z), w = p->W2[x * p->M + y];
     cost_t delta = ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
     TT(p, x, y, z) += d;
-    return delta;
-}
-
-/* m[x] += d (a copy of a store on x promoted or demoted): x as a survivor of
- * every single and double failure.  Returns the cost change. */
-static cost_t add_m(struct polish *p, int x, int d)
-{
-    int M = p->M;
-    cost_t delta = 0;
-    for (int a = 0; a < M; a++) {
-        if (a == x)
-            continue;
-        int load = p->m[x] + p->F[a * M + x];
-        delta += ss_excess_cost(load + d, p->L[a], W_SINGLE) - ss_excess_cost(load, p->L[a], W_SINGLE);
-        for (int b = a + 1; b < M; b++) {
-            if (b == x)
-                continue;
-            int dl = dbl_load(p, a, b, x), w = p->W2[a * M + b];
-            delta += ss_excess_cost(dl + d, w, W_DOUBLE) - ss_excess_cost(dl, w, W_DOUBLE);
-        }
-    }
-    p->m[x] += d;
-    p->room[x] -= d;
     return delta;
 }
 
@@ -177,14 +153,6 @@ static int propose(struct polish *p, unsigned r, int *s1, int *s2)
         ss_store_swap(a, 1, a, 2);
         return 1;
     }
-    if (kind == 7 && (r & 0x40u)) { /* promote a failover slot: one master changes machine */
-        *s2 = *s1;
-        int c = 1 + (int)((r >> 14) & 1u), x = a->machine[0], y = a->machine[c];
-        if (p->m[x] <= p->lo[x] || p->m[y] >= p->hi[y])
-            return 0;
-        ss_store_swap(a, 0, a, c);
-        return 1;
-    }
     if (*s1 == *s2)
         return 0;
     if (kind < 4) { /* exchange masters: each holds the other's master */
@@ -219,15 +187,10 @@ static void tally(struct polish *p)
     int M = p->M;
     memset(p->F, 0, sizeof(int) * (size_t)M * M);
     memset(p->T, 0, sizeof(int) * (size_t)M * M * M);
-    memset(p->m, 0, sizeof(int) * (size_t)M);
-    memset(p->room, 0, sizeof(int) * (size_t)M);
     p->moved = 0;
     for (int s = 0; s < p->pl->nstores; s++) {
         const struct ss_store *st = &p->pl->stores[s];
         int slots;
-        p->m[st->machine[0]]++;
-        for (int c = 1; c < 3; c++)
-            p->room[st->machine[c]]++;
         p->F[st->machine[0] * M + st->machine[1]]++;
         TT(p, st->machine[0], st->machine[1], st->machine[2])++;
         move_cost(p, s, &slots);
@@ -241,9 +204,6 @@ static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *sav
                   const struct ss_store *save2)
 {
     struct ss_store now1 = p->pl->stores[s1], now2 = p->pl->stores[s2];
-    cost_t shift = 0;
-    if (s2 == s1 && now1.machine[0] != save1->machine[0])
-        shift = add_m(p, save1->machine[0], -1) + add_m(p, now1.machine[0], 1);
     p->pl->stores[s1] = *save1;
     if (s2 != s1)
         p->pl->stores[s2] = *save2;
@@ -256,13 +216,12 @@ static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *sav
     delta += store_apply(p, s1, 1);
     if (s2 != s1)
         delta += store_apply(p, s2, 1);
-    return delta + shift;
+    return delta;
 }
 
 static void undo(struct polish *p, int s1, int s2, const struct ss_store *save1,
                  const struct ss_store *save2)
 {
-    struct ss_store now1 = p->pl->stores[s1];
     store_apply(p, s1, -1);
     if (s2 != s1)
         store_apply(p, s2, -1);
@@ -272,10 +231,6 @@ static void undo(struct polish *p, int s1, int s2, const struct ss_store *save1,
     store_apply(p, s1, 1);
     if (s2 != s1)
         store_apply(p, s2, 1);
-    if (s2 == s1 && now1.machine[0] != save1->machine[0]) {
-        add_m(p, now1.machine[0], -1);
-        add_m(p, save1->machine[0], 1);
-    }
 }
 
 /* Improving moves always, level ones often (to cross plateaus).  (Accepting
@@ -341,12 +296,10 @@ static void attempt(struct polish *p, long work, unsigned *rng)
         p->W2[i] = 1 << 20;
     search(p, work / 4, rng);
     for (int round = 0; round < 3; round++) {
-        ss_single_levels(p->t, p->m, p->room, p->L);
         compute_targets(p);
         if (search(p, work / 4, rng) == 0 && round > 0)
             break;
     }
-    ss_single_levels(p->t, p->m, p->room, p->L);
     compute_targets(p);
 }
 
@@ -365,11 +318,14 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     p.W2 = ss_xcalloc((size_t)M * M, sizeof(int));
     p.T = ss_xcalloc((size_t)M * M * M, sizeof(int));
     p.alive = ss_xcalloc((size_t)M, 1);
-    p.lo = ss_xcalloc((size_t)M, sizeof(int));
-    p.hi = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < S; s++) {
+        const struct ss_store *st = &pl->stores[s];
+        p.m[st->machine[0]]++;
+        for (int c = 0; c < 3; c++)
+            p.room[st->machine[c]]++;
+    }
     for (int i = 0; i < M; i++)
-        ss_master_share(t, S, i, &p.lo[i], &p.hi[i]);
-    tally(&p);
+        p.room[i] -= p.m[i];
     ss_single_levels(t, p.m, p.room, p.L);
     /* a few attempts from the same start with other random moves: local
      * minima differ; keep the best (failure excess, then moves) */
@@ -385,7 +341,6 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     for (int i = 0; i < POLISH_ATTEMPTS && best_ex != 0; i++) {
         memcpy(pl->stores, start, bytes);
         tally(&p);
-        ss_single_levels(t, p.m, p.room, p.L);
         unsigned rng = 2654435761u + 0x9e3779b9u * (unsigned)i;
         attempt(&p, work / POLISH_ATTEMPTS, &rng);
         cost_t mv, ex = total_cost(&p, &mv);
@@ -406,8 +361,6 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     free(p.W2);
     free(p.T);
     free(p.alive);
-    free(p.lo);
-    free(p.hi);
 }
 
 /* Excess x costs w * 1024^(x-1) up to x = 3: no trade of many small excesses
