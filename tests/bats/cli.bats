@@ -188,7 +188,7 @@ EOT
 }
 
 @test "apply: a CIB_file Pacemaker cannot load is named, with how to see why; it stays as it was" {
-    printf '<cib><configuration><resources/></configuration></cib>\n' > "$TMP/odd.xml"
+    printf 'not a CIB\n' > "$TMP/odd.xml"
     cp "$TMP/odd.xml" "$TMP/odd-before.xml"
     run env CIB_file="$TMP/odd.xml" "$SLOTSTORE" apply "$DATA/four.topo"
     [ "$status" -eq 1 ]
