@@ -31,14 +31,18 @@ cli="constraints/*.c lib/*.c"
 cc $flags -o "$out/slotstore" $cli $(pkg-config --libs pacemaker pacemaker-cib) $libs
 printf 'leak:libqb.so\nleak:libcrmcommon.so\nleak:libcib.so\n' > "$out/lsan.supp"
 mkdir "$out/reports"
-ASAN_OPTIONS=detect_leaks=1:log_path=$out/reports/asan \
+# (full stacks on malloc: libxml2 has no frame pointers, and a leak libcrmcommon makes
+# through it, e.g. filename2xml's document on a file that is not XML, would not match)
+ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:log_path=$out/reports/asan \
     UBSAN_OPTIONS=print_stacktrace=1:log_path=$out/reports/ubsan \
     LSAN_OPTIONS=suppressions=$out/lsan.supp \
     SLOTSTORE=$out/slotstore bats --tap --filter-tags '!valgrind' tests/bats/cli.bats |
     sed 's/^\(not \)\{0,1\}ok [0-9]* /&asan: /'
-if compgen -G "$out/reports/*" > /dev/null; then
+# (a log holding only the statistics of suppressed leaks is no report)
+if compgen -G "$out/reports/*" > /dev/null &&
+    grep -lE 'ERROR: |runtime error' "$out"/reports/* > "$out/errors"; then
     echo "not ok - asan: the CLI under cli.bats ran without sanitizer reports"
-    head -60 "$out"/reports/*
+    xargs head -60 < "$out/errors"
 else
     echo "ok - asan: the CLI under cli.bats ran without sanitizer reports"
 fi
