@@ -160,7 +160,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
     agent m1 stop
     agent m1 start
-    ! ls "$T"/m1/st1/state/ | grep -q '^parked-'
+    [ -z "$(ls "$T"/m1/st1/state/ | grep '^parked-')" ]
     score_is m1 1
     grep -q "keeping this former master's sync log" "$HA_LOGFILE"
     agent m1 promote

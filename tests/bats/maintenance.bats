@@ -88,7 +88,8 @@ replicas_on() {
     [ "$(replicas_on imap01)" -eq 16 ]
     [ "$(masters | wc -l)" -eq 32 ]
     [ -z "$(cli_constraints)" ]
-    ! lock_present
+    run lock_present
+    [ "$status" -ne 0 ]
     sleep 2
     stop_load "$d"
     run check_mail "$d"
@@ -113,7 +114,8 @@ replicas_on() {
     echo "# undrain of imap01 (catch-up + 8 moves): $(e2e_since "$t0") s" >&3
     as_planned
     [ -z "$(cli_constraints)" ]
-    ! lock_present
+    run lock_present
+    [ "$status" -ne 0 ]
     sleep 2
     stop_load "$d"
     run check_mail "$d"
@@ -145,5 +147,6 @@ no_quorum() { on_live crm_mon -1 --output-as=xml | grep -q 'with_quorum="false"'
     done
     [ "$(on_live cibadmin -Q -o configuration | md5sum)" = "$before" ]
     [ -z "$(cli_constraints)" ]
-    ! lock_present
+    run lock_present
+    [ "$status" -ne 0 ]
 }
