@@ -23,10 +23,11 @@ static const char plan_usage[] =
     "\n"
     "  --from CIB     plan a changed topology keeping the stores of CIB (a file, e.g.\n"
     "                from 'cibadmin -Q') where they are; print slot and master moves\n"
-    "                with their lower bounds\n"
+    "                with their lower bounds, and each one: which store's copy moves\n"
+    "                from which slot to which, which master to which machine\n"
     "  --svg FILE     also draw the machine x machine failover matrix to FILE\n"
     "  --pairs        analyse every double failure\n"
-    "  --no-stores    leave out the per-store list\n";
+    "  --no-stores    leave out the per-store list (and the list of moves)\n";
 
 struct plan_opts {
     const char *topology;
@@ -109,8 +110,51 @@ static void print_single_excess(const struct ss_balance *b)
     printf("\n");
 }
 
+/* A re-plan's moves against the CIB's stores (plan --from). */
+struct replan_moves {
+    const struct ss_moves *counts;
+    const struct ss_placement *old;
+    struct ss_slot_move *slot;  /* which copies move, from where to where */
+    int nslot;
+};
+
+/* Machine m of the topology; -1 is a machine the topology no longer has. */
+static const char *machine_or_gone(const struct ss_placement *p, int m)
+{
+    return m >= 0 ? p->topo->machines[m].name : "(a machine no longer in the topology)";
+}
+
+static void print_moves_text(const struct ss_placement *p, const struct replan_moves *rm,
+                             const struct plan_opts *o)
+{
+    const struct ss_moves *mv = rm->counts;
+    printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d)\n  master moves: %d "
+           "(lower bound %d)\n  new stores: %d\n",
+           mv->slot_moves, mv->slot_moves_bound, mv->master_moves, mv->master_moves_bound,
+           mv->new_stores);
+    if (mv->fresh_matched)
+        printf("  a fresh plan: keeping the stores' copies could not meet every machine's share\n"
+               "  (zones too tight for the change); each old store got the new one sharing most\n"
+               "  of its machines\n");
+    if (o->no_stores || (rm->nslot == 0 && mv->master_moves == 0))
+        return;
+    printf("\n%-16s %s\n", "STORE", "MOVE");
+    for (int i = 0; i < rm->nslot; i++) {
+        const struct ss_slot_move *m = &rm->slot[i];
+        printf("%-16s copy %s", p->stores[m->store].name, machine_or_gone(p, m->from_machine));
+        if (m->from_machine >= 0)
+            printf(":%d", m->from_slot);
+        printf(" -> %s:%d\n", p->topo->machines[m->to_machine].name, m->to_slot);
+    }
+    for (int s = 0; s < rm->old->nstores && s < p->nstores; s++)
+        if (rm->old->stores[s].machine[0] != p->stores[s].machine[0])
+            printf("%-16s master %s -> %s\n", p->stores[s].name,
+                   machine_or_gone(p, rm->old->stores[s].machine[0]),
+                   p->topo->machines[p->stores[s].machine[0]].name);
+}
+
 static void print_text(const struct ss_placement *p, const struct ss_balance *b,
-                       const struct plan_opts *o, const struct ss_moves *mv)
+                       const struct plan_opts *o, const struct replan_moves *rm)
 {
     const struct ss_topology *t = p->topo;
     printf("Placement of %s: %d machines, %d stores of %d slots (replicas %d)\n\n", t->path,
@@ -146,15 +190,8 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
         printf("  any double failure: at most %d masters on a survivor, at most %d stores lost\n",
                b->max_double_busiest, b->max_double_lost);
     printf("  most stores on one machine pair: %d\n", b->max_pair);
-    if (mv)
-        printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d)\n  master moves: %d "
-               "(lower bound %d)\n  new stores: %d\n",
-               mv->slot_moves, mv->slot_moves_bound, mv->master_moves, mv->master_moves_bound,
-               mv->new_stores);
-    if (mv && mv->fresh_matched)
-        printf("  a fresh plan: keeping the stores' copies could not meet every machine's share\n"
-               "  (zones too tight for the change); each old store got the new one sharing most\n"
-               "  of its machines\n");
+    if (rm)
+        print_moves_text(p, rm, o);
 }
 
 static void xml_failure(xmlTextWriterPtr w, const struct ss_placement *p, const char *tag,
@@ -172,8 +209,46 @@ static void xml_failure(xmlTextWriterPtr w, const struct ss_placement *p, const 
     xmlTextWriterEndElement(w);
 }
 
+static void print_moves_xml(xmlTextWriterPtr w, const struct ss_placement *p,
+                            const struct replan_moves *rm, const struct plan_opts *o)
+{
+    const struct ss_moves *mv = rm->counts;
+    xmlTextWriterStartElement(w, BAD_CAST "moves");
+    cli_xml_int(w, "slot-moves", mv->slot_moves);
+    cli_xml_int(w, "slot-moves-bound", mv->slot_moves_bound);
+    cli_xml_int(w, "master-moves", mv->master_moves);
+    cli_xml_int(w, "master-moves-bound", mv->master_moves_bound);
+    cli_xml_int(w, "new-stores", mv->new_stores);
+    if (mv->fresh_matched)
+        cli_xml_str(w, "fresh-matched", "true");
+    for (int i = 0; !o->no_stores && i < rm->nslot; i++) {
+        const struct ss_slot_move *m = &rm->slot[i];
+        xmlTextWriterStartElement(w, BAD_CAST "slot-move");
+        cli_xml_str(w, "store", p->stores[m->store].name);
+        if (m->from_machine >= 0) { /* absent: a machine the topology no longer has */
+            cli_xml_str(w, "from", p->topo->machines[m->from_machine].name);
+            cli_xml_int(w, "from-slot", m->from_slot);
+        }
+        cli_xml_str(w, "to", p->topo->machines[m->to_machine].name);
+        cli_xml_int(w, "to-slot", m->to_slot);
+        xmlTextWriterEndElement(w);
+    }
+    for (int s = 0; !o->no_stores && s < rm->old->nstores && s < p->nstores; s++) {
+        int from = rm->old->stores[s].machine[0], to = p->stores[s].machine[0];
+        if (from == to)
+            continue;
+        xmlTextWriterStartElement(w, BAD_CAST "master-move");
+        cli_xml_str(w, "store", p->stores[s].name);
+        if (from >= 0)
+            cli_xml_str(w, "from", p->topo->machines[from].name);
+        cli_xml_str(w, "to", p->topo->machines[to].name);
+        xmlTextWriterEndElement(w);
+    }
+    xmlTextWriterEndElement(w);
+}
+
 static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
-                      const struct plan_opts *o, const struct ss_moves *mv)
+                      const struct plan_opts *o, const struct replan_moves *rm)
 {
     const struct ss_topology *t = p->topo;
     struct cli_xml x;
@@ -230,17 +305,8 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
     if (b->doubles_computed)
         xml_failure(w, p, "worst-double", &b->worst_double);
     xmlTextWriterEndElement(w);
-    if (mv) {
-        xmlTextWriterStartElement(w, BAD_CAST "moves");
-        cli_xml_int(w, "slot-moves", mv->slot_moves);
-        cli_xml_int(w, "slot-moves-bound", mv->slot_moves_bound);
-        cli_xml_int(w, "master-moves", mv->master_moves);
-        cli_xml_int(w, "master-moves-bound", mv->master_moves_bound);
-        cli_xml_int(w, "new-stores", mv->new_stores);
-        if (mv->fresh_matched)
-            cli_xml_str(w, "fresh-matched", "true");
-        xmlTextWriterEndElement(w);
-    }
+    if (rm)
+        print_moves_xml(w, p, rm, o);
     xmlTextWriterEndElement(w);
     cli_xml_end(&x);
 }
@@ -283,12 +349,16 @@ int cmd_plan(int argc, char **argv)
     struct ss_balance *b = ss_balance_compute(p, doubles);
     if (o.svg && ss_svg_write(p, o.svg, &err) != 0)
         rc = cli_fail(&err);
+    struct replan_moves rm = {.counts = &moves, .old = old};
+    if (o.from)
+        rm.nslot = ss_slot_moves(topo, old, p, &rm.slot);
     if (rc == 0) {
         if (o.output == SS_OUT_XML)
-            print_xml(p, b, &o, o.from ? &moves : NULL);
+            print_xml(p, b, &o, o.from ? &rm : NULL);
         else
-            print_text(p, b, &o, o.from ? &moves : NULL);
+            print_text(p, b, &o, o.from ? &rm : NULL);
     }
+    free(rm.slot);
     ss_balance_free(b);
     ss_placement_free(p);
     ss_placement_free(old);

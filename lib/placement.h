@@ -46,6 +46,21 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err);
 
+/* One slot move of a re-plan: old store `store`'s copy on from_machine:from_slot
+ * (from_machine -1: a machine the topology no longer has) now lives on
+ * to_machine:to_slot. */
+struct ss_slot_move {
+    int store;
+    int from_machine, from_slot;
+    int to_machine, to_slot;
+};
+
+/* The slot moves of `p`, planned --from `old` for `topo`, one per copy that
+ * ss_moves.slot_moves counts, in store order.  Returns how many; *out is
+ * malloc'd (NULL when none), the caller frees it. */
+int ss_slot_moves(const struct ss_topology *topo, const struct ss_placement *old,
+                  const struct ss_placement *p, struct ss_slot_move **out);
+
 void ss_placement_free(struct ss_placement *p);
 
 /* Build an empty placement (used by readers such as the CIB parser). */

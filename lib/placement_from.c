@@ -1668,6 +1668,53 @@ static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
     return p;
 }
 
+/* Is store s's copy c of `kept` still among its copies in `p`, in a slot that remains? */
+static int copy_stays(const struct ss_placement *kept, int s, int c, const struct ss_placement *p)
+{
+    int x = kept->stores[s].machine[c];
+    if (x < 0 || kept->stores[s].slot[c] == 0)
+        return 0;
+    for (int j = 0; j < p->copies; j++)
+        if (p->stores[s].machine[j] == x)
+            return 1;
+    return 0;
+}
+
+int ss_slot_moves(const struct ss_topology *topo, const struct ss_placement *old,
+                  const struct ss_placement *p, struct ss_slot_move **out)
+{
+    *out = NULL;
+    struct ss_placement *kept = slots_that_remain(topo, old);
+    int S = old->nstores < p->nstores ? old->nstores : p->nstores, n = 0, cap = 0;
+    int k = old->copies < p->copies ? old->copies : p->copies;
+    for (int s = 0; s < S; s++) {
+        int from = 0;
+        for (int c = 0; c < p->copies; c++) {
+            if (old_slot(kept, kept->copies, s, p->stores[s].machine[c]) != 0)
+                continue;
+            /* this copy is new: pair it with the next old copy that did not stay */
+            while (from < k && copy_stays(kept, s, from, p))
+                from++;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                struct ss_slot_move *grown = realloc(*out, sizeof(**out) * (size_t)cap);
+                if (grown == NULL)
+                    abort();
+                *out = grown;
+            }
+            struct ss_slot_move *m = &(*out)[n++];
+            m->store = s;
+            m->from_machine = from < k ? old->stores[s].machine[from] : -1;
+            m->from_slot = from < k ? old->stores[s].slot[from] : 0;
+            m->to_machine = p->stores[s].machine[c];
+            m->to_slot = p->stores[s].slot[c];
+            from++;
+        }
+    }
+    ss_placement_free(kept);
+    return n;
+}
+
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {

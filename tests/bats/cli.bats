@@ -250,8 +250,14 @@ EOT
     moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2)$/\1/p')
     [ -n "$moves" ] && [ "$moves" -ge 2 ] && [ "$moves" -le 5 ]
     [[ "$output" == *"new stores: 2"* ]]
+    # each slot move is listed: which store's copy, from which slot, to which
+    [ "$(echo "$output" | grep -cE '^store[0-9]+ +copy imap0[1-4]:[1-4] -> imap0[1-5]:[1-4]$')" -eq "$moves" ]
+    echo "$output" | grep -qE ' -> imap05:[1-4]$'
     # and the new plan loses at most one store to any double failure (10 stores, 10 pairs)
     [[ "$output" == *"most stores on one machine pair: 1"* ]]
+    run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml" --output-as=xml
+    [ "$(echo "$output" | xmllint --xpath 'count(//moves/slot-move[@from and @to="imap05"])' -)" -ge 2 ]
+    [ "$(echo "$output" | xmllint --xpath 'count(//moves/slot-move)' -)" -eq "$moves" ]
 }
 
 @test "a topology with a fixed store can be applied again: nothing moves" {
@@ -316,8 +322,12 @@ EOT
     moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2)$/\1/p')
     [ -n "$moves" ] && [ "$moves" -ge 2 ] && [ "$moves" -le 3 ]
     # no store keeps a slot imap01 no longer has, and imap02 uses its new ones
-    [[ ! "$output" =~ imap01:[3-9] ]]
-    echo "$output" | grep -qE 'imap02:[56]'
+    stores=$(echo "$output" | sed -n '/^STORE  *SLOTS/,/^Balance/p')
+    [[ ! "$stores" =~ imap01:[3-9] ]]
+    echo "$stores" | grep -qE 'imap02:[56]'
+    # the moves list says so: the copies in imap01's slots 3 and 4 leave
+    echo "$output" | grep -qE '^store[0-9]+ +copy imap01:3 -> '
+    echo "$output" | grep -qE '^store[0-9]+ +copy imap01:4 -> '
 }
 
 @test "simulate: Pacemaker follows the plan; a tampered preference is caught (exit 4)" {

@@ -530,6 +530,50 @@ static void added_free(struct added *a)
     free(a->after);
 }
 
+/* plan --from lists which copies move (ss_slot_moves).  Checked on every
+ * re-plan below, independently: as many as counted, each from a copy the
+ * old store had, to where the new store has a copy in that slot, and the old
+ * copies moved that way give the new store's machines. */
+static int moves_checked, moves_unexplained;
+
+static void check_move_list(const struct ss_topology *t, const struct ss_placement *old,
+                            const struct ss_placement *p, const struct ss_moves *mv)
+{
+    struct ss_slot_move *list = NULL;
+    int n = ss_slot_moves(t, old, p, &list), ok = n == mv->slot_moves;
+    int S = old->nstores < p->nstores ? old->nstores : p->nstores;
+    for (int s = 0; ok && s < S; s++) {
+        int have[SS_MAX_COPIES], k = old->copies;
+        for (int c = 0; c < k; c++)
+            have[c] = old->stores[s].machine[c];
+        for (int i = 0; ok && i < n; i++) {
+            if (list[i].store != s)
+                continue;
+            int c = 0;
+            while (c < k && !(have[c] == list[i].from_machine &&
+                              (have[c] < 0 || old->stores[s].slot[c] == list[i].from_slot)))
+                c++;
+            ok = c < k;
+            if (ok)
+                have[c] = list[i].to_machine;
+            int slot_there = 0;
+            for (int j = 0; j < p->copies; j++)
+                if (p->stores[s].machine[j] == list[i].to_machine)
+                    slot_there = p->stores[s].slot[j];
+            ok = ok && slot_there == list[i].to_slot;
+        }
+        for (int j = 0; ok && j < p->copies; j++) {
+            int found = 0;
+            for (int c = 0; c < k; c++)
+                found |= have[c] == p->stores[s].machine[j];
+            ok = found;
+        }
+    }
+    free(list);
+    moves_checked++;
+    moves_unexplained += !ok;
+}
+
 /* Property 4: adding one machine moves at most 1.25x the slots it ends up
  * holding, and the new plan meets properties 1-3 (the new machine joins zone
  * machines % zones). */
@@ -547,6 +591,8 @@ static void add_machine_cases(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct added a;
         add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
+        if (a.rc == 0)
+            check_move_list(a.t1, a.p0, a.p1, &a.mv);
         struct ss_placement *p0 = a.p0, *p1 = a.p1;
         struct ss_moves mv = a.mv;
         struct ss_error err = a.err;
@@ -721,6 +767,8 @@ static void replan_texts(struct replanned *x, const char *before, const char *af
     if (x->rc == 0) {
         x->old = renumbered(x->p0, x->t1);
         x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
+        if (x->rc == 0)
+            check_move_list(x->t1, x->old, x->p1, &x->mv);
     }
 }
 
@@ -1141,6 +1189,8 @@ static void remove_generated(int count, struct removals *out)
         ss_topology_free(t1);
         struct removed x;
         replan_removal(&x, before, after, stores);
+        if (x.rc == 0)
+            check_move_list(x.t1, x.old, x.p1, &x.mv);
         struct chk_report r = {0}, rf = {0};
         int reachable = x.f1 && good_slack(x.f1, &rf);
         out->with3 += zones == 3;
@@ -1371,6 +1421,10 @@ int main(int argc, char **argv)
     remove_resize_cases();
     remove_generated_cases();
     remove_machine_generated(generated / 5);
+    CHECK(moves_checked > 50 && moves_unexplained == 0,
+          "plan --from's list of slot moves explains all %d re-plans above: as many as counted, "
+          "from the old copies to the new ones (%d not)",
+          moves_checked, moves_unexplained);
     fixed_store_case();
     zone_budget_cases();
     DONE();
