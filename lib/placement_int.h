@@ -61,9 +61,6 @@ cost_t ss_excess_cost(int load, int target, cost_t w);
 /* Each machine's single-failure level: its masters water-filled over the
  * machines the zone rule lets them fail over to, at least the busiest other. */
 void ss_single_levels(const struct ss_topology *t, const int *m, const int *room, int *L);
-/* Slot numbers after a search changed stores' machines: a copy on one of its
- * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
- * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
 /* S stores meeting property 1 only (distinct machines, the zone rule, slots,
  * masters within floor..ceil of every machine's share), for topologies the
  * balanced planner cannot fill; ignores fixed stores.  0, or -1 when it
@@ -73,6 +70,9 @@ int ss_plan_basic(const struct ss_topology *t, int S, struct ss_placement **out)
  * keeps what was placed, fills the holes; no fresh plan stands in. */
 int ss_replan_holes(const struct ss_topology *topo, const struct ss_placement *partial,
                     struct ss_placement **out, struct ss_error *err);
+/* Slot numbers after a search changed stores' machines: a copy on one of its
+ * store's machines in `old` (NULL: none) keeps that slot (0 if that slot is
+ * gone), any other gets 0 (ss_assign_slots picks one); fixed stores keep theirs. */
 void ss_keep_old_slots(struct ss_placement *pl, const struct ss_placement *old);
 /* The planner's searches' random numbers (xorshift32): fast, and the same
  * sequence on every machine, so plans are reproducible. */

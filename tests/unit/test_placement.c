@@ -745,9 +745,6 @@ static struct ss_placement *renumbered(const struct ss_placement *old,
     return p;
 }
 
-/* Machines removed or resized (plan --from): every copy on a removed machine,
- * and the surplus of a shrunk one (first those in the slots it no longer
- * has), moves, and little else; the new plan meets properties 1-3. */
 /* One re-plan of fixed texts: plan `before`, hand its stores to `after` as
  * the CIB reader would, re-plan. */
 struct replanned {
@@ -881,6 +878,9 @@ static void replan_idempotent_cases(void)
     replanned_free(&x);
 }
 
+/* Machines removed or resized (plan --from): every copy on a removed machine,
+ * and the surplus of a shrunk one (first those in the slots it no longer
+ * has), moves, and little else; the new plan meets properties 1-3. */
 static void remove_resize_cases(void)
 {
     static const struct {
@@ -1056,14 +1056,12 @@ static int sweep(void)
 }
 
 /* An equal-machine topology with stores at 7/8 of what the smaller one
- * holds, re-planned --from its plan less its last machine.  rc != 0 and
- * f1 == NULL when the smaller topology cannot hold the stores at all. */
+ * holds, re-planned --from its plan less its last machine, and the smaller
+ * one planned afresh (f1).  re.rc != 0 and f1 == NULL when the smaller
+ * topology cannot hold the stores at all. */
 struct removed {
-    struct ss_topology *t0, *t1;
-    struct ss_placement *p0, *p1, *old, *f1;
-    struct ss_moves mv;
-    struct ss_error err;
-    int rc;
+    struct replanned re;
+    struct ss_placement *f1;
 };
 
 /* `text` with a "stores N" line in front (the caller frees it). */
@@ -1079,18 +1077,16 @@ static char *with_stores(const char *text, int stores)
  * it, both holding `stores`; also plan `after` afresh. */
 static void replan_removal(struct removed *x, const char *before, const char *after, int stores)
 {
-    memset(x, 0, sizeof(*x));
     char *text0 = with_stores(before, stores), *text1 = with_stores(after, stores);
-    x->t0 = topo_from(text0);
-    x->t1 = topo_from(text1);
+    replan_texts(&x->re, text0, text1);
     free(text0);
     free(text1);
-    x->rc = ss_plan(x->t1, &x->f1, &x->err);
-    if (x->rc == 0)
-        x->rc = ss_plan(x->t0, &x->p0, &x->err);
-    if (x->rc == 0) {
-        x->old = renumbered(x->p0, x->t1);
-        x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
+    struct ss_error err = {0};
+    x->f1 = NULL;
+    int rc = ss_plan(x->re.t1, &x->f1, &err);
+    if (rc != 0) { /* the smaller topology cannot hold them: that is the reason to give */
+        x->re.rc = rc;
+        x->re.err = err;
     }
 }
 
@@ -1108,19 +1104,15 @@ static void remove_last(struct removed *x, int machines, int slots, int replicas
 
 static void removed_free(struct removed *x)
 {
-    ss_placement_free(x->p0);
-    ss_placement_free(x->p1);
-    ss_placement_free(x->old);
+    replanned_free(&x->re);
     ss_placement_free(x->f1);
-    ss_topology_free(x->t0);
-    ss_topology_free(x->t1);
 }
 
 /* Removing a machine: properties 1-3 (measured as the generated cases are),
  * at most 1.25x the slot moves the removal forces. */
 static int removal_ok(const struct removed *x, struct chk_report *r)
 {
-    return x->rc == 0 && good_slack(x->p1, r) && 4 * x->mv.slot_moves <= 5 * x->mv.slot_moves_bound;
+    return x->re.rc == 0 && good_slack(x->re.p1, r) && 4 * x->re.mv.slot_moves <= 5 * x->re.mv.slot_moves_bound;
 }
 
 /* `test_placement sweep-remove`: every equal-machine topology of the sweep's
@@ -1149,10 +1141,10 @@ static int sweep_remove(void)
                         if (!removal_ok(&x, &r)) {
                             missed++;
                             printf("%3dx%-3d -1   %-3d %-5d %4d/%-6d %3d/%-5d %-7d %3d/%-7d %-9s %s\n",
-                                   M, slots[b], rep, zones[z], x.mv.slot_moves,
-                                   x.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
+                                   M, slots[b], rep, zones[z], x.re.mv.slot_moves,
+                                   x.re.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
                                    r.double_worst_excess, r.double_max_lost, r.pair_bound,
-                                   fresh ? "yes" : "no", x.rc ? x.err.msg : "");
+                                   fresh ? "yes" : "no", x.re.rc ? x.re.err.msg : "");
                         }
                     }
                     removed_free(&x);
@@ -1189,8 +1181,6 @@ static void remove_generated(int count, struct removals *out)
         ss_topology_free(t1);
         struct removed x;
         replan_removal(&x, before, after, stores);
-        if (x.rc == 0)
-            check_move_list(x.t1, x.old, x.p1, &x.mv);
         struct chk_report r = {0}, rf = {0};
         int reachable = x.f1 && good_slack(x.f1, &rf);
         out->with3 += zones == 3;
@@ -1203,10 +1193,10 @@ static void remove_generated(int count, struct removals *out)
                 out->unreachable++;
             printf("# removal %d: %d machines rep %d zones %d, %d stores, - 1: moves %d/%d "
                    "single %d/%d double %d lost %d/%d, new afresh ok %s %s\n",
-                   i, machines, replicas, zones, stores, x.mv.slot_moves, x.mv.slot_moves_bound,
+                   i, machines, replicas, zones, stores, x.re.mv.slot_moves, x.re.mv.slot_moves_bound,
                    r.single_worst_excess, r.single_slack, r.double_worst_excess,
                    r.double_max_lost, r.pair_bound, reachable ? "yes" : "no",
-                   x.rc ? x.err.msg : "");
+                   x.re.rc ? x.re.err.msg : "");
         }
         removed_free(&x);
         free(before);
@@ -1246,8 +1236,8 @@ static void remove_generated_cases(void)
               "%dx%d replicas %d, %d zones, stores at 7/8, less one machine: %d slot moves (bound "
               "%d); single excess %d (slack %d), double excess %d, lost %d of bound %d %s%s",
               cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones,
-              x.mv.slot_moves, x.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
-              r.double_worst_excess, r.double_max_lost, r.pair_bound, x.rc ? x.err.msg : "", r.why);
+              x.re.mv.slot_moves, x.re.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
+              r.double_worst_excess, r.double_max_lost, r.pair_bound, x.re.rc ? x.re.err.msg : "", r.why);
         removed_free(&x);
     }
 }
