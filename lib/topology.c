@@ -16,6 +16,9 @@
 #define SS_MAX_MACHINES 100000
 #define SS_MAX_SLOTS 10000
 
+/* Keywords a topology gives at most once: a second line would silently win. */
+enum once { ONCE_REPLICAS, ONCE_STORES, ONCE_PREFIX, ONCE_ADDRESS, ONCE_PORTS, ONCE_KEYWORDS };
+
 struct parser {
     struct ss_topology *topo;
     const char *name;
@@ -24,11 +27,8 @@ struct parser {
     int have_replicas;
     int zones_seen;      /* machines with a zone */
     int zoneless_line;   /* a machine line without zone (0 = none) */
-    int set_line[8];     /* line of each single-valued keyword given (enum once) */
+    int set_line[ONCE_KEYWORDS]; /* line of each single-valued keyword given */
 };
-
-/* Keywords a topology gives at most once: a second line would silently win. */
-enum once { ONCE_REPLICAS, ONCE_STORES, ONCE_PREFIX, ONCE_ADDRESS, ONCE_PORTS };
 
 static int given_once(struct parser *ps, enum once k, const char *word);
 
@@ -75,6 +75,15 @@ static int valid_key(const char *k)
         if (!isalnum((unsigned char)*k) && *k != '_')
             return 0;
     return 1;
+}
+
+/* Is `key` among the n options already given? */
+static int has_key(const struct ss_param *options, int n, const char *key)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(options[i].key, key) == 0)
+            return 1;
+    return 0;
 }
 
 static char *xstrdup(const char *s)
@@ -248,9 +257,8 @@ static int kw_param(struct parser *ps, char **w, int n)
         if (strcmp(reserved[i], w[1]) == 0)
             return fail(ps, "remove this line (use 'ports' or 'slot-address' instead)", "parameter '%s' is written by slotstore itself", w[1]);
     struct ss_topology *t = ps->topo;
-    for (int i = 0; i < t->nparams; i++)
-        if (strcmp(t->params[i].key, w[1]) == 0)
-            return fail(ps, "keep one of the lines", "parameter '%s' is set twice", w[1]);
+    if (has_key(t->params, t->nparams, w[1]))
+        return fail(ps, "keep one of the lines", "parameter '%s' is set twice", w[1]);
     if (!valid_value(eq + 1))
         return fail(ps, "use UTF-8 text without control characters",
                     "bad value for parameter '%s'", w[1]);
@@ -369,10 +377,8 @@ static int kw_fence_agent(struct parser *ps, char **w, int n)
         if (!valid_value(eq + 1))
             return fail(ps, "use UTF-8 text without control characters",
                         "bad value for fence agent option '%s'", w[i]);
-        for (int j = 0; j < t->nfence_params; j++)
-            if (strcmp(t->fence_params[j].key, w[i]) == 0)
-                return fail(ps, "give each option once", "fence agent option '%s' is set twice",
-                            w[i]);
+        if (has_key(t->fence_params, t->nfence_params, w[i]))
+            return fail(ps, "give each option once", "fence agent option '%s' is set twice", w[i]);
         t->fence_params = xrealloc(t->fence_params,
                                    sizeof(*t->fence_params) * (size_t)(t->nfence_params + 1));
         t->fence_params[t->nfence_params].key = xstrdup(w[i]);
