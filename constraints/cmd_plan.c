@@ -124,6 +124,12 @@ static const char *machine_or_gone(const struct ss_placement *p, int m)
     return m >= 0 ? p->topo->machines[m].name : "(a machine no longer in the topology)";
 }
 
+/* Did old store s get its master on another machine? */
+static int master_moved(const struct replan_moves *rm, const struct ss_placement *p, int s)
+{
+    return s < rm->old->nstores && rm->old->stores[s].machine[0] != p->stores[s].machine[0];
+}
+
 static void print_moves_text(const struct ss_placement *p, const struct replan_moves *rm,
                              const struct plan_opts *o)
 {
@@ -146,8 +152,8 @@ static void print_moves_text(const struct ss_placement *p, const struct replan_m
             printf(":%d", m->from_slot);
         printf(" -> %s:%d\n", p->topo->machines[m->to_machine].name, m->to_slot);
     }
-    for (int s = 0; s < rm->old->nstores && s < p->nstores; s++)
-        if (rm->old->stores[s].machine[0] != p->stores[s].machine[0])
+    for (int s = 0; s < p->nstores; s++)
+        if (master_moved(rm, p, s))
             printf("%-16s master %s -> %s\n", p->stores[s].name,
                    machine_or_gone(p, rm->old->stores[s].machine[0]),
                    p->topo->machines[p->stores[s].machine[0]].name);
@@ -233,10 +239,10 @@ static void print_moves_xml(xmlTextWriterPtr w, const struct ss_placement *p,
         cli_xml_int(w, "to-slot", m->to_slot);
         xmlTextWriterEndElement(w);
     }
-    for (int s = 0; !o->no_stores && s < rm->old->nstores && s < p->nstores; s++) {
-        int from = rm->old->stores[s].machine[0], to = p->stores[s].machine[0];
-        if (from == to)
+    for (int s = 0; !o->no_stores && s < p->nstores; s++) {
+        if (!master_moved(rm, p, s))
             continue;
+        int from = rm->old->stores[s].machine[0], to = p->stores[s].machine[0];
         xmlTextWriterStartElement(w, BAD_CAST "master-move");
         cli_xml_str(w, "store", p->stores[s].name);
         if (from >= 0)
@@ -350,7 +356,7 @@ int cmd_plan(int argc, char **argv)
     if (o.svg && ss_svg_write(p, o.svg, &err) != 0)
         rc = cli_fail(&err);
     struct replan_moves rm = {.counts = &moves, .old = old};
-    if (o.from)
+    if (rc == 0 && o.from)
         rm.nslot = ss_slot_moves(topo, old, p, &rm.slot);
     if (rc == 0) {
         if (o.output == SS_OUT_XML)
