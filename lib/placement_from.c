@@ -672,18 +672,22 @@ static void fill_new_stores(struct replan *r)
 
 /* How many stores order_stores' flow can order at levels L (any master and
  * first failover among a store's machines, pair (a,b) at most L_a - m_b
- * stores, machine a at most m_a masters). */
-static long orderable(const struct replan *r, const int *L)
+ * stores, machine a at most m_a masters).  `left` (or NULL) gets 1 for each
+ * store that flow leaves out. */
+static long orderable_left(const struct replan *r, const int *L, unsigned char *left)
 {
     int M = r->M, k = r->k, S = r->S;
     int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M, grp0 = sink + 1;
     struct ss_flow *fl = ss_flow_new(grp0 + M * M);
     unsigned char *grp = ss_xcalloc((size_t)M * M, 1);
+    int *entry = left ? ss_xcalloc((size_t)S, sizeof(int)) : NULL;
     for (int i = 0; i < M; i++)
         ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
     for (int s = 0; s < S; s++) {
         const struct ss_store *st = &r->pl->stores[s];
-        ss_flow_add_edge(fl, src, st0 + s, 1);
+        int se = ss_flow_add_edge(fl, src, st0 + s, 1);
+        if (entry)
+            entry[s] = se;
         for (int c1 = 0; c1 < k; c1++)
             for (int c2 = 0; c2 < k; c2++) {
                 int a = st->machine[c1], b = st->machine[c2];
@@ -698,9 +702,17 @@ static long orderable(const struct replan *r, const int *L)
             }
     }
     long got = ss_flow_run(fl, src, sink);
+    for (int s = 0; entry && s < S; s++)
+        left[s] = ss_flow_edge_flow(fl, entry[s]) == 0;
     ss_flow_free(fl);
     free(grp);
+    free(entry);
     return got;
+}
+
+static long orderable(const struct replan *r, const int *L)
+{
+    return orderable_left(r, L, NULL);
 }
 
 /* Which old machine of store s its copy c left for where it is now (the one
@@ -863,6 +875,60 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
     }
     free(L);
     return best;
+}
+
+/* 3-slot stores: where no choice of the copies that move anyway lets the
+ * order flow order every store, spend what the slot-move budget has left: a
+ * store the flow leaves out exchanges one copy with another store's copy in
+ * the same zone (one or two more slot moves), kept where the flow then
+ * orders more stores. */
+#define SPEND_TRIES 3000
+static void spend_moves(struct replan *r, const struct ss_placement *old, int budget)
+{
+    int S = r->S, k = r->k;
+    int *L = single_levels(r);
+    unsigned char *left = ss_xcalloc((size_t)S, 1), *trial = ss_xcalloc((size_t)S, 1);
+    int *out = ss_xcalloc((size_t)S, sizeof(int));
+    long best = orderable_left(r, L, left);
+    unsigned rng = 362436069u;
+    for (int tries = 0; tries < SPEND_TRIES && best < S && moved_copies(r, old) < budget;
+         tries++) {
+        int nout = 0;
+        for (int s = 0; s < S; s++)
+            if (left[s])
+                out[nout++] = s;
+        if (nout == 0)
+            break;
+        struct exchange x;
+        ss_xorshift(&rng);
+        x.a = out[rng % (unsigned)nout];
+        x.ca = (int)((rng >> 20) % (unsigned)k);
+        ss_xorshift(&rng);
+        x.b = (int)(rng % (unsigned)S);
+        x.cb = (int)((rng >> 20) % (unsigned)k);
+        struct ss_store *A = &r->pl->stores[x.a], *B = &r->pl->stores[x.b];
+        x.nm = A->machine[x.ca];
+        x.w = B->machine[x.cb];
+        if (x.a == x.b || A->fixed || B->fixed || x.w == x.nm || member(A, k, x.w) ||
+            member(B, k, x.nm) || !may_move(r, A, x.ca, x.w) || !may_move(r, B, x.cb, x.nm))
+            continue;
+        apply_exchange(r, &x, 0);
+        keep_slot(r, old, x.a, x.ca);
+        keep_slot(r, old, x.b, x.cb);
+        long got = moved_copies(r, old) <= budget ? orderable_left(r, L, trial) : -1;
+        if (got > best) {
+            best = got;
+            memcpy(left, trial, (size_t)S);
+            continue;
+        }
+        apply_exchange(r, &x, 1);
+        keep_slot(r, old, x.a, x.ca);
+        keep_slot(r, old, x.b, x.cb);
+    }
+    free(out);
+    free(trial);
+    free(left);
+    free(L);
 }
 
 /* Masters and slots per zone, for the zone shares of ceiling_may_pass. */
@@ -1425,8 +1491,12 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
 /* Variants of one re-plan (plan_from_kept tries them where the first misses a
  * bound): REPICK lets repick_moved change which stores hand copies to new
  * machines and where copies that move anyway go; ORPHANS places 3-slot
- * stores' replacement copies as possible first failovers (fill_orphans3). */
-enum { REPICK = 1, ORPHANS = 2 };
+ * stores' replacement copies as possible first failovers (fill_orphans3);
+ * SPEND lets spend_moves use what the slot-move budget has left so that
+ * every store has an order within the single-failure levels (the last
+ * resort: other variants often meet the levels after polishing, without
+ * those moves). */
+enum { REPICK = 1, ORPHANS = 2, SPEND = 4 };
 
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
@@ -1503,6 +1573,9 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         long got = choose_master_ceilings(&r);
         if (variant & REPICK)
             got = repick_moved(&r, old);
+        /* the last round: what the moved copies cannot mend, more moves may */
+        if (got < S && round == 3 && (variant & SPEND))
+            spend_moves(&r, old, polish_budget(&r, old));
         if (got == S)
             break;
     }
@@ -1533,13 +1606,6 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     return 0;
 }
 
-/* 3-slot stores (at most 64 machines): while the re-plan misses a failure
- * bound, re-plan again with the other variants (where the change takes
- * copies away, also with fill_orphans3) and keep the best: less
- * single-failure excess, then double, then fewer slot moves.  (No variant is
- * always better: the search alone gave 20x40 without zones + 1 machine a
- * single-failure excess the plain re-plan avoids; fill_orphans3 alone mends
- * some removals and spoils others.) */
 /* Does the old placement already meet property 1 under the topology, with
  * the same number of stores?  Then nothing has to move, and nothing does:
  * re-applying a topology must not switch masters for a balance the operator
@@ -1595,8 +1661,16 @@ static struct ss_placement *placement_copy(const struct ss_placement *p)
     return c;
 }
 
-/* fresh: whether a fresh plan matched to the old stores may stand in when
- * the re-plan fails (not when the fresh plan itself is what failed) */
+/* 3-slot stores (at most 64 machines): while the re-plan misses a failure
+ * bound, re-plan again with the other variants (where the change takes
+ * copies away, also with fill_orphans3; while a single failure is over its
+ * level, also with spend_moves) and keep the best: less single-failure
+ * excess, then double, then fewer slot moves.  (No variant is always
+ * better: the search alone gave 20x40 without zones + 1 machine a
+ * single-failure excess the plain re-plan avoids; fill_orphans3 alone mends
+ * some removals and spoils others.)  fresh: whether a fresh plan matched to
+ * the old stores may stand in when the re-plan fails (not when the fresh
+ * plan itself is what failed). */
 static int plan_from_kept(const struct ss_topology *topo, const struct ss_placement *old,
                           int fresh, struct ss_placement **out, struct ss_moves *moves,
                           struct ss_error *err)
@@ -1624,11 +1698,15 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &single, &dbl);
     int variants = copies_lost(topo, old) ? 4 : 2;
-    for (int v = 1; v < variants && (single > 0 || dbl > 1); v++) {
+    for (int v = 1; v < variants + 2 && (single > 0 || dbl > 1); v++) {
+        /* the SPEND variants only while a single failure is over its level */
+        if (v >= variants && single == 0)
+            break;
+        int variant = v < variants ? v : SPEND | (v - variants);
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
-        if (replan_once(topo, old, v, &alt, &mv2, &err2) != 0)
+        if (replan_once(topo, old, variant, &alt, &mv2, &err2) != 0)
             continue;
         int s2, d2;
         ss_plan_excess(alt, &s2, &d2);

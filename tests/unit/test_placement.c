@@ -1344,8 +1344,9 @@ static int sweep_random(int count)
 }
 
 /* `test_placement add M S R Z`: one equal-machine topology plus one machine,
- * with the new plan's masters per machine and first-failover matrix (rows:
- * failed machine), to study a miss of the sweep. */
+ * with the new plan's masters per machine, first-failover matrix (rows:
+ * failed machine) and double failures over bound + 1, to study a miss of the
+ * sweep. */
 static int add_case(int machines, int slots, int replicas, int zones)
 {
     struct added a;
@@ -1374,6 +1375,34 @@ static int add_case(int machines, int slots, int replicas, int zones)
         for (int j = 0; j < M; j++)
             printf(" %d", f[i * M + j]);
         printf("\n");
+    }
+    /* and the double failures over bound + 1, with what their busiest
+     * survivor receives: first failovers of each failed machine, and the
+     * stores whose master and first failover both failed */
+    {
+        struct ss_balance *b = ss_balance_compute(a.p1, 1);
+        int *load = calloc((size_t)M, sizeof(int));
+        for (int x = 0; x < M; x++)
+            for (int y = x + 1; y < M; y++) {
+                int fl[2] = {x, y};
+                ss_balance_after_failure(a.p1, fl, 2, load);
+                for (int c = 0; c < M; c++) {
+                    if (c == x || c == y || load[c] - b->double_bound[x * M + y] < 2)
+                        continue;
+                    int txy = 0, tyx = 0;
+                    for (int s = 0; s < a.p1->nstores; s++) {
+                        const struct ss_store *st = &a.p1->stores[s];
+                        txy += st->machine[0] == x && st->machine[1] == y && st->machine[2] == c;
+                        tyx += st->machine[0] == y && st->machine[1] == x && st->machine[2] == c;
+                    }
+                    printf("double m%03d+m%03d: m%03d holds %d (bound %d) = %d masters + %d + %d "
+                           "first failovers + %d + %d second\n",
+                           x + 1, y + 1, c + 1, load[c], b->double_bound[x * M + y], m[c],
+                           f[x * M + c], f[y * M + c], txy, tyx);
+                }
+            }
+        free(load);
+        ss_balance_free(b);
     }
     free(f);
     free(m);
