@@ -39,6 +39,12 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
  * counting from `from` up; F gives the stores on both as master and first failover. */
 int ss_double_level(const struct ss_topology *t, const int *m, const int *room, const int *F,
                     int a, int b, int from);
+/* The bound for the busiest survivor when a and b fail, for 3-slot stores
+ * with master counts m, replica counts room and first failovers F: as
+ * ss_double_level with zones, water-filling without, at least the busiest
+ * survivor's own masters.  alive (M entries) gets 1 for every survivor. */
+int ss_double_bound3(const struct ss_topology *t, const int *m, const int *room, const int *F,
+                     int a, int b, unsigned char *alive);
 /* Local search on a 3-slot placement (at most 64 machines): lower single then
  * double failure excess keeping master and copy counts; with `old`, changed
  * sets stay within `budget` copies moved off their old machines. */

@@ -109,16 +109,7 @@ static void compute_targets(struct polish *p)
     int M = p->M;
     for (int a = 0; a < M; a++)
         for (int b = a + 1; b < M; b++) {
-            int busiest = 0;
-            for (int c = 0; c < M; c++) {
-                p->alive[c] = c != a && c != b;
-                if (p->alive[c] && p->m[c] > busiest)
-                    busiest = p->m[c];
-            }
-            int lvl = p->t->nzones ? ss_double_level(p->t, p->m, p->room, p->F, a, b, busiest)
-                                   : ss_waterfill(M, p->m, p->room, p->alive, p->m[a] + p->m[b]);
-            if (lvl < busiest)
-                lvl = busiest;
+            int lvl = ss_double_bound3(p->t, p->m, p->room, p->F, a, b, p->alive);
             p->W2[a * M + b] = p->W2[b * M + a] = lvl + 1;
         }
 }
@@ -361,6 +352,20 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     free(p.W2);
     free(p.T);
     free(p.alive);
+}
+
+int ss_double_bound3(const struct ss_topology *t, const int *m, const int *room, const int *F,
+                     int a, int b, unsigned char *alive)
+{
+    int M = t->nmachines, busiest = 0;
+    for (int c = 0; c < M; c++) {
+        alive[c] = c != a && c != b;
+        if (alive[c] && m[c] > busiest)
+            busiest = m[c];
+    }
+    int lvl = t->nzones ? ss_double_level(t, m, room, F, a, b, busiest)
+                        : ss_waterfill(M, m, room, alive, m[a] + m[b]);
+    return lvl < busiest ? busiest : lvl;
 }
 
 /* Excess x costs w * 1024^(x-1) up to x = 3: no trade of many small excesses

@@ -1363,6 +1363,15 @@ static int add_case(int machines, int slots, int replicas, int zones)
            ok ? "meets 1-3" : "misses", a.mv.slot_moves, a.mv.slot_moves_bound, a.held,
            a.mv.master_moves, a.mv.master_moves_bound, r.single_worst_excess, r.single_slack,
            r.double_worst_excess, ok ? "" : ": ", ok ? "" : r.why);
+    struct ss_placement *f1 = NULL;
+    struct chk_report rf = {0};
+    if (ss_plan(a.t1, &f1, &a.err) == 0) {
+        int fresh_ok = good_slack(f1, &rf);
+        printf("a fresh plan of the new topology %s: single excess %d (slack %d), double "
+               "excess %d%s%s\n", fresh_ok ? "meets 1-3" : "misses", rf.single_worst_excess,
+               rf.single_slack, rf.double_worst_excess, fresh_ok ? "" : ": ", rf.why);
+    }
+    ss_placement_free(f1);
     int M = machines + 1;
     int *f = calloc((size_t)M * M, sizeof(int)), *m = calloc((size_t)M, sizeof(int));
     for (int s = 0; s < a.p1->nstores; s++) {
