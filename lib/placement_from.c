@@ -6,7 +6,7 @@
  * machines that must be filled, machine pairs holding too many stores), and
  * the failover order of every store is then chosen afresh by flows that start
  * from the current order (so few masters move) and respect the same balance
- * caps as a fresh plan.  With 3-slot stores the kept sets often admit no
+ * caps as a fresh plan (replan_order.c).  With 3-slot stores the kept sets often admit no
  * order meeting the failure bounds, so a local search (placement_polish.c)
  * then also exchanges copies between stores within the move budget of
  * property 4.
@@ -20,26 +20,8 @@
 #include "flow.h"
 #include "placement.h"
 #include "placement_int.h"
+#include "replan_int.h"
 
-struct replan {
-    const struct ss_topology *t;
-    struct ss_error *err;
-    int M, k, S, S_old;
-    int *n, *m, *r1, *r2;    /* targets */
-    int *used;               /* copies per machine in the working placement */
-    int *pair;               /* M*M stores sharing machines a and b */
-    int pcap;
-    unsigned char *fresh;    /* machines no old store uses */
-    struct ss_placement *pl; /* working placement: sets first, order later */
-};
-
-static int member(const struct ss_store *st, int k, int machine)
-{
-    for (int c = 0; c < k; c++)
-        if (st->machine[c] == machine)
-            return 1;
-    return 0;
-}
 
 static void pair_add(struct replan *r, const struct ss_store *st, int machine, int delta)
 {
@@ -171,7 +153,7 @@ static void make_room(struct replan *r)
         int best_s = -1, best_c = -1, best = -(1 << 30);
         for (int s = 0; s < r->S; s++) {
             struct ss_store *st = &r->pl->stores[s];
-            if (st->fixed || holes_of(r, st) > 0 || member(st, r->k, worst))
+            if (st->fixed || holes_of(r, st) > 0 || replan_member(st, r->k, worst))
                 continue;
             for (int c = 0; c < r->k; c++) {
                 int from = st->machine[c];
@@ -305,11 +287,11 @@ static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
             continue;
         for (int s = 0; s < r->S; s++) {
             struct ss_store *o = &r->pl->stores[s];
-            if (o == st || o->fixed || member(o, r->k, x))
+            if (o == st || o->fixed || replan_member(o, r->k, x))
                 continue;
             for (int c = 0; c < r->k; c++) {
                 int y = o->machine[c];
-                if (y < 0 || member(st, r->k, y) || !zone_ok(r, st, y))
+                if (y < 0 || replan_member(st, r->k, y) || !zone_ok(r, st, y))
                     continue;
                 o->machine[c] = -1;
                 int ok = zone_ok(r, o, x);
@@ -507,12 +489,12 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
                 int done = 0;
                 for (int sx = 0; sx < r->S && !done; sx++) {
                     struct ss_store *X = &r->pl->stores[sx];
-                    if (X->fixed || !member(X, 2, x) || !member(X, 2, y))
+                    if (X->fixed || !replan_member(X, 2, x) || !replan_member(X, 2, y))
                         continue;
                     int cy = X->machine[0] == y ? 0 : 1;
                     for (int sy = 0; sy < r->S && !done; sy++) {
                         struct ss_store *Y = &r->pl->stores[sy];
-                        if (sy == sx || Y->fixed || member(Y, 2, x) || member(Y, 2, y))
+                        if (sy == sx || Y->fixed || replan_member(Y, 2, x) || replan_member(Y, 2, y))
                             continue;
                         for (int cv = 0; cv < 2 && !done; cv++) {
                             int v = Y->machine[cv], u = Y->machine[1 - cv];
@@ -533,25 +515,6 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
                 budget = grown * 5 / 4 - moved_copies(r, old);
             }
         }
-}
-
-/* Put each store's machines in order: master, first failover, rest.  One flow
- * chooses every store's (master, first failover) pair: store -> pair (a,b) ->
- * machine a -> sink, with pair (a,b) capped at a's single-failure level
- * (m_b + F[a][b] <= L_a) and machine a at its share of masters.  It starts
- * from the current order (few master moves); levels rise uniformly only as
- * far as needed. */
-/* Single-failure level of each machine under the new targets: its masters
- * water-filled over the machines the zone rule lets them fail over to. */
-static int *single_levels(const struct replan *r)
-{
-    int *rep = ss_xcalloc((size_t)r->M, sizeof(int));
-    int *L = ss_xcalloc((size_t)r->M, sizeof(int));
-    for (int b = 0; b < r->M; b++)
-        rep[b] = r->n[b] - r->m[b];
-    ss_single_levels(r->t, r->m, rep, L);
-    free(rep);
-    return L;
 }
 
 /* New stores when machines were added (3-slot stores): each is mastered on
@@ -590,7 +553,7 @@ static void place_first_failovers(struct replan *r, int n, const int *store, con
                                   const int *F)
 {
     int M = r->M;
-    int *L = single_levels(r);
+    int *L = replan_single_levels(r);
     int *pair_cap = ss_xcalloc((size_t)M * M, sizeof(int));
     for (int a = 0; a < M; a++)
         for (int b = 0; b < M; b++)
@@ -670,51 +633,6 @@ static void fill_new_stores(struct replan *r)
     free(master);
 }
 
-/* How many stores order_stores' flow can order at levels L (any master and
- * first failover among a store's machines, pair (a,b) at most L_a - m_b
- * stores, machine a at most m_a masters).  `left` (or NULL) gets 1 for each
- * store that flow leaves out. */
-static long orderable_left(const struct replan *r, const int *L, unsigned char *left)
-{
-    int M = r->M, k = r->k, S = r->S;
-    int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M, grp0 = sink + 1;
-    struct ss_flow *fl = ss_flow_new(grp0 + M * M);
-    unsigned char *grp = ss_xcalloc((size_t)M * M, 1);
-    int *entry = left ? ss_xcalloc((size_t)S, sizeof(int)) : NULL;
-    for (int i = 0; i < M; i++)
-        ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
-    for (int s = 0; s < S; s++) {
-        const struct ss_store *st = &r->pl->stores[s];
-        int se = ss_flow_add_edge(fl, src, st0 + s, 1);
-        if (entry)
-            entry[s] = se;
-        for (int c1 = 0; c1 < k; c1++)
-            for (int c2 = 0; c2 < k; c2++) {
-                int a = st->machine[c1], b = st->machine[c2];
-                if (c1 == c2)
-                    continue;
-                if (!grp[a * M + b]) {
-                    grp[a * M + b] = 1;
-                    int cap = L[a] - r->m[b];
-                    ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap < 0 ? 0 : cap);
-                }
-                ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
-            }
-    }
-    long got = ss_flow_run(fl, src, sink);
-    for (int s = 0; entry && s < S; s++)
-        left[s] = ss_flow_edge_flow(fl, entry[s]) == 0;
-    ss_flow_free(fl);
-    free(grp);
-    free(entry);
-    return got;
-}
-
-static long orderable(const struct replan *r, const int *L)
-{
-    return orderable_left(r, L, NULL);
-}
-
 /* Which old machine of store s its copy c left for where it is now (the one
  * in the same zone, or any), or -1 if that copy did not move. */
 static int left_machine(const struct replan *r, const struct ss_placement *old, int s, int c)
@@ -725,7 +643,7 @@ static int left_machine(const struct replan *r, const struct ss_placement *old, 
     int any = -1;
     for (int j = 0; j < r->k; j++) {
         int w = old->stores[s].machine[j];
-        if (w < 0 || member(now, r->k, w))
+        if (w < 0 || replan_member(now, r->k, w))
             continue;
         if (r->t->nzones == 0 ||
             r->t->machines[w].zone_id == r->t->machines[now->machine[c]].zone_id)
@@ -787,8 +705,8 @@ static int find_swap(struct replan *r, const struct ss_placement *old, unsigned 
         struct ss_store *B = &r->pl->stores[b];
         for (int cb = 0; b != x->a && cb < k; cb++) {
             int w = B->machine[cb];
-            if (w == x->nm || !copy_moves(r, old, b, cb) || member(A, k, w) ||
-                member(B, k, x->nm) || !may_move(r, A, x->ca, w) || !may_move(r, B, cb, x->nm))
+            if (w == x->nm || !copy_moves(r, old, b, cb) || replan_member(A, k, w) ||
+                replan_member(B, k, x->nm) || !may_move(r, A, x->ca, w) || !may_move(r, B, cb, x->nm))
                 continue;
             x->b = b;
             x->cb = cb;
@@ -821,7 +739,7 @@ static int find_exchange(struct replan *r, const struct ss_placement *old, unsig
     for (int i = 0; i < S; i++) {
         int b = (start + i) % S;
         struct ss_store *B = &r->pl->stores[b];
-        if (b == x->a || B->fixed || member(B, k, x->nm))
+        if (b == x->a || B->fixed || replan_member(B, k, x->nm))
             continue;
         for (int cb = 0; cb < k; cb++)
             if (B->machine[cb] == x->w && may_move(r, B, cb, x->nm)) {
@@ -853,8 +771,8 @@ static void apply_exchange(struct replan *r, const struct exchange *x, int undo)
 static long repick_moved(struct replan *r, const struct ss_placement *old)
 {
     int S = r->S;
-    int *L = single_levels(r);
-    long best = orderable(r, L);
+    int *L = replan_single_levels(r);
+    long best = replan_orderable(r, L, NULL);
     unsigned rng = 2463534242u;
     /* draws bound the search where exchanges are rare */
     for (int tries = 0, draws = 0; tries < REPICK_TRIES && draws < 50 * REPICK_TRIES && best < S;
@@ -865,7 +783,7 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
             continue;
         tries++;
         apply_exchange(r, &x, 0);
-        long got = orderable(r, L);
+        long got = replan_orderable(r, L, NULL);
         if (got > best || (got == best && (rng & 0x100u)))
             best = got;
         else
@@ -886,10 +804,10 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
 static void spend_moves(struct replan *r, const struct ss_placement *old, int budget)
 {
     int S = r->S, k = r->k;
-    int *L = single_levels(r);
+    int *L = replan_single_levels(r);
     unsigned char *left = ss_xcalloc((size_t)S, 1), *trial = ss_xcalloc((size_t)S, 1);
     int *out = ss_xcalloc((size_t)S, sizeof(int));
-    long best = orderable_left(r, L, left);
+    long best = replan_orderable(r, L, left);
     unsigned rng = 362436069u;
     for (int tries = 0; tries < SPEND_TRIES && best < S && moved_copies(r, old) < budget;
          tries++) {
@@ -909,13 +827,13 @@ static void spend_moves(struct replan *r, const struct ss_placement *old, int bu
         struct ss_store *A = &r->pl->stores[x.a], *B = &r->pl->stores[x.b];
         x.nm = A->machine[x.ca];
         x.w = B->machine[x.cb];
-        if (x.a == x.b || A->fixed || B->fixed || x.w == x.nm || member(A, k, x.w) ||
-            member(B, k, x.nm) || !may_move(r, A, x.ca, x.w) || !may_move(r, B, x.cb, x.nm))
+        if (x.a == x.b || A->fixed || B->fixed || x.w == x.nm || replan_member(A, k, x.w) ||
+            replan_member(B, k, x.nm) || !may_move(r, A, x.ca, x.w) || !may_move(r, B, x.cb, x.nm))
             continue;
         apply_exchange(r, &x, 0);
         keep_slot(r, old, x.a, x.ca);
         keep_slot(r, old, x.b, x.cb);
-        long got = moved_copies(r, old) <= budget ? orderable_left(r, L, trial) : -1;
+        long got = moved_copies(r, old) <= budget ? replan_orderable(r, L, trial) : -1;
         if (got > best) {
             best = got;
             memcpy(left, trial, (size_t)S);
@@ -929,417 +847,6 @@ static void spend_moves(struct replan *r, const struct ss_placement *old, int bu
     free(trial);
     free(left);
     free(L);
-}
-
-/* Masters and slots per zone, for the zone shares of ceiling_may_pass. */
-struct zone_share {
-    long total;           /* slots of all machines */
-    long *masters, *slots; /* per zone (one zone without zones) */
-};
-
-/* Machine i's entry in zone_share (all machines share entry 0 without zones). */
-static int share_of(const struct ss_topology *t, int i)
-{
-    return t->nzones ? t->machines[i].zone_id : 0;
-}
-
-static void zone_share_init(const struct replan *r, struct zone_share *z)
-{
-    const struct ss_topology *t = r->t;
-    z->total = ss_topology_total_slots(t);
-    z->masters = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
-    z->slots = ss_xcalloc((size_t)(t->nzones + 1), sizeof(long));
-    for (int i = 0; i < r->M; i++) {
-        z->masters[share_of(t, i)] += r->m[i];
-        z->slots[share_of(t, i)] += t->machines[i].slots;
-    }
-}
-
-static void zone_share_free(struct zone_share *z)
-{
-    free(z->masters);
-    free(z->slots);
-}
-
-/* May a master ceiling pass from machine i to j?  Both stay at the floor or
- * ceiling of their fair share (property 1), j within its copies, and with
- * zones each zone's masters at the floor or ceiling of its share (as
- * zone_masters in placement.c has them for 3+ zones; a zone with more than
- * its share of masters puts more load on the others when it fails). */
-static int ceiling_may_pass(const struct replan *r, const struct zone_share *z, int i, int j)
-{
-    const struct ss_topology *t = r->t;
-    long total = z->total, S = r->S;
-    long fi = S * t->machines[i].slots, fj = S * t->machines[j].slots;
-    if (i == j || (long)(r->m[i] - 1) * total < fi - total + 1 || /* m_i - 1 >= floor(f_i) */
-        (long)(r->m[j] + 1) * total > fj + total - 1 ||           /* m_j + 1 <= ceil(f_j) */
-        r->m[j] + 1 > r->n[j])
-        return 0;
-    int zi = t->machines[i].zone_id, zj = t->machines[j].zone_id;
-    if (t->nzones == 0 || zi == zj)
-        return 1;
-    return (z->masters[zi] - 1) * total >= S * z->slots[zi] - total + 1 &&
-           (z->masters[zj] + 1) * total <= S * z->slots[zj] + total - 1;
-}
-
-static void pass_ceiling(struct replan *r, struct zone_share *z, int i, int j)
-{
-    r->m[i]--;
-    r->m[j]++;
-    z->masters[share_of(r->t, i)]--;
-    z->masters[share_of(r->t, j)]++;
-}
-
-/* The targets give master ceilings by index; pass them to the machines that
- * lead more stores now (fewer master moves; re-planning an unchanged
- * topology then keeps every master). */
-static void masters_follow_old(struct replan *r, const struct ss_placement *old)
-{
-    int M = r->M;
-    int *led = ss_xcalloc((size_t)M, sizeof(int));
-    int *give = ss_xcalloc((size_t)M, sizeof(int)), *take = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < old->nstores; s++)
-        if (old->stores[s].machine[0] >= 0 && old->stores[s].machine[0] < M)
-            led[old->stores[s].machine[0]]++;
-    /* 3-slot stores: new machines first, the new stores are mastered there
-     * (fill_new_stores) */
-    for (int i = 0; i < M && r->k == 3; i++)
-        if (r->fresh[i])
-            led[i] = r->S;
-    struct zone_share z;
-    zone_share_init(r, &z);
-    for (int changed = 1; changed;) {
-        int ng = 0, nt = 0;
-        for (int i = 0; i < M; i++) {
-            if (r->m[i] > led[i])
-                give[ng++] = i;
-            if (r->m[i] < led[i])
-                take[nt++] = i;
-        }
-        changed = 0;
-        for (int g = 0; g < ng; g++)
-            for (int k = 0; k < nt; k++) {
-                int i = give[g], j = take[k];
-                if (r->m[i] > led[i] && r->m[j] < led[j] && ceiling_may_pass(r, &z, i, j)) {
-                    pass_ceiling(r, &z, i, j);
-                    changed = 1;
-                }
-            }
-    }
-    zone_share_free(&z);
-    free(led);
-    free(give);
-    free(take);
-}
-
-/* 3-slot stores: which machines take the ceiling of their master share (the
- * targets give them by index) decides whether the kept sets admit an order
- * meeting the single-failure levels.  Pass ceilings between machines while
- * the order flow can order more stores (level passes too, to cross
- * plateaus). */
-#define CEILING_TRIES 400
-static long choose_master_ceilings(struct replan *r)
-{
-    int M = r->M, S = r->S;
-    struct zone_share z;
-    zone_share_init(r, &z);
-    int *L = single_levels(r);
-    long best = orderable(r, L);
-    free(L);
-    unsigned rng = 88172645u;
-    for (int tries = 0; tries < CEILING_TRIES && best < S; tries++) {
-        ss_xorshift(&rng);
-        int i = (int)(rng % (unsigned)M), j = (int)((rng >> 12) % (unsigned)M);
-        if (!ceiling_may_pass(r, &z, i, j))
-            continue;
-        pass_ceiling(r, &z, i, j);
-        L = single_levels(r);
-        long got = orderable(r, L);
-        free(L);
-        if (got > best || (got == best && (rng & 0x100u))) {
-            best = got;
-            continue;
-        }
-        pass_ceiling(r, &z, j, i);
-    }
-    zone_share_free(&z);
-    return best;
-}
-
-/* The master and first failover store `was` has among the machines `now`
- * keeps: its old order with the machines it lost left out, as a failure of
- * those would promote (a removed master's store starts from its failover). */
-static void current_lead(const struct replan *r, const struct ss_store *was,
-                         const struct ss_store *now, int lead[2])
-{
-    int n = 0;
-    for (int c = 0; c < r->k && n < 2; c++)
-        if (was->machine[c] >= 0 && member(now, r->k, was->machine[c]))
-            lead[n++] = was->machine[c];
-}
-
-static int banned(const int *ban, int nopt, int s, int pair)
-{
-    for (int o = 0; ban && o < nopt; o++)
-        if (ban[s * nopt + o] == pair)
-            return 1;
-    return 0;
-}
-
-/* ban (or NULL): per store, nopt (master, first failover) pairs as a * M + b
- * the flow may not choose (-1: none).  With `strict`, the levels do not rise:
- * 1 (and no change) when no order meets them. */
-static int order_stores(struct replan *r, const struct ss_placement *old, const int *ban,
-                        int strict)
-{
-    int M = r->M, k = r->k, S = r->S;
-    int nopt = k * (k - 1); /* ordered (master, first failover) choices per store */
-    int *L = single_levels(r);
-    int rc = 0;
-    int *choice = ss_xcalloc((size_t)S, sizeof(int)); /* option index per store */
-    int *edge = ss_xcalloc((size_t)S * nopt, sizeof(int));
-    int *gedge = ss_xcalloc((size_t)M * M, sizeof(int));
-    int *gfree = ss_xcalloc((size_t)M * M, sizeof(int));
-    int *medge = ss_xcalloc((size_t)M, sizeof(int));
-    int *mfree = ss_xcalloc((size_t)M, sizeof(int));
-    long got = 0;
-    for (int round = 0; round < (strict ? 1 : 4 * M + 8) && got < S; round++) {
-        int src = 0, st0 = 1, mach0 = 1 + S, sink = 1 + S + M, grp0 = sink + 1;
-        struct ss_flow *fl = ss_flow_new(grp0 + M * M);
-        for (int i = 0; i < M * M; i++)
-            gedge[i] = -1;
-        for (int i = 0; i < M; i++) {
-            medge[i] = ss_flow_add_edge(fl, mach0 + i, sink, r->m[i]);
-            mfree[i] = r->m[i];
-        }
-        long warmed = 0;
-        for (int s = 0; s < S; s++) {
-            const struct ss_store *st = &r->pl->stores[s];
-            int se = ss_flow_add_edge(fl, src, st0 + s, 1);
-            int warm = -1, o = 0, lead[2] = {-1, -1};
-            if (ban != NULL) { /* a repair: keep what it does not ban */
-                lead[0] = st->machine[0];
-                lead[1] = st->machine[1];
-            } else if (s < r->S_old) {
-                current_lead(r, &old->stores[s], st, lead);
-            }
-            for (int c1 = 0; c1 < k; c1++)
-                for (int c2 = 0; c2 < k; c2++) {
-                    if (c1 == c2)
-                        continue;
-                    int a = st->machine[c1], b = st->machine[c2];
-                    if (banned(ban, nopt, s, a * M + b)) {
-                        edge[s * nopt + o++] = -1;
-                        continue;
-                    }
-                    if (gedge[a * M + b] < 0) {
-                        int cap = L[a] - r->m[b];
-                        cap = cap < 0 ? 0 : cap;
-                        gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap);
-                        gfree[a * M + b] = cap;
-                    }
-                    edge[s * nopt + o] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
-                    /* the current order; else at least the current master */
-                    if (lead[0] == a && (lead[1] == b || warm < 0))
-                        warm = o;
-                    o++;
-                }
-            if (warm < 0 || edge[s * nopt + warm] < 0)
-                continue;
-            /* warm start: keep the current order where the caps allow it */
-            int wo = 0, a = -1, b = -1;
-            for (int c1 = 0; c1 < k; c1++)
-                for (int c2 = 0; c2 < k; c2++)
-                    if (c1 != c2 && wo++ == warm) {
-                        a = st->machine[c1];
-                        b = st->machine[c2];
-                    }
-            if (mfree[a] > 0 && gfree[a * M + b] > 0) {
-                mfree[a]--;
-                gfree[a * M + b]--;
-                warmed++;
-                ss_flow_preset(fl, se, 1);
-                ss_flow_preset(fl, edge[s * nopt + warm], 1);
-                ss_flow_preset(fl, gedge[a * M + b], 1);
-                ss_flow_preset(fl, medge[a], 1);
-            }
-        }
-        got = warmed + ss_flow_run(fl, src, sink);
-        if (got == S)
-            for (int s = 0; s < S; s++)
-                for (int o = 0; o < nopt; o++)
-                    if (edge[s * nopt + o] >= 0 && ss_flow_edge_flow(fl, edge[s * nopt + o]) > 0)
-                        choice[s] = o;
-        ss_flow_free(fl);
-        if (got < S)
-            for (int a = 0; a < M; a++)
-                L[a]++;
-    }
-    if (got < S && strict) {
-        rc = 1;
-    } else if (got < S) {
-        rc = ss_error_set(r->err, SS_ERR_INPUT,
-                          "%s: cannot give every machine its share of masters", r->t->path);
-    } else {
-        for (int s = 0; s < S; s++) {
-            struct ss_store *st = &r->pl->stores[s];
-            struct ss_store orig = *st;
-            int o = 0, c1 = 0, c2 = 1;
-            for (int x = 0; x < k; x++)
-                for (int y = 0; y < k; y++) {
-                    if (x == y)
-                        continue;
-                    if (o++ == choice[s]) {
-                        c1 = x;
-                        c2 = y;
-                    }
-                }
-            st->machine[0] = orig.machine[c1];
-            st->slot[0] = orig.slot[c1];
-            st->machine[1] = orig.machine[c2];
-            st->slot[1] = orig.slot[c2];
-            if (k == 3) {
-                int c3 = 3 - c1 - c2;
-                st->machine[2] = orig.machine[c3];
-                st->slot[2] = orig.slot[c3];
-            }
-        }
-    }
-    free(choice);
-    free(edge);
-    free(gedge);
-    free(gfree);
-    free(medge);
-    free(mfree);
-    free(L);
-    return rc;
-}
-
-/* The double failures of the ordered stores over their bound + 1: the
- * summed excess; up to `max` of them as (a, b, survivor) in viol. */
-static long double_excess(const struct replan *r, int *viol, int max, int *nviol)
-{
-    int M = r->M, S = r->S;
-    int *F = ss_xcalloc((size_t)M * M, sizeof(int));
-    int *T = ss_xcalloc((size_t)M * M * M, sizeof(int));
-    int *m = ss_xcalloc((size_t)M, sizeof(int)), *room = ss_xcalloc((size_t)M, sizeof(int));
-    unsigned char *alive = ss_xcalloc((size_t)M, 1);
-    for (int s = 0; s < S; s++) {
-        const int *x = r->pl->stores[s].machine;
-        m[x[0]]++;
-        F[x[0] * M + x[1]]++;
-        T[(x[0] * M + x[1]) * M + x[2]]++;
-        for (int c = 1; c < 3; c++)
-            room[x[c]]++;
-    }
-    long excess = 0;
-    *nviol = 0;
-    for (int a = 0; a < M; a++)
-        for (int b = a + 1; b < M; b++) {
-            int lvl = ss_double_bound3(r->t, m, room, F, a, b, alive);
-            for (int c = 0; c < M; c++) {
-                if (!alive[c])
-                    continue;
-                int load = m[c] + F[a * M + c] + F[b * M + c] + T[(a * M + b) * M + c] +
-                           T[(b * M + a) * M + c];
-                if (load <= lvl + 1)
-                    continue;
-                excess += load - lvl - 1;
-                if (*nviol < max) {
-                    viol[3 * *nviol] = a;
-                    viol[3 * *nviol + 1] = b;
-                    viol[3 * *nviol + 2] = c;
-                    (*nviol)++;
-                }
-            }
-        }
-    free(F);
-    free(T);
-    free(m);
-    free(room);
-    free(alive);
-    return excess;
-}
-
-/* Does store st, failing over from a failure of a and b, put a master on c? */
-static int feeds(const struct ss_store *st, int a, int b, int c)
-{
-    const int *x = st->machine;
-    if (x[0] != a && x[0] != b)
-        return 0;
-    if (x[1] == c)
-        return 1;
-    return x[2] == c && (x[1] == a || x[1] == b);
-}
-
-/* 3-slot stores: the order flow meets the single-failure levels but knows
- * nothing of double failures.  Where a double failure is over its bound + 1,
- * ban one store that feeds its busiest survivor from its (master, first
- * failover) and let the flow order again from the current order; keep what
- * does not raise the summed excess, else drop the ban.  Bans lapse after
- * BAN_TENURE newer ones (a tabu list: kept forever, they leave the flow no
- * order).  The tenure was tried on the sweep's 3-zone misses: 4, 8, 50 and
- * 100 left 21x20 + 1 over, 12 did not. */
-#define DOUBLE_TRIES 3000
-#define DOUBLE_STALE 300 /* tries without a lower excess */
-#define BAN_TENURE 12
-#define NOPT 6 /* (master, first failover) choices of a 3-slot store */
-static void order_doubles(struct replan *r, const struct ss_placement *old)
-{
-    int S = r->S, M = r->M, max = 256, nv = 0, nv2 = 0;
-    int *ban = ss_xcalloc((size_t)S * NOPT, sizeof(int)), *cand = ss_xcalloc((size_t)S, sizeof(int));
-    int *viol = ss_xcalloc((size_t)max * 3, sizeof(int));
-    int *viol2 = ss_xcalloc((size_t)max * 3, sizeof(int));
-    struct ss_store *kept = ss_xcalloc((size_t)S, sizeof(struct ss_store));
-    size_t bytes = sizeof(struct ss_store) * (size_t)S;
-    for (int i = 0; i < S * NOPT; i++)
-        ban[i] = -1;
-    /* only where the order meets the single-failure levels themselves */
-    long excess = order_stores(r, old, ban, 1) == 0 ? double_excess(r, viol, max, &nv) : 0;
-    memcpy(kept, r->pl->stores, bytes);
-    unsigned rng = 521288629u;
-    int ring[BAN_TENURE], held = 0; /* the bans in force, oldest first */
-    for (int tries = 0, stale = 0; tries < DOUBLE_TRIES && stale < DOUBLE_STALE && excess > 0;
-         tries++, stale++) {
-        ss_xorshift(&rng);
-        const int *v = &viol[3 * (int)(rng % (unsigned)nv)];
-        int n = 0;
-        for (int s = 0; s < S; s++)
-            if (!r->pl->stores[s].fixed && feeds(&r->pl->stores[s], v[0], v[1], v[2]))
-                cand[n++] = s;
-        if (n == 0)
-            continue;
-        int s = cand[(rng >> 12) % (unsigned)n], slot = 0;
-        while (slot < NOPT - 1 && ban[s * NOPT + slot] >= 0)
-            slot++;
-        if (slot == NOPT - 1) /* one choice stays */
-            continue;
-        ban[s * NOPT + slot] = r->pl->stores[s].machine[0] * M + r->pl->stores[s].machine[1];
-        long now = order_stores(r, old, ban, 1) == 0 ? double_excess(r, viol2, max, &nv2) : -1;
-        if (now < 0 || now > excess) {
-            ban[s * NOPT + slot] = -1;
-            memcpy(r->pl->stores, kept, bytes);
-            continue;
-        }
-        if (now < excess)
-            stale = 0;
-        excess = now;
-        nv = nv2;
-        memcpy(viol, viol2, sizeof(int) * 3 * (size_t)nv);
-        memcpy(kept, r->pl->stores, bytes);
-        if (held == BAN_TENURE) { /* the oldest ban lapses */
-            ban[ring[0]] = -1;
-            memmove(ring, ring + 1, sizeof(int) * (BAN_TENURE - 1));
-            held--;
-        }
-        ring[held++] = s * NOPT + slot;
-    }
-    memcpy(r->pl->stores, kept, bytes);
-    free(kept);
-    free(cand);
-    free(viol);
-    free(viol2);
-    free(ban);
 }
 
 /* The slot-move budget of the 3-slot polish: 1.25x the copies that machines
@@ -1440,7 +947,7 @@ static void fill_orphans3(struct replan *r, const struct ss_placement *old)
     for (int s = 0; s < r->S_old; s++) {
         const struct ss_store *st = &r->pl->stores[s];
         int lead[2] = {-1, -1};
-        current_lead(r, &old->stores[s], st, lead);
+        replan_current_lead(r, &old->stores[s], st, lead);
         if (holes_of(r, st) == 0 && lead[1] >= 0)
             F[lead[0] * M + lead[1]]++;
         if (holes_of(r, st) == 1 && lead[0] >= 0) {
@@ -1671,7 +1178,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
                 r.fresh[old->stores[s].machine[c]] = 0;
     int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
     if (rc == 0) {
-        masters_follow_old(&r, old);
+        replan_masters_follow_old(&r, old);
         r.pcap = ss_pair_cap(topo, r.n, S);
         r.pl = ss_placement_new(topo, r.k, S);
         for (int s = 0; s < old->nstores; s++) {
@@ -1720,7 +1227,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     /* both choices decide whether an order meets the single-failure levels:
      * alternate them */
     for (int round = 0; rc == 0 && r.k == 3 && M <= 64 && round < 4; round++) {
-        long got = choose_master_ceilings(&r);
+        long got = replan_choose_master_ceilings(&r);
         if (variant & REPICK)
             got = repick_moved(&r, old);
         /* the last round: what the moved copies cannot mend, more moves may */
@@ -1730,9 +1237,9 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             break;
     }
     if (rc == 0)
-        rc = order_stores(&r, old, NULL, 0);
+        rc = replan_order_stores(&r, old);
     if (rc == 0 && r.k == 3 && M <= 64 && (variant & DOUBLES))
-        order_doubles(&r, old);
+        replan_order_doubles(&r, old);
     if (rc == 0) {
         int budget = polish_budget(&r, old);
         if (budget >= 0 && r.k == 3)

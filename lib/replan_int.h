@@ -1,0 +1,59 @@
+/* replan_int.h - the re-planner's working state, shared by placement_from.c
+ * (which machines hold each store's copies) and replan_order.c (which
+ * machines lead, and each store's failover order).  Library-internal.
+ */
+#ifndef SS_REPLAN_INT_H
+#define SS_REPLAN_INT_H
+
+#include "placement.h"
+
+struct replan {
+    const struct ss_topology *t;
+    struct ss_error *err;
+    int M, k, S, S_old;
+    int *n, *m, *r1, *r2;    /* targets */
+    int *used;               /* copies per machine in the working placement */
+    int *pair;               /* M*M stores sharing machines a and b */
+    int pcap;
+    unsigned char *fresh;    /* machines no old store uses */
+    struct ss_placement *pl; /* working placement: sets first, order later */
+};
+
+/* Does store st have a copy (among its first k) on machine? */
+static inline int replan_member(const struct ss_store *st, int k, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (st->machine[c] == machine)
+            return 1;
+    return 0;
+}
+
+/* Single-failure level of each machine under the new targets: its masters
+ * water-filled over the machines the zone rule lets them fail over to
+ * (M entries, the caller frees them). */
+int *replan_single_levels(const struct replan *r);
+/* How many stores the order flow can order at levels L (any master and
+ * first failover among a store's machines, pair (a,b) at most L_a - m_b
+ * stores, machine a at most m_a masters).  `left` (or NULL) gets 1 for each
+ * store that flow leaves out. */
+long replan_orderable(const struct replan *r, const int *L, unsigned char *left);
+/* Pass the master ceilings the targets give by index to the machines that
+ * lead more stores now (3-slot stores: new machines first). */
+void replan_masters_follow_old(struct replan *r, const struct ss_placement *old);
+/* 3-slot stores: pass master ceilings between machines while the order flow
+ * can order more stores; returns how many it can. */
+long replan_choose_master_ceilings(struct replan *r);
+/* The master and first failover store `was` has among the machines `now`
+ * keeps, in lead[0..1] (-1: none): its old order with the machines it lost
+ * left out, as a failure of those would promote. */
+void replan_current_lead(const struct replan *r, const struct ss_store *was,
+                         const struct ss_store *now, int lead[2]);
+/* Order every store (master, first failover, rest) within the
+ * single-failure levels, raised only as far as needed; 0, or an error when
+ * no machine can take its share of masters. */
+int replan_order_stores(struct replan *r, const struct ss_placement *old);
+/* 3-slot stores: reorder for the double failures over bound + 1, keeping
+ * every order within the single-failure levels. */
+void replan_order_doubles(struct replan *r, const struct ss_placement *old);
+
+#endif
