@@ -9,7 +9,7 @@ trap 'rm -rf "$out"' EXIT
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
        -fno-sanitize-recover=undefined -Ilib -I. $(pkg-config --cflags libxml-2.0 glib-2.0 pacemaker)"
 libs="$(pkg-config --libs libxml-2.0 glib-2.0) -lm"
-lib="lib/error.c lib/topology.c lib/flow.c lib/placement.c lib/placement_from.c
+lib="lib/error.c lib/topology.c lib/flow.c lib/placement.c lib/placement_from.c lib/replan_order.c
      lib/placement_repair.c lib/placement_basic.c lib/placement_polish.c lib/placement_polish2.c lib/balance.c lib/cib_xml.c lib/cib_read.c lib/xml_util.c"
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_topology" tests/unit/test_topology.c $lib $libs
