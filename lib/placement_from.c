@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "balance.h"
 #include "flow.h"
 #include "placement.h"
 #include "placement_int.h"
@@ -165,9 +166,13 @@ static void make_room(struct replan *r)
                 st->machine[c] = saved;
                 if (!ok)
                     continue;
-                int score = (c == r->k - 1) * (1 << 20) - (used0[from] - r->used[from]) * (1 << 12) +
-                            crowding(r, st, from) * 4 - dest * 16 + (c > 0) * 2 +
-                            (r->used[from] >= r->n[from]);
+                /* 2-slot stores in zones: the slot it frees must be one a new
+                 * store can pair with `worst`, or filling it moves more */
+                int pairs = r->k == 2 && !r->free_any && with_holes > 0 &&
+                            ss_pair_allowed(r->t, from, worst);
+                int score = pairs * (1 << 22) + (c == r->k - 1) * (1 << 20) -
+                            (used0[from] - r->used[from]) * (1 << 12) + crowding(r, st, from) * 4 -
+                            dest * 16 + (c > 0) * 2 + (r->used[from] >= r->n[from]);
                 if (score > best) {
                     best = score;
                     best_s = s;
@@ -1152,14 +1157,17 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * every store has an order within the single-failure levels (the last
  * resort: other variants often meet the levels after polishing, without
  * those moves); DOUBLES lets order_doubles reorder stores for the double
- * failures (slow: only where the best variant misses doubles alone). */
-enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8 };
+ * failures (slow: only where the best variant misses doubles alone);
+ * FREE_ANY (2-slot stores) lets make_room free slots a new store cannot
+ * pair with the new machine (see misses2). */
+enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16 };
 
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
-                       .k = ss_topology_copies(topo), .S_old = old->nstores};
+                       .k = ss_topology_copies(topo), .S_old = old->nstores,
+                       .free_any = (variant & FREE_ANY) != 0};
     int S = topo->stores ? topo->stores : ss_max_stores(topo);
     int M = r.M;
     r.S = S;
@@ -1320,6 +1328,60 @@ static struct ss_placement *placement_copy(const struct ss_placement *p)
     return c;
 }
 
+/* 2-slot stores: how far a plan misses properties 2-3, worst first: stores
+ * on its fullest machine pair over the pair cap, the worst single failure
+ * over its bound, the worst double failure over its bound + 1; then its
+ * slot moves. */
+static void misses2(const struct ss_topology *topo, const struct ss_placement *pl,
+                    const struct ss_moves *mv, int q[4])
+{
+    int *n = ss_xcalloc((size_t)topo->nmachines, sizeof(int));
+    for (int s = 0; s < pl->nstores; s++)
+        for (int c = 0; c < pl->copies; c++)
+            n[pl->stores[s].machine[c]]++;
+    int cap = ss_pair_cap(topo, n, pl->nstores);
+    struct ss_balance *b = ss_balance_compute(pl, 1);
+    int dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound;
+    q[0] = b->max_pair > cap ? b->max_pair - cap : 0;
+    q[1] = b->worst_single.busiest_masters - b->worst_single.lower_bound;
+    q[2] = dbl > 1 ? dbl - 1 : 0;
+    q[3] = mv->slot_moves;
+    ss_balance_free(b);
+    free(n);
+}
+
+/* 2-slot stores, a machine added: make_room takes over copies whose freed
+ * slot a new store can pair with the new machine (in zones: one in another
+ * zone), so that the new stores fill them without more moves (30x40 in 3
+ * zones + 1: 20 slot moves, the bound, instead of 46 and a pair over its
+ * cap).  Where that plan misses anyway, the plan without the preference may
+ * do better (20x40 in 3 zones + 1, whose fresh plan misses too): keep the
+ * better of the two. */
+static void try_free_any(const struct ss_topology *topo, const struct ss_placement *old,
+                         struct ss_placement **pl, struct ss_moves *mv)
+{
+    int q[4], q2[4];
+    misses2(topo, *pl, mv, q);
+    if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
+        return;
+    struct ss_placement *alt = NULL;
+    struct ss_moves mv2 = {0};
+    struct ss_error err2 = {0};
+    if (replan_once(topo, old, FREE_ANY, &alt, &mv2, &err2) != 0)
+        return;
+    misses2(topo, alt, &mv2, q2);
+    int i = 0;
+    while (i < 3 && q2[i] == q[i])
+        i++;
+    if (q2[i] < q[i]) {
+        ss_placement_free(*pl);
+        *pl = alt;
+        *mv = mv2;
+        return;
+    }
+    ss_placement_free(alt);
+}
+
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure
  * bound, re-plan again with the other variants (where the change takes
  * copies away, also with fill_orphans3; while a single failure is over its
@@ -1353,6 +1415,8 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         memset(err, 0, sizeof(*err));
         return 0;
     }
+    if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
+        try_free_any(topo, old, &pl, &mv);
     int single = 0, dbl = 0;
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &single, &dbl);

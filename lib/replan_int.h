@@ -17,6 +17,7 @@ struct replan {
     int pcap;
     unsigned char *fresh;    /* machines no old store uses */
     struct ss_placement *pl; /* working placement: sets first, order later */
+    int free_any;            /* make_room may free slots new stores cannot use */
 };
 
 /* Does store st have a copy (among its first k) on machine? */
