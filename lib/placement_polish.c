@@ -13,7 +13,8 @@
  * against an old placement, copies moved off their old machines and masters
  * moved.  A store (x,y,z) adds F[x][y] and T[x][y][z]; changing one F entry
  * touches O(M) double failures, one T entry only one, so a move is priced in
- * O(M).
+ * O(M).  A re-plan ends with restore_masters: cycles of two or three stores
+ * that give stores back their old masters where no failure gets worse.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -189,39 +190,49 @@ static void tally(struct polish *p)
     }
 }
 
-/* Price the move that turned save1/save2 into the stores s1/s2 now; returns
- * the cost change (the tallies then describe the new stores). */
-static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *save1,
-                  const struct ss_store *save2)
+/* Price the move that turned save[i] into the n (distinct) stores s[i] now;
+ * returns the cost change (the tallies then describe the new stores). */
+static cost_t price_n(struct polish *p, int n, const int *s, const struct ss_store *save)
 {
-    struct ss_store now1 = p->pl->stores[s1], now2 = p->pl->stores[s2];
-    p->pl->stores[s1] = *save1;
-    if (s2 != s1)
-        p->pl->stores[s2] = *save2;
-    cost_t delta = store_apply(p, s1, -1);
-    if (s2 != s1)
-        delta += store_apply(p, s2, -1);
-    p->pl->stores[s1] = now1;
-    if (s2 != s1)
-        p->pl->stores[s2] = now2;
-    delta += store_apply(p, s1, 1);
-    if (s2 != s1)
-        delta += store_apply(p, s2, 1);
+    struct ss_store now[3];
+    cost_t delta = 0;
+    for (int i = 0; i < n; i++) {
+        now[i] = p->pl->stores[s[i]];
+        p->pl->stores[s[i]] = save[i];
+    }
+    for (int i = 0; i < n; i++)
+        delta += store_apply(p, s[i], -1);
+    for (int i = 0; i < n; i++)
+        p->pl->stores[s[i]] = now[i];
+    for (int i = 0; i < n; i++)
+        delta += store_apply(p, s[i], 1);
     return delta;
+}
+
+static void undo_n(struct polish *p, int n, const int *s, const struct ss_store *save)
+{
+    for (int i = 0; i < n; i++)
+        store_apply(p, s[i], -1);
+    for (int i = 0; i < n; i++)
+        p->pl->stores[s[i]] = save[i];
+    for (int i = 0; i < n; i++)
+        store_apply(p, s[i], 1);
+}
+
+static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *save1,
+                    const struct ss_store *save2)
+{
+    int s[2] = {s1, s2};
+    struct ss_store save[2] = {*save1, *save2};
+    return price_n(p, s1 == s2 ? 1 : 2, s, save);
 }
 
 static void undo(struct polish *p, int s1, int s2, const struct ss_store *save1,
                  const struct ss_store *save2)
 {
-    store_apply(p, s1, -1);
-    if (s2 != s1)
-        store_apply(p, s2, -1);
-    p->pl->stores[s1] = *save1;
-    if (s2 != s1)
-        p->pl->stores[s2] = *save2;
-    store_apply(p, s1, 1);
-    if (s2 != s1)
-        store_apply(p, s2, 1);
+    int s[2] = {s1, s2};
+    struct ss_store save[2] = {*save1, *save2};
+    undo_n(p, s1 == s2 ? 1 : 2, s, save);
 }
 
 /* Improving moves always, level ones often (to cross plateaus).  (Accepting
@@ -254,6 +265,63 @@ static cost_t search(struct polish *p, long work, unsigned *rng)
             stale = 0;
     }
     return gain;
+}
+
+/* The first store from `from` on, not skip1 or skip2 and not fixed, led by
+ * `machine` and holding `holding` (-1: any); -1 if none. */
+static int led_by(const struct polish *p, int machine, int skip1, int skip2, int from,
+                  int holding)
+{
+    const struct ss_store *st = p->pl->stores;
+    for (int c = from; c < p->pl->nstores; c++)
+        if (c != skip1 && c != skip2 && !st[c].fixed && st[c].machine[0] == machine &&
+            (holding < 0 || pos_of(&st[c], holding) > 0))
+            return c;
+    return -1;
+}
+
+/* Masters back to their old machines (a re-plan): store a, led by x, is
+ * given back to its old master y; a store b led by y hands its lead to one
+ * of its machines z; if z is not x, a store c led by z and holding x gives
+ * its lead to x.  Every machine keeps its master count.  Kept only where
+ * the cost falls: a cycle changes at most 3 master moves, less than any
+ * failure excess costs, so none rises. */
+static int lead_back(struct polish *p, int a)
+{
+    struct ss_store *st = p->pl->stores;
+    int x = st[a].machine[0], y = p->old->stores[a].machine[0];
+    if (st[a].fixed || y < 0 || y >= p->M || y == x || pos_of(&st[a], y) <= 0)
+        return 0;
+    for (int b = led_by(p, y, a, a, 0, -1); b >= 0; b = led_by(p, y, a, a, b + 1, -1))
+        for (int q = 1; q < 3; q++) {
+            int z = st[b].machine[q];
+            for (int c = z == x ? -1 : led_by(p, z, a, b, 0, x); z == x || c >= 0;
+                 c = led_by(p, z, a, b, c + 1, x)) {
+                int s[3] = {a, b, c}, n = z == x ? 2 : 3;
+                struct ss_store save[3] = {st[a], st[b], c >= 0 ? st[c] : st[a]};
+                ss_store_swap(&st[a], 0, &st[a], pos_of(&st[a], y));
+                ss_store_swap(&st[b], 0, &st[b], q);
+                if (n == 3)
+                    ss_store_swap(&st[c], 0, &st[c], pos_of(&st[c], x));
+                if (price_n(p, n, s, save) < 0)
+                    return 1;
+                undo_n(p, n, s, save);
+                if (n == 2)
+                    break;
+            }
+        }
+    return 0;
+}
+
+static void restore_masters(struct polish *p)
+{
+    tally(p);
+    compute_targets(p);
+    for (int pass = 0, changed = 1; changed && pass < 4; pass++) {
+        changed = 0;
+        for (int a = 0; a < p->S_old && a < p->pl->nstores; a++)
+            changed |= lead_back(p, a);
+    }
 }
 
 /* The whole cost from scratch: failure excess (*moves: move costs). */
@@ -342,6 +410,8 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
         }
     }
     memcpy(pl->stores, best, bytes);
+    if (old != NULL)
+        restore_masters(&p);
     ss_keep_old_slots(pl, old);
     free(start);
     free(best);
