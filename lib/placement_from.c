@@ -1159,8 +1159,10 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * those moves); DOUBLES lets order_doubles reorder stores for the double
  * failures (slow: only where the best variant misses doubles alone);
  * FREE_ANY (2-slot stores) lets make_room free slots a new store cannot
- * pair with the new machine (see misses2). */
-enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16 };
+ * pair with the new machine; CEILINGS (2-slot stores) lets other machines
+ * take the master ceilings where no order of the pairs meets the
+ * single-failure levels (see try_variants2). */
+enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32 };
 
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
@@ -1244,6 +1246,10 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         if (got == S)
             break;
     }
+    /* 2-slot stores: the pairs are set; where no order of them meets the
+     * single-failure levels, other machines may take the master ceilings */
+    if (rc == 0 && r.k == 2 && M <= 64 && (variant & CEILINGS))
+        replan_choose_master_ceilings(&r);
     if (rc == 0)
         rc = replan_order_stores(&r, old);
     if (rc == 0 && r.k == 3 && M <= 64 && (variant & DOUBLES))
@@ -1350,36 +1356,45 @@ static void misses2(const struct ss_topology *topo, const struct ss_placement *p
     free(n);
 }
 
-/* 2-slot stores, a machine added: make_room takes over copies whose freed
- * slot a new store can pair with the new machine (in zones: one in another
- * zone), so that the new stores fill them without more moves (30x40 in 3
- * zones + 1: 20 slot moves, the bound, instead of 46 and a pair over its
- * cap).  Where that plan misses anyway, the plan without the preference may
- * do better (20x40 in 3 zones + 1, whose fresh plan misses too): keep the
- * better of the two. */
-static void try_free_any(const struct ss_topology *topo, const struct ss_placement *old,
-                         struct ss_placement **pl, struct ss_moves *mv)
+/* 2-slot stores (at most 64 machines), where the re-plan misses a bound:
+ * - a machine added: make_room takes over copies whose freed slot a new
+ *   store can pair with the new machine (in zones: one in another zone), so
+ *   that the new stores fill them without more moves (30x40 in 3 zones + 1:
+ *   20 slot moves, the bound, instead of 46 and a pair over its cap); the
+ *   plan without that preference (FREE_ANY) may do better where it misses
+ *   anyway (20x40 in 3 zones + 1, whose fresh plan misses too);
+ * - the master ceilings follow the machines that lead stores now; where no
+ *   order of the pairs meets the single-failure levels, others may take
+ *   them (CEILINGS: generated 13x11 in 3 zones + 1 gets a single failure
+ *   within its bound; applied everywhere it spoiled a removal).
+ * Keep the best of the variants (misses2, then fewer slot moves). */
+static void try_variants2(const struct ss_topology *topo, const struct ss_placement *old,
+                          struct ss_placement **pl, struct ss_moves *mv)
 {
+    static const int variants[] = {FREE_ANY, CEILINGS, FREE_ANY | CEILINGS};
     int q[4], q2[4];
     misses2(topo, *pl, mv, q);
-    if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
-        return;
-    struct ss_placement *alt = NULL;
-    struct ss_moves mv2 = {0};
-    struct ss_error err2 = {0};
-    if (replan_once(topo, old, FREE_ANY, &alt, &mv2, &err2) != 0)
-        return;
-    misses2(topo, alt, &mv2, q2);
-    int i = 0;
-    while (i < 3 && q2[i] == q[i])
-        i++;
-    if (q2[i] < q[i]) {
-        ss_placement_free(*pl);
-        *pl = alt;
-        *mv = mv2;
-        return;
+    for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+        if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
+            return;
+        struct ss_placement *alt = NULL;
+        struct ss_moves mv2 = {0};
+        struct ss_error err2 = {0};
+        if (replan_once(topo, old, variants[v], &alt, &mv2, &err2) != 0)
+            continue;
+        misses2(topo, alt, &mv2, q2);
+        int i = 0;
+        while (i < 3 && q2[i] == q[i])
+            i++;
+        if (q2[i] < q[i]) {
+            ss_placement_free(*pl);
+            *pl = alt;
+            *mv = mv2;
+            memcpy(q, q2, sizeof(q));
+            continue;
+        }
+        ss_placement_free(alt);
     }
-    ss_placement_free(alt);
 }
 
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure
@@ -1416,7 +1431,7 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         return 0;
     }
     if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
-        try_free_any(topo, old, &pl, &mv);
+        try_variants2(topo, old, &pl, &mv);
     int single = 0, dbl = 0;
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &single, &dbl);

@@ -588,7 +588,7 @@ static void add_machine_cases(void)
                  {24, 12, 2, 3}, {12, 12, 1, 0}, {20, 20, 1, 0}, {14, 40, 1, 0},
                  {10, 40, 1, 2}, {24, 20, 1, 2}, {12, 40, 1, 3}, {15, 40, 1, 3},
                  {18, 20, 2, 3}, {30, 12, 2, 3}, {20, 40, 2, 2}, {24, 40, 2, 2},
-                 {21, 20, 2, 3}, {27, 20, 2, 3}, {30, 40, 1, 3}};
+                 {21, 20, 2, 3}, {27, 20, 2, 3}, {30, 40, 1, 3}, {63, 80, 1, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct added a;
         add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
