@@ -1344,6 +1344,24 @@ static int sweep_random(int count)
     return 0;
 }
 
+/* Masters per machine (m) and the first-failover matrix (f, rows: the failed
+ * machine) of p, filled and printed a line per machine. */
+static void print_leads(const struct ss_placement *p, int *m, int *f)
+{
+    int M = p->topo->nmachines;
+    for (int s = 0; s < p->nstores; s++) {
+        m[p->stores[s].machine[0]]++;
+        f[p->stores[s].machine[0] * M + p->stores[s].machine[1]]++;
+    }
+    for (int i = 0; i < M; i++) {
+        printf("m%03d z%d %3d masters %3d slots |", i + 1,
+               p->topo->nzones ? p->topo->machines[i].zone_id : 0, m[i], copies_on(p, i));
+        for (int j = 0; j < M; j++)
+            printf(" %d", f[i * M + j]);
+        printf("\n");
+    }
+}
+
 /* `test_placement add M S R Z`: one equal-machine topology plus one machine,
  * with the new plan's masters per machine, first-failover matrix (rows:
  * failed machine) and double failures over bound + 1, to study a miss of the
@@ -1375,17 +1393,7 @@ static int add_case(int machines, int slots, int replicas, int zones)
     ss_placement_free(f1);
     int M = machines + 1;
     int *f = calloc((size_t)M * M, sizeof(int)), *m = calloc((size_t)M, sizeof(int));
-    for (int s = 0; s < a.p1->nstores; s++) {
-        m[a.p1->stores[s].machine[0]]++;
-        f[a.p1->stores[s].machine[0] * M + a.p1->stores[s].machine[1]]++;
-    }
-    for (int i = 0; i < M; i++) {
-        printf("m%03d z%d %3d masters %3d slots |", i + 1,
-               a.t1->nzones ? a.t1->machines[i].zone_id : 0, m[i], copies_on(a.p1, i));
-        for (int j = 0; j < M; j++)
-            printf(" %d", f[i * M + j]);
-        printf("\n");
-    }
+    print_leads(a.p1, m, f);
     /* and the double failures over bound + 1, with what their busiest
      * survivor receives: first failovers of each failed machine, and the
      * stores whose master and first failover both failed */
@@ -1420,6 +1428,34 @@ static int add_case(int machines, int slots, int replicas, int zones)
     return !ok;
 }
 
+/* `test_placement remove M S R Z`: one equal-machine topology less its last
+ * machine, as sweep-remove makes it, with the new plan's masters per machine
+ * and first-failover matrix. */
+static int remove_case(int machines, int slots, int replicas, int zones)
+{
+    struct removed x;
+    remove_last(&x, machines, slots, replicas, zones);
+    if (x.re.rc != 0) {
+        printf("refused: %s\n", x.re.err.msg);
+        removed_free(&x);
+        return 1;
+    }
+    struct chk_report r = {0};
+    int ok = removal_ok(&x, &r);
+    printf("%s: %d slot moves (bound %d), %d master moves (bound %d); single excess %d (slack "
+           "%d), double excess %d, lost %d of bound %d\n",
+           ok ? "meets 1-3" : "misses", x.re.mv.slot_moves, x.re.mv.slot_moves_bound,
+           x.re.mv.master_moves, x.re.mv.master_moves_bound, r.single_worst_excess,
+           r.single_slack, r.double_worst_excess, r.double_max_lost, r.pair_bound);
+    int M = machines - 1;
+    int *f = calloc((size_t)M * M, sizeof(int)), *m = calloc((size_t)M, sizeof(int));
+    print_leads(x.re.p1, m, f);
+    free(f);
+    free(m);
+    removed_free(&x);
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
@@ -1437,6 +1473,8 @@ int main(int argc, char **argv)
     }
     if (argc > 5 && strcmp(argv[1], "add") == 0)
         return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc > 5 && strcmp(argv[1], "remove") == 0)
+        return remove_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     int generated = argc > 1 ? atoi(argv[1]) : 150;
     fixed_cases();
     seed_property();
