@@ -693,6 +693,16 @@ static int copy_moves(const struct replan *r, const struct ss_placement *old, in
            (s >= r->S_old || old_slot(old, r->k, s, st->machine[c]) == 0);
 }
 
+/* May copy ca of A and copy cb of B exchange machines (different machines,
+ * neither store then twice on one, the zone rule)? */
+static int exchange_ok(const struct replan *r, struct ss_store *A, int ca, struct ss_store *B,
+                       int cb)
+{
+    int x = A->machine[ca], w = B->machine[cb], k = r->k;
+    return w != x && !replan_member(A, k, w) && !replan_member(B, k, x) &&
+           may_move(r, A, ca, w) && may_move(r, B, cb, x);
+}
+
 /* Two copies that move anyway exchange their machines. */
 static int find_swap(struct replan *r, const struct ss_placement *old, unsigned rng,
                      struct exchange *x)
@@ -710,8 +720,7 @@ static int find_swap(struct replan *r, const struct ss_placement *old, unsigned 
         struct ss_store *B = &r->pl->stores[b];
         for (int cb = 0; b != x->a && cb < k; cb++) {
             int w = B->machine[cb];
-            if (w == x->nm || !copy_moves(r, old, b, cb) || replan_member(A, k, w) ||
-                replan_member(B, k, x->nm) || !may_move(r, A, x->ca, w) || !may_move(r, B, cb, x->nm))
+            if (!copy_moves(r, old, b, cb) || !exchange_ok(r, A, x->ca, B, cb))
                 continue;
             x->b = b;
             x->cb = cb;
@@ -756,14 +765,17 @@ static int find_exchange(struct replan *r, const struct ss_placement *old, unsig
     return 0;
 }
 
-/* Apply exchange x, or undo it. */
-static void apply_exchange(struct replan *r, const struct exchange *x, int undo)
+/* Apply exchange x, or undo it (a copy back on an old machine keeps its slot). */
+static void apply_exchange(struct replan *r, const struct ss_placement *old,
+                           const struct exchange *x, int undo)
 {
     struct ss_store *A = &r->pl->stores[x->a], *B = &r->pl->stores[x->b];
     remove_copy(r, A, x->ca);
     remove_copy(r, B, x->cb);
     place_copy(r, A, x->ca, undo ? x->nm : x->w);
     place_copy(r, B, x->cb, undo ? x->w : x->nm);
+    keep_slot(r, old, x->a, x->ca);
+    keep_slot(r, old, x->b, x->cb);
 }
 
 /* 3-slot stores: which stores hand a copy to a new machine is a free choice
@@ -787,14 +799,12 @@ static long repick_moved(struct replan *r, const struct ss_placement *old)
         if (!find_exchange(r, old, rng, &x))
             continue;
         tries++;
-        apply_exchange(r, &x, 0);
+        apply_exchange(r, old, &x, 0);
         long got = replan_orderable(r, L, NULL);
         if (got > best || (got == best && (rng & 0x100u)))
             best = got;
         else
-            apply_exchange(r, &x, 1);
-        keep_slot(r, old, x.a, x.ca);
-        keep_slot(r, old, x.b, x.cb);
+            apply_exchange(r, old, &x, 1);
     }
     free(L);
     return best;
@@ -811,15 +821,15 @@ static void spend_moves(struct replan *r, const struct ss_placement *old, int bu
     int S = r->S, k = r->k;
     int *L = replan_single_levels(r);
     unsigned char *left = ss_xcalloc((size_t)S, 1), *trial = ss_xcalloc((size_t)S, 1);
-    int *out = ss_xcalloc((size_t)S, sizeof(int));
+    int *out = ss_xcalloc((size_t)S, sizeof(int)), nout = 0;
     long best = replan_orderable(r, L, left);
     unsigned rng = 362436069u;
     for (int tries = 0; tries < SPEND_TRIES && best < S && moved_copies(r, old) < budget;
          tries++) {
-        int nout = 0;
-        for (int s = 0; s < S; s++)
-            if (left[s])
-                out[nout++] = s;
+        if (nout == 0) /* the stores the flow leaves out, anew after each gain */
+            for (int s = 0; s < S; s++)
+                if (left[s])
+                    out[nout++] = s;
         if (nout == 0)
             break;
         struct exchange x;
@@ -830,23 +840,19 @@ static void spend_moves(struct replan *r, const struct ss_placement *old, int bu
         x.b = (int)(rng % (unsigned)S);
         x.cb = (int)((rng >> 20) % (unsigned)k);
         struct ss_store *A = &r->pl->stores[x.a], *B = &r->pl->stores[x.b];
+        if (x.a == x.b || A->fixed || B->fixed || !exchange_ok(r, A, x.ca, B, x.cb))
+            continue;
         x.nm = A->machine[x.ca];
         x.w = B->machine[x.cb];
-        if (x.a == x.b || A->fixed || B->fixed || x.w == x.nm || replan_member(A, k, x.w) ||
-            replan_member(B, k, x.nm) || !may_move(r, A, x.ca, x.w) || !may_move(r, B, x.cb, x.nm))
-            continue;
-        apply_exchange(r, &x, 0);
-        keep_slot(r, old, x.a, x.ca);
-        keep_slot(r, old, x.b, x.cb);
+        apply_exchange(r, old, &x, 0);
         long got = moved_copies(r, old) <= budget ? replan_orderable(r, L, trial) : -1;
         if (got > best) {
             best = got;
             memcpy(left, trial, (size_t)S);
+            nout = 0;
             continue;
         }
-        apply_exchange(r, &x, 1);
-        keep_slot(r, old, x.a, x.ca);
-        keep_slot(r, old, x.b, x.cb);
+        apply_exchange(r, old, &x, 1);
     }
     free(out);
     free(trial);
@@ -1341,12 +1347,11 @@ static struct ss_placement *placement_copy(const struct ss_placement *p)
 static void misses2(const struct ss_topology *topo, const struct ss_placement *pl,
                     const struct ss_moves *mv, int q[4])
 {
-    int *n = ss_xcalloc((size_t)topo->nmachines, sizeof(int));
-    for (int s = 0; s < pl->nstores; s++)
-        for (int c = 0; c < pl->copies; c++)
-            n[pl->stores[s].machine[c]]++;
-    int cap = ss_pair_cap(topo, n, pl->nstores);
     struct ss_balance *b = ss_balance_compute(pl, 1);
+    int *n = ss_xcalloc((size_t)topo->nmachines, sizeof(int)); /* copies per machine */
+    for (int i = 0; i < topo->nmachines; i++)
+        n[i] = b->masters[i] + b->replicas[i];
+    int cap = ss_pair_cap(topo, n, pl->nstores);
     int dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound;
     q[0] = b->max_pair > cap ? b->max_pair - cap : 0;
     q[1] = b->worst_single.busiest_masters - b->worst_single.lower_bound;
@@ -1354,6 +1359,26 @@ static void misses2(const struct ss_topology *topo, const struct ss_placement *p
     q[3] = mv->slot_moves;
     ss_balance_free(b);
     free(n);
+}
+
+/* Keep alt (its moves mv2, how far it misses q2) instead of *pl where q2 is
+ * less than q, compared entry by entry over n entries; frees the other.
+ * Returns whether alt was kept. */
+static int keep_better(struct ss_placement **pl, struct ss_moves *mv, int *q,
+                        struct ss_placement *alt, const struct ss_moves *mv2, const int *q2, int n)
+{
+    int i = 0;
+    while (i < n - 1 && q2[i] == q[i])
+        i++;
+    if (q2[i] >= q[i]) {
+        ss_placement_free(alt);
+        return 0;
+    }
+    ss_placement_free(*pl);
+    *pl = alt;
+    *mv = *mv2;
+    memcpy(q, q2, sizeof(int) * (size_t)n);
+    return 1;
 }
 
 /* 2-slot stores (at most 64 machines), where the re-plan misses a bound:
@@ -1383,17 +1408,7 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
         if (replan_once(topo, old, variants[v], &alt, &mv2, &err2) != 0)
             continue;
         misses2(topo, alt, &mv2, q2);
-        int i = 0;
-        while (i < 3 && q2[i] == q[i])
-            i++;
-        if (q2[i] < q[i]) {
-            ss_placement_free(*pl);
-            *pl = alt;
-            *mv = mv2;
-            memcpy(q, q2, sizeof(q));
-            continue;
-        }
-        ss_placement_free(alt);
+        keep_better(pl, mv, q, alt, &mv2, q2, 4);
     }
 }
 
@@ -1432,21 +1447,22 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     }
     if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
         try_variants2(topo, old, &pl, &mv);
-    int single = 0, dbl = 0;
+    /* how far it misses: single-failure excess, double, slot moves */
+    int q[3] = {0, 0, mv.slot_moves}, q2[3];
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
-        ss_plan_excess(pl, &single, &dbl);
+        ss_plan_excess(pl, &q[0], &q[1]);
     int variants = copies_lost(topo, old) ? 4 : 2, best_v = 0;
-    for (int v = 1; v <= variants + 2 && (single > 0 || dbl > 1); v++) {
+    for (int v = 1; v <= variants + 2 && (q[0] > 0 || q[1] > 1); v++) {
         int variant = v;
         if (v >= variants && v < variants + 2) {
             /* the SPEND variants only while a single failure is over its level */
-            if (single > 0)
+            if (q[0] > 0)
                 variant = SPEND | (v - variants);
             else
                 continue;
         } else if (v == variants + 2) {
             /* and the best so far with order_doubles where only doubles are over */
-            if (single > 0)
+            if (q[0] > 0)
                 break;
             variant = best_v | DOUBLES;
         }
@@ -1455,19 +1471,10 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         struct ss_error err2 = {0};
         if (replan_once(topo, old, variant, &alt, &mv2, &err2) != 0)
             continue;
-        int s2, d2;
-        ss_plan_excess(alt, &s2, &d2);
-        if (s2 < single || (s2 == single && (d2 < dbl || (d2 == dbl &&
-                                                           mv2.slot_moves < mv.slot_moves)))) {
-            ss_placement_free(pl);
-            pl = alt;
-            mv = mv2;
-            single = s2;
-            dbl = d2;
+        ss_plan_excess(alt, &q2[0], &q2[1]);
+        q2[2] = mv2.slot_moves;
+        if (keep_better(&pl, &mv, q, alt, &mv2, q2, 3))
             best_v = variant;
-            alt = NULL;
-        }
-        ss_placement_free(alt);
     }
     if (moves)
         *moves = mv;
