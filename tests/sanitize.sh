@@ -8,9 +8,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
        -fno-sanitize-recover=undefined -Ilib -I. $(pkg-config --cflags libxml-2.0 glib-2.0 pacemaker)"
-libs="$(pkg-config --libs libxml-2.0 glib-2.0) -lm"
-# the whole library, as the CLI below: a list of files here fell behind once
-lib="lib/*.c $(pkg-config --libs pacemaker pacemaker-cib)"
+# the whole library, for the unit tests as for the CLI: a list of files here fell behind once
+lib="lib/*.c"
+libs="$(pkg-config --libs pacemaker pacemaker-cib libxml-2.0 glib-2.0) -lm"
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_topology" tests/unit/test_topology.c $lib $libs
 # shellcheck disable=SC2086
