@@ -225,41 +225,57 @@ static int third_ok(const struct chk_input *in, int a, int b, int c)
     return !(za == zb && zb == zc);
 }
 
+/* Do the failed machines' masters (three groups, see below) fit the
+ * survivors when none may hold more than L masters? */
+static int double_fits(const struct chk_input *in, const int *m, const int *room, int a, int b,
+                       const int *groups, int L, int *cap)
+{
+    int M = in->machines, n = M + 5, s = M + 3, t = M + 4;
+    memset(cap, 0, sizeof(int) * (size_t)n * n);
+    long need = 0;
+    for (int g = 0; g < 3; g++) {
+        cap[s * n + M + g] = groups[g];
+        need += groups[g];
+    }
+    for (int c = 0; c < M; c++) {
+        if (c == a || c == b || L <= m[c])
+            continue;
+        cap[c * n + t] = L - m[c] < room[c] ? L - m[c] : room[c];
+        cap[(M + 0) * n + c] = eligible(in, a, c) ? groups[0] : 0;
+        cap[(M + 1) * n + c] = eligible(in, b, c) ? groups[1] : 0;
+        cap[(M + 2) * n + c] = third_ok(in, a, b, c) ? groups[2] : 0;
+    }
+    return maxflow(n, cap, s, t) >= need;
+}
+
 /* Lower bound for the busiest survivor when a and b fail, given how many of
  * their stores have both on their first two slots: a's other masters can only
  * go where a store of a may have a copy, b's likewise, and the shared stores
  * (3 slots) only to machines that may hold their third slot.  Smallest level
- * L at which a flow places them all. */
+ * L at which a flow places them all (fitting only gets easier as L grows, so
+ * a binary search finds it; 1000001 if they never fit). */
 static int double_level(const struct chk_input *in, const int *m, const int *room, int a, int b,
                         int ab, int ba)
 {
-    int M = in->machines, n = M + 5, s = M + 3, t = M + 4;
+    int M = in->machines, n = M + 5;
     int groups[3] = {m[a] - ab, m[b] - ba, in->copies == 3 ? ab + ba : 0};
-    int L = 0;
+    int lo = 0;
     for (int c = 0; c < M; c++)
-        if (c != a && c != b && m[c] > L)
-            L = m[c];
+        if (c != a && c != b && m[c] > lo)
+            lo = m[c];
     int *cap = malloc(sizeof(int) * (size_t)n * n);
-    for (;; L++) {
-        memset(cap, 0, sizeof(int) * (size_t)n * n);
-        long need = 0;
-        for (int g = 0; g < 3; g++) {
-            cap[s * n + M + g] = groups[g];
-            need += groups[g];
-        }
-        for (int c = 0; c < M; c++) {
-            if (c == a || c == b || L <= m[c])
-                continue;
-            cap[c * n + t] = L - m[c] < room[c] ? L - m[c] : room[c];
-            cap[(M + 0) * n + c] = eligible(in, a, c) ? groups[0] : 0;
-            cap[(M + 1) * n + c] = eligible(in, b, c) ? groups[1] : 0;
-            cap[(M + 2) * n + c] = third_ok(in, a, b, c) ? groups[2] : 0;
-        }
-        if (maxflow(n, cap, s, t) >= need || L > 1000000)
-            break;
+    int hi = lo + groups[0] + groups[1] + groups[2]; /* every survivor room enough */
+    if (!double_fits(in, m, room, a, b, groups, hi, cap))
+        hi = 1000001;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (double_fits(in, m, room, a, b, groups, mid, cap))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     free(cap);
-    return L;
+    return lo;
 }
 
 int chk_double_bound(const struct chk_input *in, const int *m, const int *room, int a, int b,

@@ -1,6 +1,7 @@
 /* lp.c - phase-1 dense tableau simplex (see lp.h). */
 #include "lp.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,13 +149,14 @@ double lp_infeasibility(struct lp *lp)
 {
     struct tableau tb;
     build(lp, &tb);
-    double w = -1; /* -1: gave up */
+    double w = -1; /* stays -1 if it gives up */
     int degenerate = 0;
     for (int it = 0; it < LP_MAX_PIVOTS; it++) {
         /* Dantzig's rule for speed; Bland's after a run of degenerate pivots */
         int pc = entering(&tb, degenerate > 50);
         if (pc < 0) {
-            w = -T(&tb, tb.R, tb.W - 1);
+            /* rounding can leave a feasible system a hair below 0 */
+            w = fmax(0, -T(&tb, tb.R, tb.W - 1));
             break;
         }
         int pr = leaving(&tb, pc);
@@ -165,5 +167,5 @@ double lp_infeasibility(struct lp *lp)
     }
     free(tb.t);
     free(tb.basis);
-    return w < 0 ? -1 : w;
+    return w;
 }
