@@ -1315,7 +1315,7 @@ static int sweep_remove(void)
 {
     static const int sizes[] = {6, 8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 24, 27, 30};
     static const int slots[] = {12, 20, 40}, zones[] = {0, 2, 3};
-    int cases = 0, missed = 0;
+    int cases = 0, missed = 0, proven = 0;
     printf("%-12s %-3s %-5s %-11s %-9s %-7s %-11s %s\n", "size", "rep", "zones", "moves/bound",
            "single/sl", "double", "lost/bound", "fresh ok");
     for (size_t z = 0; z < 3; z++)
@@ -1334,16 +1334,28 @@ static int sweep_remove(void)
                         int fresh = good_slack(x.f1, &rf);
                         if (!removal_ok(&x, &r)) {
                             missed++;
+                            /* doubles over: is within 1 possible with these counts? */
+                            const char *proof = "";
+                            if (x.re.rc == 0 && r.double_worst_excess > 1 &&
+                                (rep == 1 || zones[z] >= 3) && M < 16 &&
+                                r.single_worst_excess <= r.single_slack && r.ok_fair &&
+                                (rep == 2 ? within1_violation(x.re.p1)
+                                          : within1_violation_pairs(x.re.p1)) > 1e-6) {
+                                proof = "(within 1 impossible with these counts)";
+                                proven++;
+                            }
                             printf("%3dx%-3d -1   %-3d %-5d %4d/%-6d %3d/%-5d %-7d %3d/%-7d %-9s %s\n",
                                    M, slots[b], rep, zones[z], x.re.mv.slot_moves,
                                    x.re.mv.slot_moves_bound, r.single_worst_excess, r.single_slack,
                                    r.double_worst_excess, r.double_max_lost, r.pair_bound,
-                                   fresh ? "yes" : "no", x.re.rc ? x.re.err.msg : "");
+                                   fresh ? "yes" : "no", x.re.rc ? x.re.err.msg : proof);
                         }
                     }
                     removed_free(&x);
                 }
-    printf("%d of %d removals miss\n", missed, cases);
+    printf("%d of %d removals miss, %d of them proven unable to meet the double bound with "
+           "their counts\n",
+           missed, cases, proven);
     return 0;
 }
 
@@ -1584,6 +1596,9 @@ static int add_case(int machines, int slots, int replicas, int zones)
                rf.single_slack, rf.double_worst_excess, fresh_ok ? "" : ": ", rf.why);
     }
     ss_placement_free(f1);
+    if (!ok && getenv("SS_PROVE") && (replicas == 1 || zones >= 3))
+        printf("within 1 with the new plan's master and copy counts: LP violation %.3f\n",
+               replicas == 1 ? within1_violation_pairs(a.p1) : within1_violation(a.p1));
     int M = machines + 1;
     int *f = calloc((size_t)M * M, sizeof(int)), *m = calloc((size_t)M, sizeof(int));
     print_leads(a.p1, m, f);
