@@ -1170,6 +1170,30 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * single-failure levels (see try_variants2). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32 };
 
+/* 2-slot stores, CEILINGS: the polish moves copies after the ceilings were
+ * chosen, and the pairs it leaves may admit an order within the single-
+ * failure levels with other ceilings (9x12 in 3 zones less a machine: one
+ * over, and 2 of the 56 ceiling sets order every store).  Where a single
+ * failure is still over, choose them again on those pairs, order the stores
+ * and polish once more; try_variants2 keeps the result only if better. */
+static void reorder_pairs(struct replan *r, const struct ss_placement *old, int budget)
+{
+    int single, dbl;
+    ss_plan_excess(r->pl, &single, &dbl);
+    if (single <= 0)
+        return;
+    memset(r->m, 0, sizeof(int) * (size_t)r->M);
+    memset(r->n, 0, sizeof(int) * (size_t)r->M);
+    for (int s = 0; s < r->S; s++) {
+        r->m[r->pl->stores[s].machine[0]]++;
+        for (int c = 0; c < r->k; c++)
+            r->n[r->pl->stores[s].machine[c]]++;
+    }
+    if (replan_choose_master_ceilings(r) < r->S || replan_order_stores(r, old) != 0)
+        return;
+    ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L);
+}
+
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
 {
@@ -1264,8 +1288,11 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         int budget = polish_budget(&r, old);
         if (budget >= 0 && r.k == 3)
             ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
-        if (budget >= 0 && r.k == 2)
+        if (budget >= 0 && r.k == 2) {
             ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
+            if (variant & CEILINGS)
+                reorder_pairs(&r, old, budget);
+        }
         rc = ss_assign_slots(topo, r.pl, err);
     }
     if (rc == 0 && moves)
