@@ -1664,6 +1664,43 @@ static int remove_case(int machines, int slots, int replicas, int zones)
     return !ok;
 }
 
+/* `test_placement plan FILE`: a fresh plan of one topology file, measured as
+ * the generated cases are, and whether within 1 of every double bound is
+ * possible at all with its counts (the LP of the proofs above). */
+static int plan_case(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        perror(path);
+        return 2;
+    }
+    char *text = calloc(1, 1 << 20);
+    size_t len = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    text[len] = 0;
+    struct ss_topology *t = topo_from(text);
+    struct ss_placement *p = NULL;
+    struct ss_error err = {0};
+    int rc = t ? ss_plan(t, &p, &err) : 2;
+    if (rc == 0) {
+        struct chk_report r = {0};
+        int ok = good(p, &r, 1);
+        printf("%s: single excess %d (slack %d), double excess %d, lost %d of bound %d %s\n",
+               ok ? "meets 1-3" : "misses", r.single_worst_excess, r.single_slack,
+               r.double_worst_excess, r.double_max_lost, r.pair_bound, r.why);
+        if (!ok && (p->copies == 2 || t->nzones >= 3))
+            printf("within 1 with these master and copy counts: LP violation %.3f\n",
+                   p->copies == 2 ? within1_violation_pairs(p) : within1_violation(p));
+        rc = !ok;
+    } else {
+        printf("refused: %s\n", err.msg);
+    }
+    ss_placement_free(p);
+    ss_topology_free(t);
+    free(text);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "sweep") == 0)
@@ -1679,6 +1716,8 @@ int main(int argc, char **argv)
                "zones\n", rm.plain, rm.unreachable, rm.zoned3, rm.with3);
         return 0;
     }
+    if (argc > 2 && strcmp(argv[1], "plan") == 0)
+        return plan_case(argv[2]);
     if (argc > 5 && strcmp(argv[1], "add") == 0)
         return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc > 5 && strcmp(argv[1], "remove") == 0)
