@@ -1170,13 +1170,13 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * single-failure levels (see try_variants2). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32 };
 
-/* 2-slot stores, CEILINGS: the polish moves copies after the ceilings were
- * chosen, and the pairs it leaves may admit an order within the single-
- * failure levels with other ceilings (9x12 in 3 zones less a machine: one
- * over, and 2 of the 56 ceiling sets order every store).  Where a single
- * failure is still over, choose them again on those pairs, order the stores
- * and polish once more; try_variants2 keeps the result only if better. */
-static void reorder_pairs(struct replan *r, const struct ss_placement *old, int budget)
+/* CEILINGS: the polish moves copies after the ceilings were chosen, and the
+ * sets it leaves may admit an order within the single-failure levels with
+ * other ceilings (2-slot 9x12 in 3 zones less a machine: one over, and 2 of
+ * the 56 ceiling sets order every store).  Where a single failure is still
+ * over, choose them again on those sets, order the stores and polish once
+ * more; the callers keep the result only if better. */
+static void reorder_final(struct replan *r, const struct ss_placement *old, int budget)
 {
     int single, dbl;
     ss_plan_excess(r->pl, &single, &dbl);
@@ -1191,7 +1191,10 @@ static void reorder_pairs(struct replan *r, const struct ss_placement *old, int 
     }
     if (replan_choose_master_ceilings(r) < r->S || replan_order_stores(r, old) != 0)
         return;
-    ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L);
+    if (r->k == 2)
+        ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L);
+    else
+        ss_polish3(r->t, r->pl, old, budget, 100000000L);
 }
 
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
@@ -1288,11 +1291,10 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         int budget = polish_budget(&r, old);
         if (budget >= 0 && r.k == 3)
             ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
-        if (budget >= 0 && r.k == 2) {
+        if (budget >= 0 && r.k == 2)
             ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
-            if (variant & CEILINGS)
-                reorder_pairs(&r, old, budget);
-        }
+        if (budget >= 0 && M <= 64 && (variant & CEILINGS))
+            reorder_final(&r, old, budget);
         rc = ss_assign_slots(topo, r.pl, err);
     }
     if (rc == 0 && moves)
@@ -1479,9 +1481,14 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &q[0], &q[1]);
     int variants = copies_lost(topo, old) ? 4 : 2, best_v = 0;
-    for (int v = 1; v <= variants + 2 && (q[0] > 0 || q[1] > 1); v++) {
+    for (int v = 1; v <= variants + 3 && (q[0] > 0 || q[1] > 1); v++) {
         int variant = v;
-        if (v >= variants && v < variants + 2) {
+        if (v == variants + 3) {
+            /* the best so far with the ceilings chosen again after the polish */
+            if (q[0] <= 0)
+                break;
+            variant = best_v | CEILINGS;
+        } else if (v >= variants && v < variants + 2) {
             /* the SPEND variants only while a single failure is over its level */
             if (q[0] > 0)
                 variant = SPEND | (v - variants);
@@ -1490,7 +1497,7 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         } else if (v == variants + 2) {
             /* and the best so far with order_doubles where only doubles are over */
             if (q[0] > 0)
-                break;
+                continue;
             variant = best_v | DOUBLES;
         }
         struct ss_placement *alt = NULL;

@@ -1433,7 +1433,8 @@ static void remove_generated_cases(void)
         int machines, slots, replicas, zones;
     } cases[] = {{20, 20, 1, 0}, {21, 20, 1, 0}, {27, 40, 1, 0}, {15, 12, 2, 0},
                  {30, 12, 2, 0}, {20, 12, 2, 0}, {20, 40, 2, 0}, {14, 12, 2, 2}, {18, 12, 2, 2},
-                 {9, 12, 2, 0},  {20, 40, 2, 2}, {24, 40, 1, 0}, {9, 12, 1, 3}};
+                 {9, 12, 2, 0},  {20, 40, 2, 2}, {24, 40, 1, 0}, {9, 12, 1, 3},
+                 {20, 12, 2, 2}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct removed x;
         remove_last(&x, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
