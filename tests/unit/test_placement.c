@@ -243,6 +243,56 @@ static void term(struct terms *t, int var)
     t->coef[t->n++] = 1;
 }
 
+/* A placement's master and copy counts, and the checker's single-failure
+ * bounds and slack for them: what the proofs below start from. */
+struct counts {
+    int M, *slots, *zone, *member, *single, *m, *n, *room;
+    struct chk_input in;
+    struct chk_report r;
+};
+
+static void counts_init(struct counts *q, const struct ss_placement *p)
+{
+    const struct ss_topology *t = p->topo;
+    int M = t->nmachines, k = p->copies;
+    q->M = M;
+    q->slots = calloc((size_t)M, sizeof(int));
+    q->zone = calloc((size_t)M, sizeof(int));
+    q->member = calloc((size_t)p->nstores * k, sizeof(int));
+    q->single = calloc((size_t)M, sizeof(int));
+    q->m = calloc((size_t)M, sizeof(int));
+    q->n = calloc((size_t)M, sizeof(int));
+    q->room = calloc((size_t)M, sizeof(int));
+    for (int i = 0; i < M; i++) {
+        q->slots[i] = t->machines[i].slots;
+        q->zone[i] = t->machines[i].zone_id;
+    }
+    for (int s = 0; s < p->nstores; s++) {
+        q->m[p->stores[s].machine[0]]++;
+        for (int c = 0; c < k; c++) {
+            q->member[s * k + c] = p->stores[s].machine[c];
+            q->n[p->stores[s].machine[c]]++;
+        }
+    }
+    for (int i = 0; i < M; i++)
+        q->room[i] = q->n[i] - q->m[i];
+    q->in = (struct chk_input){.machines = M, .slots = q->slots, .zone = q->zone,
+                               .zones = t->nzones, .copies = k, .stores = p->nstores,
+                               .member = q->member, .single_bound = q->single};
+    chk_run(&q->in, 0, &q->r);
+}
+
+static void counts_free(struct counts *q)
+{
+    free(q->slots);
+    free(q->zone);
+    free(q->member);
+    free(q->single);
+    free(q->m);
+    free(q->n);
+    free(q->room);
+}
+
 /* Could any placement with p's master and copy counts meet property 2 (every
  * single failure within the slack) and have every double failure within 1
  * (+2 x slack) of its bound?  For 3-slot stores with one copy in each of 3+
@@ -255,30 +305,12 @@ static void term(struct terms *t, int var)
  * (violation > 0), none does.  Returns the least violation, -1 if unknown. */
 static double within1_violation(const struct ss_placement *p)
 {
-    const struct ss_topology *t = p->topo;
-    int M = t->nmachines;
-    int *slots = calloc((size_t)M, sizeof(int)), *zone = calloc((size_t)M, sizeof(int));
-    int *member = calloc((size_t)p->nstores * 3, sizeof(int)), *single = calloc((size_t)M, sizeof(int));
-    int *m = calloc((size_t)M, sizeof(int)), *n = calloc((size_t)M, sizeof(int));
-    int *room = calloc((size_t)M, sizeof(int)), *var = malloc(sizeof(int) * (size_t)M * M * M);
-    for (int i = 0; i < M; i++) {
-        slots[i] = t->machines[i].slots;
-        zone[i] = t->machines[i].zone_id;
-    }
-    for (int s = 0; s < p->nstores; s++) {
-        m[p->stores[s].machine[0]]++;
-        for (int c = 0; c < 3; c++) {
-            member[s * 3 + c] = p->stores[s].machine[c];
-            n[p->stores[s].machine[c]]++;
-        }
-    }
-    for (int i = 0; i < M; i++)
-        room[i] = n[i] - m[i];
-    struct chk_input in = {.machines = M, .slots = slots, .zone = zone, .zones = t->nzones,
-                           .copies = 3, .stores = p->nstores, .member = member,
-                           .single_bound = single};
-    struct chk_report r;
-    chk_run(&in, 0, &r);
+    struct counts q;
+    counts_init(&q, p);
+    int M = q.M, *zone = q.zone, *single = q.single, *m = q.m, *n = q.n, *room = q.room;
+    struct chk_input in = q.in;
+    struct chk_report r = q.r;
+    int *var = malloc(sizeof(int) * (size_t)M * M * M);
     int vars = 0;
     for (int i = 0; i < M; i++)
         for (int j = 0; j < M; j++)
@@ -346,13 +378,7 @@ static double within1_violation(const struct ss_placement *p)
     lp_free(lp);
     free(row.idx);
     free(row.coef);
-    free(slots);
-    free(zone);
-    free(member);
-    free(single);
-    free(m);
-    free(n);
-    free(room);
+    counts_free(&q);
     free(var);
     return v;
 }
@@ -413,29 +439,11 @@ static int upper_hull_lines(const int *bound, int most, double *at0, double *slo
 static double within1_violation_pairs(const struct ss_placement *p)
 {
     const struct ss_topology *t = p->topo;
-    int M = t->nmachines;
-    int *slots = calloc((size_t)M, sizeof(int)), *zone = calloc((size_t)M, sizeof(int));
-    int *member = calloc((size_t)p->nstores * 2, sizeof(int)), *single = calloc((size_t)M, sizeof(int));
-    int *m = calloc((size_t)M, sizeof(int)), *n = calloc((size_t)M, sizeof(int));
-    int *room = calloc((size_t)M, sizeof(int)), *var = malloc(sizeof(int) * (size_t)M * M);
-    for (int i = 0; i < M; i++) {
-        slots[i] = t->machines[i].slots;
-        zone[i] = t->machines[i].zone_id;
-    }
-    for (int s = 0; s < p->nstores; s++) {
-        m[p->stores[s].machine[0]]++;
-        for (int c = 0; c < 2; c++) {
-            member[s * 2 + c] = p->stores[s].machine[c];
-            n[p->stores[s].machine[c]]++;
-        }
-    }
-    for (int i = 0; i < M; i++)
-        room[i] = n[i] - m[i];
-    struct chk_input in = {.machines = M, .slots = slots, .zone = zone, .zones = t->nzones,
-                           .copies = 2, .stores = p->nstores, .member = member,
-                           .single_bound = single};
-    struct chk_report r;
-    chk_run(&in, 0, &r);
+    struct counts q;
+    counts_init(&q, p);
+    int M = q.M, *zone = q.zone, *single = q.single, *m = q.m, *room = q.room;
+    const struct chk_report r = q.r;
+    int *var = malloc(sizeof(int) * (size_t)M * M);
     int vars = 0;
     for (int i = 0; i < M; i++)
         for (int j = 0; j < M; j++)
@@ -473,7 +481,7 @@ static double within1_violation_pairs(const struct ss_placement *p)
                 lp_row(lp, row.idx, row.coef, row.n, '<', r.pair_bound);
             int most = row.n ? r.pair_bound : 0;
             most = most < m[a] + m[b] ? most : m[a] + m[b];
-            double_bounds_by_lost(&in, m, room, a, b, most, bound);
+            double_bounds_by_lost(&q.in, m, room, a, b, most, bound);
             int lines = upper_hull_lines(bound, most, at0, slope);
             for (int c = 0; c < M; c++)
                 for (int e = 0; c != a && c != b && e < lines; e++) {
@@ -483,8 +491,8 @@ static double within1_violation_pairs(const struct ss_placement *p)
                     int lost = row.n;
                     term(&row, X(a, b));
                     term(&row, X(b, a));
-                    for (int q = lost; q < row.n; q++)
-                        row.coef[q] = -slope[e];
+                    for (int u = lost; u < row.n; u++)
+                        row.coef[u] = -slope[e];
                     if (lost)
                         lp_row(lp, row.idx, row.coef, row.n, '<',
                                at0[e] + 1 + 2 * r.single_slack - m[c]);
@@ -498,13 +506,7 @@ static double within1_violation_pairs(const struct ss_placement *p)
     free(slope);
     free(row.idx);
     free(row.coef);
-    free(slots);
-    free(zone);
-    free(member);
-    free(single);
-    free(m);
-    free(n);
-    free(room);
+    counts_free(&q);
     free(var);
     return v;
 }
