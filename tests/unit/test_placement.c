@@ -1667,30 +1667,50 @@ static int remove_case(int machines, int slots, int replicas, int zones)
     return !ok;
 }
 
-/* `test_placement plan FILE`: a fresh plan of one topology file, measured as
- * the generated cases are, and whether within 1 of every double bound is
- * possible at all with its counts (the LP of the proofs above). */
-static int plan_case(const char *path)
+/* Text of a file (at most 1 MiB), or NULL. */
+static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         perror(path);
-        return 2;
+        return NULL;
     }
     char *text = calloc(1, 1 << 20);
     size_t len = fread(text, 1, (1 << 20) - 1, f);
     fclose(f);
     text[len] = 0;
-    struct ss_topology *t = topo_from(text);
-    struct ss_placement *p = NULL;
+    return text;
+}
+
+/* `test_placement plan FILE [BEFORE]`: a plan of one topology file (afresh,
+ * or re-planned from the plan of BEFORE), measured as the generated cases
+ * are, and on a miss whether within 1 of every double bound is possible at
+ * all with its counts (the LP of the proofs above). */
+static int plan_case(const char *path, const char *before)
+{
+    char *text = read_text(path), *text0 = before ? read_text(before) : NULL;
+    if (text == NULL || (before && text0 == NULL)) {
+        free(text);
+        free(text0);
+        return 2;
+    }
+    struct ss_topology *t = topo_from(text), *t0 = text0 ? topo_from(text0) : NULL;
+    struct ss_placement *p = NULL, *p0 = NULL;
+    struct ss_moves mv = {0};
     struct ss_error err = {0};
-    int rc = t ? ss_plan(t, &p, &err) : 2;
+    int rc = t && (!text0 || t0) ? 0 : 2;
+    if (rc == 0 && t0)
+        rc = ss_plan(t0, &p0, &err);
+    if (rc == 0)
+        rc = p0 ? ss_plan_from(t, p0, &p, &mv, &err) : ss_plan(t, &p, &err);
     if (rc == 0) {
         struct chk_report r = {0};
         int ok = good(p, &r, 1);
-        printf("%s: single excess %d (slack %d), double excess %d, lost %d of bound %d %s\n",
+        printf("%s: single excess %d (slack %d), double excess %d, lost %d of bound %d; %d slot "
+               "moves (bound %d), %d master moves %s\n",
                ok ? "meets 1-3" : "misses", r.single_worst_excess, r.single_slack,
-               r.double_worst_excess, r.double_max_lost, r.pair_bound, r.why);
+               r.double_worst_excess, r.double_max_lost, r.pair_bound, mv.slot_moves,
+               mv.slot_moves_bound, mv.master_moves, r.why);
         if (!ok && (p->copies == 2 || t->nzones >= 3))
             printf("within 1 with these master and copy counts: LP violation %.3f\n",
                    p->copies == 2 ? within1_violation_pairs(p) : within1_violation(p));
@@ -1699,8 +1719,11 @@ static int plan_case(const char *path)
         printf("refused: %s\n", err.msg);
     }
     ss_placement_free(p);
+    ss_placement_free(p0);
     ss_topology_free(t);
+    ss_topology_free(t0);
     free(text);
+    free(text0);
     return rc;
 }
 
@@ -1720,7 +1743,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc > 2 && strcmp(argv[1], "plan") == 0)
-        return plan_case(argv[2]);
+        return plan_case(argv[2], argc > 3 ? argv[3] : NULL);
     if (argc > 5 && strcmp(argv[1], "add") == 0)
         return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc > 5 && strcmp(argv[1], "remove") == 0)
