@@ -134,10 +134,12 @@ static void print_moves_text(const struct ss_placement *p, const struct replan_m
                              const struct plan_opts *o)
 {
     const struct ss_moves *mv = rm->counts;
-    printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d)\n  master moves: %d "
-           "(lower bound %d)\n  new stores: %d\n",
-           mv->slot_moves, mv->slot_moves_bound, mv->master_moves, mv->master_moves_bound,
-           mv->new_stores);
+    int pct = p->topo->move_budget > 0 ? p->topo->move_budget : 125;
+    printf("\nMoves from the CIB\n  slot moves: %d (lower bound %d, budget %d = %d.%02dx the "
+           "copies new or grown machines take)\n  master moves: %d (lower bound %d)\n  new "
+           "stores: %d\n",
+           mv->slot_moves, mv->slot_moves_bound, mv->slot_moves_budget, pct / 100, pct % 100,
+           mv->master_moves, mv->master_moves_bound, mv->new_stores);
     if (mv->fresh_matched)
         printf("  a fresh plan: keeping the stores' copies could not meet every machine's share\n"
                "  (zones too tight for the change); each old store got the new one sharing most\n"
@@ -222,6 +224,7 @@ static void print_moves_xml(xmlTextWriterPtr w, const struct ss_placement *p,
     xmlTextWriterStartElement(w, BAD_CAST "moves");
     cli_xml_int(w, "slot-moves", mv->slot_moves);
     cli_xml_int(w, "slot-moves-bound", mv->slot_moves_bound);
+    cli_xml_int(w, "slot-moves-budget", mv->slot_moves_budget);
     cli_xml_int(w, "master-moves", mv->master_moves);
     cli_xml_int(w, "master-moves-bound", mv->master_moves_bound);
     cli_xml_int(w, "new-stores", mv->new_stores);

@@ -30,6 +30,9 @@ struct ss_placement {
 struct ss_moves {
     int slot_moves;              /* store copies that now live on another machine */
     int slot_moves_bound;        /* lower bound for slot_moves */
+    int slot_moves_budget;       /* what the search may spend (ss_move_budget of the
+                                  * copies new or grown machines take); the moves a
+                                  * change forces may pass it */
     int master_moves;            /* existing stores whose master machine changed */
     int master_moves_bound;
     int new_stores;
@@ -45,6 +48,11 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
  * topology pointer may be NULL.  Store names of `old` are kept. */
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err);
+
+/* The most slot moves a re-plan spends on a change that forces `forced` (the
+ * copies new or grown machines take): the topology's move-budget, by default
+ * 1.25x (property 4). */
+int ss_move_budget(const struct ss_topology *topo, int forced);
 
 /* One slot move of a re-plan: old store `store`'s copy on from_machine:from_slot
  * (from_machine -1: a machine the topology no longer has) now lives on

@@ -487,7 +487,7 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
         if (r->n[i] > kept0[i])
             grown += r->n[i] - kept0[i];
     free(kept0);
-    int budget = grown * 5 / 4 - moved_copies(r, old);
+    int budget = ss_move_budget(r->t, grown) - moved_copies(r, old);
     for (int x = 0; x < M && budget >= 2; x++)
         for (int y = x + 1; y < M && budget >= 2; y++) {
             while (r->pair[x * M + y] > r->pcap && budget >= 2) {
@@ -517,7 +517,7 @@ static void swap_pairs(struct replan *r, const struct ss_placement *old)
                 }
                 if (!done)
                     break;
-                budget = grown * 5 / 4 - moved_copies(r, old);
+                budget = ss_move_budget(r->t, grown) - moved_copies(r, old);
             }
         }
 }
@@ -860,11 +860,17 @@ static void spend_moves(struct replan *r, const struct ss_placement *old, int bu
     free(L);
 }
 
-/* The slot-move budget of the 3-slot polish: 1.25x the copies that machines
- * new to the placement hold (property 4: adding a machine moves at most 1.25x
- * what it ends up with); with no new machine, 1.25x the copies of grown
- * machines.  0 when nothing changed: re-planning the same topology then
- * moves nothing. */
+int ss_move_budget(const struct ss_topology *topo, int forced)
+{
+    int percent = topo->move_budget > 0 ? topo->move_budget : 125;
+    return (int)((long)forced * percent / 100);
+}
+
+/* The slot-move budget of the polish: the move budget (1.25x unless the
+ * topology says otherwise) of the copies that machines new to the placement
+ * hold (property 4: adding a machine moves at most 1.25x what it ends up
+ * with); with no new machine, of the copies of grown machines.  -1 when
+ * nothing changed: re-planning the same topology then moves nothing. */
 static int polish_budget(const struct replan *r, const struct ss_placement *old)
 {
     int M = r->M, fresh = 0, grown = 0;
@@ -882,7 +888,7 @@ static int polish_budget(const struct replan *r, const struct ss_placement *old)
     free(kept0);
     if (moved_copies(r, old) == 0 && r->S == r->S_old)
         return -1;
-    return (fresh ? fresh : grown) * 5 / 4;
+    return ss_move_budget(r->t, fresh ? fresh : grown);
 }
 
 static void count_moves(const struct replan *r, const struct ss_placement *old,
@@ -937,6 +943,17 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     free(have);
     free(lead);
     mv->slot_moves_bound = out > in ? out : in;
+    /* what the polish could spend: the budget of the copies new or grown
+     * machines take now (a fresh plan matched to the old stores has no
+     * targets of its own: count them) */
+    struct replan counted = *r;
+    counted.n = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < r->S; s++)
+        for (int c = 0; c < r->k; c++)
+            counted.n[r->pl->stores[s].machine[c]]++;
+    int budget = polish_budget(&counted, old);
+    mv->slot_moves_budget = budget > 0 ? budget : 0;
+    free(counted.n);
     mv->master_moves_bound = mout;
     free(kept0);
     free(oldm);

@@ -17,7 +17,15 @@
 #define SS_MAX_SLOTS 10000
 
 /* Keywords a topology gives at most once: a second line would silently win. */
-enum once { ONCE_REPLICAS, ONCE_STORES, ONCE_PREFIX, ONCE_ADDRESS, ONCE_PORTS, ONCE_KEYWORDS };
+enum once {
+    ONCE_REPLICAS,
+    ONCE_STORES,
+    ONCE_PREFIX,
+    ONCE_ADDRESS,
+    ONCE_PORTS,
+    ONCE_BUDGET,
+    ONCE_KEYWORDS
+};
 
 struct parser {
     struct ss_topology *topo;
@@ -176,6 +184,41 @@ static int kw_stores(struct parser *ps, char **w, int n)
     if (n != 2 || parse_int(w[1], 1, 10000000, &ps->topo->stores) != 0)
         return fail(ps, "write 'stores N' with N >= 1, or leave it out to fill every slot", "bad store count '%s'", n > 1 ? w[1] : "");
     return given_once(ps, ONCE_STORES, "stores");
+}
+
+/* A factor with at most two decimals, as a percentage: "1.5" -> 150. */
+static int parse_percent(const char *s, int lo, int hi, int *out)
+{
+    int whole = 0, frac = 0;
+    const char *p = s;
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    for (; isdigit((unsigned char)*p) && whole <= hi; p++)
+        whole = whole * 10 + (*p - '0');
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; isdigit((unsigned char)*p) && digits < 2; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+        if (digits == 0)
+            return -1;
+        if (digits == 1)
+            frac *= 10;
+    }
+    long v = (long)whole * 100 + frac;
+    if (*p != '\0' || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int kw_move_budget(struct parser *ps, char **w, int n)
+{
+    if (n != 2 || parse_percent(w[1], 100, 1000, &ps->topo->move_budget) != 0)
+        return fail(ps,
+                    "write e.g. 'move-budget 1.5': a factor from 1 to 10 with at most two "
+                    "decimals (default 1.25)",
+                    "bad move budget '%s'", n > 1 ? w[1] : "");
+    return given_once(ps, ONCE_BUDGET, "move-budget");
 }
 
 /* Store names become the first part of ids (STORE-cyrus, slotstore-loc-STORE-MACHINE):
@@ -398,7 +441,7 @@ static const struct keyword keywords[] = {
     {"replicas", kw_replicas},       {"stores", kw_stores},   {"store-prefix", kw_store_prefix},
     {"slot-address", kw_slot_address}, {"ports", kw_ports},   {"param", kw_param},
     {"machine", kw_machine},         {"fixed", kw_fixed},     {"fence-agent", kw_fence_agent},
-    {NULL, NULL},
+    {"move-budget", kw_move_budget}, {NULL, NULL},
 };
 
 static int parse_line(struct parser *ps, char *line)
@@ -416,7 +459,8 @@ static int parse_line(struct parser *ps, char *line)
         if (strcmp(k->word, words[0]) == 0)
             return k->handle(ps, words, n);
     return fail(ps, "known: replicas, stores, store-prefix, slot-address, ports, param, machine, "
-                "fixed, fence-agent (see slotstore-topology(5))", "unknown keyword '%s'", words[0]);
+                "fixed, fence-agent, move-budget (see slotstore-topology(5))",
+                "unknown keyword '%s'", words[0]);
 }
 
 static int check_whole(struct parser *ps)
@@ -497,6 +541,7 @@ int ss_topology_parse(const char *text, const char *name, struct ss_topology **o
         return ss_error_set(err, SS_ERR_RUNTIME, "out of memory");
     t->path = xstrdup(name);
     t->replicas = 1;
+    t->move_budget = 125;
     t->store_prefix = xstrdup("store");
     t->slot_address = xstrdup("{machine}");
     t->imap_port = 143;

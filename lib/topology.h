@@ -37,6 +37,8 @@ struct ss_topology {
     char *path;
     int replicas;                /* 1 or 2 */
     int stores;                  /* requested store count, 0 = as many as fit */
+    int move_budget;             /* re-plans move at most this percentage of the slot
+                                  * moves a change forces (property 4: 125) */
     char *store_prefix;          /* store names are <prefix><NNN> */
     char *slot_address;          /* template, see ss_topology_slot_address() */
     int imap_port, lmtp_port, sync_port;

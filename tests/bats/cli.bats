@@ -247,7 +247,7 @@ EOT
     run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml"
     [ "$status" -eq 0 ]
     # the new machine holds 4 slots: at most 1.25 x 4 moves, never below the bound
-    moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2)$/\1/p')
+    moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2, budget [0-9]* = 1.25x .*$/\1/p')
     [ -n "$moves" ] && [ "$moves" -ge 2 ] && [ "$moves" -le 5 ]
     [[ "$output" == *"new stores: 2"* ]]
     # each slot move is listed: which store's copy, from which slot, to which
@@ -260,13 +260,28 @@ EOT
     [ "$(echo "$output" | xmllint --xpath 'count(//moves/slot-move)' -)" -eq "$moves" ]
 }
 
+@test "plan --from: the topology's move-budget sets the slot-move budget; a bad one is refused" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    { echo "move-budget 2"; cat "$DATA/four.topo"; echo "machine imap05 slots=4"; } > "$TMP/five.topo"
+    run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml"
+    [ "$status" -eq 0 ]
+    # imap05 takes 4 copies: a budget of 8
+    [[ "$output" == *"(lower bound 2, budget 8 = 2.00x the copies new or grown machines take)"* ]]
+    run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml" --output-as=xml
+    [ "$(echo "$output" | xmllint --xpath 'string(//moves/@slot-moves-budget)' -)" = 8 ]
+    sed -i 's/^move-budget 2$/move-budget 0.5/' "$TMP/five.topo"
+    run "$SLOTSTORE" plan "$TMP/five.topo" --from "$TMP/cib.xml"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"five.topo:1: bad move budget '0.5'; write e.g. 'move-budget 1.5'"* ]]
+}
+
 @test "a topology with a fixed store can be applied again: nothing moves" {
     cp "$DATA/four.topo" "$TMP/fixed.topo"
     echo "fixed keep imap01:1 imap02:1" >> "$TMP/fixed.topo"
     "$SLOTSTORE" cib "$TMP/fixed.topo" --output "$TMP/live.xml"
     run "$SLOTSTORE" plan --from "$TMP/live.xml" "$TMP/fixed.topo"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"slot moves: 0 (lower bound 0)"*"master moves: 0"* ]]
+    [[ "$output" == *"slot moves: 0 (lower bound 0, budget 0 = 1.25x"*"master moves: 0"* ]]
     run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/fixed.topo"
     [ "$status" -eq 0 ]
     [[ "$output" == *"nothing to change: the CIB already holds these 8 stores"* ]]
@@ -319,7 +334,7 @@ EOT
     # imap01 held slots 1-4; slots 3 and 4 are gone (the bound: 2).  One of
     # those stores has its other copy on imap02, the only machine with room,
     # so it goes to a full machine that hands one copy to imap02: 3 is least
-    moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2)$/\1/p')
+    moves=$(echo "$output" | sed -n 's/^  slot moves: \([0-9]*\) (lower bound 2, budget [0-9]* = 1.25x .*$/\1/p')
     [ -n "$moves" ] && [ "$moves" -ge 2 ] && [ "$moves" -le 3 ]
     # no store keeps a slot imap01 no longer has, and imap02 uses its new ones
     stores=$(echo "$output" | sed -n '/^STORE  *SLOTS/,/^Balance/p')

@@ -1451,6 +1451,31 @@ static void remove_generated_cases(void)
     }
 }
 
+/* A larger move budget buys the bounds where 1.25x cannot: 27x12 (3-slot
+ * stores, 2 zones) less a machine is a single failure 1 over within 1.25x
+ * the forced moves; with `move-budget 1.5` it meets properties 1-3. */
+static void move_budget_case(void)
+{
+    char *before = gen_equal(27, 12, 2, 2), *after0 = gen_equal(26, 12, 2, 2);
+    size_t n = strlen(after0) + 32;
+    char *after = malloc(n);
+    snprintf(after, n, "move-budget 1.5\n%s", after0);
+    struct removed x;
+    replan_removal(&x, before, after, 26 * 12 / 3 * 7 / 8);
+    struct chk_report r = {0};
+    int ok = x.re.rc == 0 && good_slack(x.re.p1, &r);
+    CHECK(ok && 2 * x.re.mv.slot_moves <= 3 * x.re.mv.slot_moves_bound &&
+              x.re.mv.slot_moves_budget == x.re.mv.slot_moves_bound * 3 / 2,
+          "27x12 replicas 2, 2 zones, less one machine, move-budget 1.5: %d slot moves (bound "
+          "%d, budget %d), single excess %d (slack %d), double excess %d %s",
+          x.re.mv.slot_moves, x.re.mv.slot_moves_bound, x.re.mv.slot_moves_budget,
+          r.single_worst_excess, r.single_slack, r.double_worst_excess, r.why);
+    removed_free(&x);
+    free(before);
+    free(after0);
+    free(after);
+}
+
 /* Re-plan `count` generated topologies (gen_random: mixed slots, zones) plus
  * one machine like the last one; print the misses (properties 1-4 measured as
  * the generated cases are).  *plain and *zoned3 count the misses without and
@@ -1761,6 +1786,7 @@ int main(int argc, char **argv)
     replan_idempotent_cases();
     remove_resize_cases();
     remove_generated_cases();
+    move_budget_case();
     remove_machine_generated(generated / 5);
     CHECK(moves_checked > 20 && moves_unexplained == 0,
           "plan --from's list of slot moves explains all %d re-plans above: as many as counted, "

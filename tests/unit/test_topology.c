@@ -19,7 +19,7 @@ static void good_file(void)
                    "slot-address 10.1.{m}.{s}\nports imap=1143 lmtp=2024 sync=3005\n"
                    "param sync_repeat_interval=0\n"
                    "machine a slots=4 zone=x\nmachine b slots=6 zone=y\nmachine c slots=4 zone=z\n"
-                   "fixed legacy a:2 b c\n",
+                   "fixed legacy a:2 b c\nmove-budget 1.5\n",
                    &t, &err);
     CHECK(rc == 0, "a complete topology parses %s", err.msg);
     if (rc != 0)
@@ -34,10 +34,16 @@ static void good_file(void)
     CHECK(t->nfixed == 1 && t->fixed[0].machine[0] == 0 && t->fixed[0].slot[0] == 2 &&
               t->fixed[0].slot[1] == 0,
           "fixed store read");
+    CHECK(t->move_budget == 150, "move budget read as a percentage: %d", t->move_budget);
     char addr[64];
     rc = ss_topology_slot_address(t, 1, 3, addr, sizeof(addr), &err);
     CHECK(rc == 0 && strcmp(addr, "10.1.2.3") == 0, "slot address template expands: %s", addr);
     ss_topology_free(t);
+    rc = parse("machine a slots=2\nmachine b slots=2\n", &t, &err);
+    CHECK(rc == 0 && t->move_budget == 125, "move budget 1.25x unless given (%d)",
+          rc == 0 ? t->move_budget : -1);
+    if (rc == 0)
+        ss_topology_free(t);
 }
 
 static void bad_files(void)
@@ -95,6 +101,12 @@ static void bad_files(void)
         {"stores 2\nstores 3\nmachine a slots=2\n", "topo:2: 'stores' is already given"},
         {"slot-address {machine}\nslot-address 10.0.{m}.{s}\nmachine a slots=2\n",
          "topo:2: 'slot-address' is already given"},
+        {"move-budget 0.9\nmachine a slots=2\n", "topo:1: bad move budget '0.9'"},
+        {"move-budget 1.255\nmachine a slots=2\n", "topo:1: bad move budget '1.255'"},
+        {"move-budget 11\nmachine a slots=2\n", "topo:1: bad move budget '11'"},
+        {"move-budget 1.\nmachine a slots=2\n", "topo:1: bad move budget '1.'"},
+        {"move-budget 1.5\nmove-budget 2\nmachine a slots=2\n",
+         "topo:2: 'move-budget' is already given at line 1"},
         /* checked for every machine's last slot, not only the first slot of one */
         {"slot-address 10.0.{m}.{s}\nmachine a slots=2\nmachine b slots=300\n",
          "topo:1: slot-address template '10.0.{m}.{s}' gives '10.0.2.300'"},
