@@ -116,7 +116,56 @@ struct replan_moves {
     const struct ss_placement *old;
     struct ss_slot_move *slot;  /* which copies move, from where to where */
     int nslot;
+    /* where the re-plan is over a failure bound: the least larger move-budget
+     * (percent) tried at which it meets them, with its moves; -1 none did,
+     * 0 not tried */
+    int meets_at;
+    struct ss_moves meets_moves;
 };
+
+/* Is a plan over a failure bound: a single failure above the least excess
+ * any placement with its counts reaches, or a double failure over its bound
+ * + 1 (where computed)? */
+static int over_bounds(const struct ss_balance *b)
+{
+    int least = b->single_least_excess > 0 ? b->single_least_excess : 0;
+    if (b->single_excess > least)
+        return 1;
+    return b->doubles_computed && b->worst_double.busiest_masters - b->worst_double.lower_bound > 1;
+}
+
+/* A re-plan over a failure bound within its move budget: would a larger
+ * budget meet the bounds, and at what cost?  Tries 1.5, 2 and 3 times (a
+ * re-plan each, only on a miss). */
+static void try_bigger_budgets(struct ss_topology *topo, const struct ss_placement *old,
+                               const struct ss_balance *b, struct replan_moves *rm)
+{
+    static const int budgets[] = {150, 200, 300};
+    if (!over_bounds(b))
+        return;
+    int given = topo->move_budget;
+    rm->meets_at = -1;
+    for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+        if (budgets[i] <= given)
+            continue;
+        topo->move_budget = budgets[i];
+        struct ss_placement *p = NULL;
+        struct ss_moves mv = {0};
+        struct ss_error err = {0};
+        if (ss_plan_from(topo, old, &p, &mv, &err) != 0)
+            continue;
+        struct ss_balance *b2 = ss_balance_compute(p, b->doubles_computed);
+        int over = over_bounds(b2);
+        ss_balance_free(b2);
+        ss_placement_free(p);
+        if (!over) {
+            rm->meets_at = budgets[i];
+            rm->meets_moves = mv;
+            break;
+        }
+    }
+    topo->move_budget = given;
+}
 
 /* Machine m of the topology; -1 is a machine the topology no longer has. */
 static const char *machine_or_gone(const struct ss_placement *p, int m)
@@ -140,6 +189,13 @@ static void print_moves_text(const struct ss_placement *p, const struct replan_m
            "stores: %d\n",
            mv->slot_moves, mv->slot_moves_bound, mv->slot_moves_budget, pct / 100, pct % 100,
            mv->master_moves, mv->master_moves_bound, mv->new_stores);
+    if (rm->meets_at > 0)
+        printf("  over a failure bound within this budget; with 'move-budget %d.%02d' in the\n"
+               "  topology the re-plan meets them: %d slot moves, %d master moves\n",
+               rm->meets_at / 100, rm->meets_at % 100, rm->meets_moves.slot_moves,
+               rm->meets_moves.master_moves);
+    if (rm->meets_at < 0)
+        printf("  over a failure bound within this budget; no move-budget up to 3 meets them\n");
     if (mv->fresh_matched)
         printf("  a fresh plan: keeping the stores' copies could not meet every machine's share\n"
                "  (zones too tight for the change); each old store got the new one sharing most\n"
@@ -230,6 +286,17 @@ static void print_moves_xml(xmlTextWriterPtr w, const struct ss_placement *p,
     cli_xml_int(w, "new-stores", mv->new_stores);
     if (mv->fresh_matched)
         cli_xml_str(w, "fresh-matched", "true");
+    if (rm->meets_at != 0) {
+        xmlTextWriterStartElement(w, BAD_CAST "larger-budget");
+        if (rm->meets_at > 0) {
+            xmlTextWriterWriteFormatAttribute(w, BAD_CAST "move-budget", "%d.%02d",
+                                              rm->meets_at / 100, rm->meets_at % 100);
+            cli_xml_int(w, "slot-moves", rm->meets_moves.slot_moves);
+            cli_xml_int(w, "master-moves", rm->meets_moves.master_moves);
+        }
+        cli_xml_str(w, "meets-bounds", rm->meets_at > 0 ? "true" : "false");
+        xmlTextWriterEndElement(w);
+    }
     for (int i = 0; !o->no_stores && i < rm->nslot; i++) {
         const struct ss_slot_move *m = &rm->slot[i];
         xmlTextWriterStartElement(w, BAD_CAST "slot-move");
@@ -359,8 +426,11 @@ int cmd_plan(int argc, char **argv)
     if (o.svg && ss_svg_write(p, o.svg, &err) != 0)
         rc = cli_fail(&err);
     struct replan_moves rm = {.counts = &moves, .old = old};
-    if (rc == 0 && o.from)
+    if (rc == 0 && o.from) {
         rm.nslot = ss_slot_moves(topo, old, p, &rm.slot);
+        if (old->nstores > 0)
+            try_bigger_budgets(topo, old, b, &rm);
+    }
     if (rc == 0) {
         if (o.output == SS_OUT_XML)
             print_xml(p, b, &o, o.from ? &rm : NULL);

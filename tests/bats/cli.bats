@@ -275,6 +275,30 @@ EOT
     [[ "$output" == *"five.topo:1: bad move budget '0.5'; write e.g. 'move-budget 1.5'"* ]]
 }
 
+@test "plan --from over a failure bound says which larger move-budget meets them, at what cost" {
+    # 27 machines of 12 slots, 3-slot stores in 2 zones, less the last: within
+    # 1.25x the forced moves a single failure stays 1 over; 1.5x meets them
+    for n in 27 26; do
+        { echo "replicas 2"; echo "stores 91"
+          for i in $(seq 1 $n); do printf 'machine m%03d slots=12 zone=z%d\n' "$i" $((i % 2)); done
+        } > "$TMP/m$n.topo"
+    done
+    "$SLOTSTORE" cib "$TMP/m27.topo" > "$TMP/cib27.xml"
+    run "$SLOTSTORE" plan "$TMP/m26.topo" --from "$TMP/cib27.xml" --no-stores
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"every single failure: at most 1 over its bound"* ]]
+    [[ "$output" == *"with 'move-budget 1.50' in the"*"topology the re-plan meets them: "* ]]
+    slot=$(echo "$output" | sed -n 's/.*re-plan meets them: \([0-9]*\) slot moves.*/\1/p')
+    [ "$slot" -le 15 ]
+    # and it does: the same re-plan with that budget
+    { echo "move-budget 1.5"; cat "$TMP/m26.topo"; } > "$TMP/m26b.topo"
+    run "$SLOTSTORE" plan "$TMP/m26b.topo" --from "$TMP/cib27.xml" --no-stores
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"every single failure: within its bound"* ]]
+    [[ "$output" == *"slot moves: $slot (lower bound 10, budget 15 = 1.50x"* ]]
+    [[ "$output" != *"over a failure bound within this budget"* ]]
+}
+
 @test "a topology with a fixed store can be applied again: nothing moves" {
     cp "$DATA/four.topo" "$TMP/fixed.topo"
     echo "fixed keep imap01:1 imap02:1" >> "$TMP/fixed.topo"
