@@ -1527,6 +1527,21 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         if (keep_better(&pl, &mv, q, alt, &mv2, q2, 3))
             best_v = variant;
     }
+    /* a fresh plan matched to the old stores, where it fits the budget (not
+     * when the fresh plan itself asked: it re-plans its holes) */
+    if (fresh && ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && (q[0] > 0 || q[1] > 1)) {
+        struct ss_placement *alt = NULL;
+        struct ss_moves mv2 = {0};
+        struct ss_error err2 = {0};
+        if (fresh_matched(topo, old, &alt, &mv2, &err2) == 0) {
+            ss_plan_excess(alt, &q2[0], &q2[1]);
+            q2[2] = mv2.slot_moves;
+            if (mv2.slot_moves <= mv.slot_moves_budget)
+                keep_better(&pl, &mv, q, alt, &mv2, q2, 3);
+            else
+                ss_placement_free(alt);
+        }
+    }
     if (moves)
         *moves = mv;
     *out = pl;
