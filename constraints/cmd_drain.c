@@ -54,6 +54,7 @@
 #define DR_MAX_SECONDS 86400.0
 #define DR_POLL_MS 250       /* crm_mon while moves are in flight */
 #define DR_WAIT_POLL_MS 1000 /* crm_mon + CIB while undrain waits for slots */
+#define DR_SETTLE 60.0       /* undrain waits this long for stores without a master */
 #define DR_SHOWN 300         /* characters of a child's complaint in a message */
 
 #define LOCK_DELETE                                                                     \
@@ -113,7 +114,9 @@ static const char undrain_usage[] =
     "first machine of their 'slots') whose master runs elsewhere.  First waits until every\n"
     "slot of those stores on MACHINE runs as a replica in sync (promotion score >= 1000,\n"
     "no outdated mark); then moves them exactly as drain does (same lock, parallelism,\n"
-    "timeouts, progress, table and dry run).\n"
+    "timeouts, progress, table and dry run).  A store with no master at all (Pacemaker\n"
+    "still recovering it after MACHINE rejoined) is waited for up to 60 s of that wait,\n"
+    "then left out with a note.\n"
     "\n"
     "Refuses (exit 3, nothing changed) when MACHINE is not online (take it out of standby\n"
     "first), the slots have not caught up within --wait, the cluster has no quorum, or\n"
@@ -173,6 +176,7 @@ struct drain {
     GPtrArray *notes;       /* lines for stderr, e.g. operators' constraints replaced */
     GPtrArray *others;      /* dry run: other stores whose master would change */
     int planned_here;       /* undrain: stores MACHINE is the planned master of */
+    int masterless;         /* undrain: of those, stores with no master right now */
     char *lock;             /* our lock's value once taken */
     double seconds;         /* the moves took */
 };
@@ -453,6 +457,7 @@ static void plan_undrain_store(const struct cluster_state *cs, struct drain *d,
 {
     d->planned_here++;
     if (s->master == NULL) {
+        d->masterless++;
         g_ptr_array_add(d->notes, g_strdup_printf("%s has no master now: not moved back "
                                                   "(slotstore status)",
                                                   s->name));
@@ -518,6 +523,7 @@ static void plan_reset(struct drain *d)
     g_ptr_array_set_size(d->behind, 0);
     g_ptr_array_set_size(d->notes, 0);
     d->planned_here = 0;
+    d->masterless = 0;
 }
 
 /* rebalance: each store whose master is not its planned master goes back there when
@@ -622,14 +628,22 @@ static int behind_refusal(const struct drain *d, double wait)
     return rc;
 }
 
-/* undrain: wait until MACHINE's slots caught up (drain: one read). */
+/* undrain: wait until MACHINE's slots caught up (drain: one read).  Right after
+ * MACHINE rejoined, Pacemaker may still be recovering stores that have slots
+ * on it: one without a master then is waited for up to DR_SETTLE s (within
+ * the wait), and left out with a note after that, so a broken store does not
+ * hold up the others. */
 static int wait_until_ready(struct drain *d, struct cluster_state *cs, double wait)
 {
     double deadline = now() + wait;
+    double settled = now() + (wait < DR_SETTLE ? wait : DR_SETTLE);
     int waiting = 0, rc;
     for (;;) {
         rc = read_and_plan(d, cs, &waiting);
-        if (rc != 0 || !waiting)
+        if (rc != 0)
+            break;
+        int settling = d->masterless > 0 && now() < settled;
+        if (!waiting && !settling)
             break;
         if (cli_signal) {
             progress_done(d);
@@ -640,8 +654,12 @@ static int wait_until_ready(struct drain *d, struct cluster_state *cs, double wa
         }
         if (now() >= deadline)
             return behind_refusal(d, wait);
-        progress(d, "%s %s: %d/%d slots caught up", d->o.verb, d->o.machine,
-                 d->nmv - (int)d->behind->len, d->nmv);
+        if (waiting)
+            progress(d, "%s %s: %d/%d slots caught up", d->o.verb, d->o.machine,
+                     d->nmv - (int)d->behind->len, d->nmv);
+        else
+            progress(d, "%s %s: %d stores have no master yet", d->o.verb, d->o.machine,
+                     d->masterless);
         double left = deadline - now();
         sleep_ms(left * 1000 < DR_WAIT_POLL_MS ? (long)(left * 1000) + 1 : DR_WAIT_POLL_MS);
     }
