@@ -866,12 +866,27 @@ int ss_move_budget(const struct ss_topology *topo, int forced)
     return (int)((long)forced * percent / 100);
 }
 
+/* Masters (m, or NULL) and copies (n) per machine of the placement as it
+ * stands. */
+static void placed_counts(const struct replan *r, int *m, int *n)
+{
+    if (m)
+        memset(m, 0, sizeof(int) * (size_t)r->M);
+    memset(n, 0, sizeof(int) * (size_t)r->M);
+    for (int s = 0; s < r->S; s++) {
+        if (m)
+            m[r->pl->stores[s].machine[0]]++;
+        for (int c = 0; c < r->k; c++)
+            n[r->pl->stores[s].machine[c]]++;
+    }
+}
+
 /* The slot-move budget of the polish: the move budget (1.25x unless the
- * topology says otherwise) of the copies that machines new to the placement
- * hold (property 4: adding a machine moves at most 1.25x what it ends up
- * with); with no new machine, of the copies of grown machines.  -1 when
- * nothing changed: re-planning the same topology then moves nothing. */
-static int polish_budget(const struct replan *r, const struct ss_placement *old)
+ * topology says otherwise) of the copies (n per machine) that machines new to
+ * the placement hold (property 4: adding a machine moves at most 1.25x what
+ * it ends up with); with no new machine, of the copies of grown machines.
+ * -1 when nothing changed: re-planning the same topology then moves nothing. */
+static int polish_budget(const struct replan *r, const int *n, const struct ss_placement *old)
 {
     int M = r->M, fresh = 0, grown = 0;
     int *kept0 = ss_xcalloc((size_t)M, sizeof(int));
@@ -881,9 +896,9 @@ static int polish_budget(const struct replan *r, const struct ss_placement *old)
                 kept0[old->stores[s].machine[c]]++;
     for (int i = 0; i < M; i++) {
         if (kept0[i] == 0)
-            fresh += r->n[i];
-        if (r->n[i] > kept0[i])
-            grown += r->n[i] - kept0[i];
+            fresh += n[i];
+        if (n[i] > kept0[i])
+            grown += n[i] - kept0[i];
     }
     free(kept0);
     if (moved_copies(r, old) == 0 && r->S == r->S_old)
@@ -946,14 +961,11 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     /* what the polish could spend: the budget of the copies new or grown
      * machines take now (a fresh plan matched to the old stores has no
      * targets of its own: count them) */
-    struct replan counted = *r;
-    counted.n = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < r->S; s++)
-        for (int c = 0; c < r->k; c++)
-            counted.n[r->pl->stores[s].machine[c]]++;
-    int budget = polish_budget(&counted, old);
+    int *n = ss_xcalloc((size_t)M, sizeof(int));
+    placed_counts(r, NULL, n);
+    int budget = polish_budget(r, n, old);
     mv->slot_moves_budget = budget > 0 ? budget : 0;
-    free(counted.n);
+    free(n);
     mv->master_moves_bound = mout;
     free(kept0);
     free(oldm);
@@ -1199,13 +1211,7 @@ static void reorder_final(struct replan *r, const struct ss_placement *old, int 
     ss_plan_excess(r->pl, &single, &dbl);
     if (single <= 0)
         return;
-    memset(r->m, 0, sizeof(int) * (size_t)r->M);
-    memset(r->n, 0, sizeof(int) * (size_t)r->M);
-    for (int s = 0; s < r->S; s++) {
-        r->m[r->pl->stores[s].machine[0]]++;
-        for (int c = 0; c < r->k; c++)
-            r->n[r->pl->stores[s].machine[c]]++;
-    }
+    placed_counts(r, r->m, r->n);
     if (replan_choose_master_ceilings(r) < r->S || replan_order_stores(r, old) != 0)
         return;
     if (r->k == 2)
@@ -1292,7 +1298,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             got = repick_moved(&r, old);
         /* the last round: what the moved copies cannot mend, more moves may */
         if (got < S && round == 3 && (variant & SPEND))
-            spend_moves(&r, old, polish_budget(&r, old));
+            spend_moves(&r, old, polish_budget(&r, r.n, old));
         if (got == S)
             break;
     }
@@ -1305,7 +1311,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     if (rc == 0 && r.k == 3 && M <= 64 && (variant & DOUBLES))
         replan_order_doubles(&r, old);
     if (rc == 0) {
-        int budget = polish_budget(&r, old);
+        int budget = polish_budget(&r, r.n, old);
         if (budget >= 0 && r.k == 3)
             ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
         if (budget >= 0 && r.k == 2)
