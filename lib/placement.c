@@ -1626,7 +1626,7 @@ static int plan_once_partial(const struct ss_topology *topo, const int *want_m,
             ss_repair_double_failures3(topo, pl, p.m, room, 20000000L);
             free(room);
             /* what third-slot exchanges cannot reach (zones): change sets too */
-            ss_polish3(topo, pl, NULL, 0, 200000000L);
+            ss_polish3(topo, pl, NULL, 0, 200000000L, 0);
         }
         if (rc == 0)
             rc = ss_assign_slots(topo, pl, err);

@@ -1196,8 +1196,13 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * FREE_ANY (2-slot stores) lets make_room free slots a new store cannot
  * pair with the new machine; CEILINGS (2-slot stores) lets other machines
  * take the master ceilings where no order of the pairs meets the
- * single-failure levels (see try_variants2). */
-enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32 };
+ * single-failure levels (see try_variants2); BREAKOUT (3-slot stores) lets
+ * the polish go on where it is stuck, with the failures it is stuck on
+ * weighing more each round (the last variant, on the best one). */
+enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64 };
+/* The breakout's work: 3x the polish's; 20x40 in 3 zones + 1 (3-slot) needed
+ * 1.6x to meet the bounds. */
+#define BREAKOUT_WORK 300000000L
 
 /* CEILINGS: the polish moves copies after the ceilings were chosen, and the
  * sets it leaves may admit an order within the single-failure levels with
@@ -1217,7 +1222,7 @@ static void reorder_final(struct replan *r, const struct ss_placement *old, int 
     if (r->k == 2)
         ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L);
     else
-        ss_polish3(r->t, r->pl, old, budget, 100000000L);
+        ss_polish3(r->t, r->pl, old, budget, 100000000L, 0);
 }
 
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
@@ -1313,7 +1318,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     if (rc == 0) {
         int budget = polish_budget(&r, r.n, old);
         if (budget >= 0 && r.k == 3)
-            ss_polish3(topo, r.pl, old, budget, 100000000L); /* rarely all: stops at 0 excess */
+            ss_polish3(topo, r.pl, old, budget, 100000000L, /* rarely all: stops at 0 excess */
+                       (variant & BREAKOUT) ? BREAKOUT_WORK : 0);
         if (budget >= 0 && r.k == 2)
             ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
         if (budget >= 0 && M <= 64 && (variant & CEILINGS))
@@ -1504,12 +1510,15 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &q[0], &q[1]);
     int variants = copies_lost(topo, old) ? 4 : 2, best_v = 0;
-    for (int v = 1; v <= variants + 3 && (q[0] > 0 || q[1] > 1); v++) {
+    for (int v = 1; v <= variants + 4 && (q[0] > 0 || q[1] > 1); v++) {
         int variant = v;
-        if (v == variants + 3) {
+        if (v == variants + 4) {
+            /* the best so far, its polish going on where it is stuck */
+            variant = best_v | BREAKOUT;
+        } else if (v == variants + 3) {
             /* the best so far with the ceilings chosen again after the polish */
             if (q[0] <= 0)
-                break;
+                continue;
             variant = best_v | CEILINGS;
         } else if (v >= variants && v < variants + 2) {
             /* the SPEND variants only while a single failure is over its level */

@@ -47,9 +47,11 @@ int ss_double_bound3(const struct ss_topology *t, const int *m, const int *room,
                      int a, int b, unsigned char *alive);
 /* Local search on a 3-slot placement (at most 64 machines): lower single then
  * double failure excess keeping master and copy counts; with `old`, changed
- * sets stay within `budget` copies moved off their old machines. */
+ * sets stay within `budget` copies moved off their old machines.  Where
+ * failures stay over after `work`, breakout_work (0: none) more goes to a
+ * search that weighs the failures it is stuck on more and more. */
 void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
-                const struct ss_placement *old, int budget, long work);
+                const struct ss_placement *old, int budget, long work, long breakout_work);
 /* 2-slot stores, the same for re-plans (at most 64 machines): pairs over
  * pcap, then single and double failure excess, within `budget` copies moved
  * off old's machines. */

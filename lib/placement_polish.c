@@ -7,7 +7,8 @@
  * machine's master and copy counts:
  *   - swap a store's two failover slots;
  *   - exchange the masters of two stores that hold each other's master;
- *   - exchange one copy between two stores (both masters or both replicas).
+ *   - exchange one copy between two stores (both masters or both replicas);
+ *   - in the breakout (below), three stores hand their masters round.
  * Cost: steeply rising excess of every single failure over its water-filling
  * level (dominant), the same of every double failure over its bound + 1, and,
  * against an old placement, copies moved off their old machines and masters
@@ -15,6 +16,11 @@
  * touches O(M) double failures, one T entry only one, so a move is priced in
  * O(M).  A re-plan ends with restore_masters: cycles of two or three stores
  * that give stores back their old masters where no failure gets worse.
+ * Where double failures stay over after the attempts (3 zones: kept sets of a
+ * re-plan), a breakout search may go on: each round ends in a local minimum,
+ * and each (double failure, survivor) still over then weighs one more in
+ * the next round's cost, so the search gives up what it keeps trading for
+ * them (20x40 in 3 zones + 1: from 5 survivors 1 over to none).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +39,22 @@ struct polish {
     const struct ss_placement *old; /* NULL: no move costs */
     int M, S_old, budget, moved;
     int *m, *room, *L, *F, *T, *W2;
+    int stale_limit; /* 0: 20000 + 40 per store */
+    long work_used;  /* by search, in total */
+    int *lead, *lead_at; /* NULL, or stores by master: lead[lead_at[x] .. lead_at[x+1]) */
+    int *bw; /* NULL, or M^3 weights of the double failures {a,b} at c (breakout) */
     unsigned char *alive;
 };
+
+/* Double failure {a,b} at survivor c: its excess over w, times its weight. */
+static cost_t dbl_cost(const struct polish *p, int a, int b, int c, int load, int w)
+{
+    cost_t e = ss_excess_cost(load, w, W_DOUBLE);
+    if (p->bw == NULL || e == 0)
+        return e;
+    int M = p->M, lo = a < b ? a : b, hi = a < b ? b : a;
+    return e * p->bw[(lo * M + hi) * M + c];
+}
 
 #define TT(p, a, b, c) ((p)->T[((a) * (p)->M + (b)) * (p)->M + (c)])
 
@@ -55,8 +75,8 @@ static cost_t add_f(struct polish *p, int x, int y, int d)
         if (b == x || b == y)
             continue;
         int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
-        before += ss_excess_cost(load, w, W_DOUBLE);
-        after += ss_excess_cost(load + d, w, W_DOUBLE);
+        before += dbl_cost(p, x, b, y, load, w);
+        after += dbl_cost(p, x, b, y, load + d, w);
     }
     p->F[x * M + y] += d;
     return after - before;
@@ -66,7 +86,7 @@ static cost_t add_f(struct polish *p, int x, int y, int d)
 static cost_t add_t(struct polish *p, int x, int y, int z, int d)
 {
     int load = dbl_load(p, x, y, z), w = p->W2[x * p->M + y];
-    cost_t delta = ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
+    cost_t delta = dbl_cost(p, x, y, z, load + d, w) - dbl_cost(p, x, y, z, load, w);
     TT(p, x, y, z) += d;
     return delta;
 }
@@ -128,24 +148,60 @@ static int pos_of(const struct ss_store *st, int machine)
     return -1;
 }
 
-/* Propose a move on stores *s1, *s2 (s2 may equal s1); 0 if none applies.
- * The stores' machines are changed in place; the caller prices and undoes. */
-static int propose(struct polish *p, unsigned r, int *s1, int *s2)
+/* Three stores hand their leads round: a (led by x) to its y, b (led by y)
+ * to its z, c (led by z, holding x) to x; every machine keeps its master
+ * count.  b and c are found through the lead lists, which may be stale
+ * (rebuilt each round): stale entries are skipped. */
+static int propose_cycle(struct polish *p, unsigned r, int *s, struct ss_store *save)
+{
+    struct ss_store *st = p->pl->stores;
+    struct ss_store *a = &st[s[0]];
+    int x = a->machine[0], qa = 1 + (int)((r >> 14) & 1u), y = a->machine[qa];
+    int ny = p->lead_at[y + 1] - p->lead_at[y];
+    if (ny == 0)
+        return 0;
+    s[1] = p->lead[p->lead_at[y] + (int)((r >> 15) % (unsigned)ny)];
+    struct ss_store *b = &st[s[1]];
+    int qb = 1 + (int)((r >> 24) & 1u), z = b->machine[qb];
+    if (s[1] == s[0] || b->fixed || b->machine[0] != y || z == x)
+        return 0;
+    int nz = p->lead_at[z + 1] - p->lead_at[z];
+    for (int i = 0, o = (int)((r >> 3) % (unsigned)(nz ? nz : 1)); i < nz; i++) {
+        int c = p->lead[p->lead_at[z] + (o + i) % nz], qc = pos_of(&st[c], x);
+        if (c == s[0] || c == s[1] || st[c].fixed || st[c].machine[0] != z || qc <= 0)
+            continue;
+        s[2] = c;
+        for (int k = 0; k < 3; k++)
+            save[k] = st[s[k]];
+        ss_store_swap(a, 0, a, qa);
+        ss_store_swap(b, 0, b, qb);
+        ss_store_swap(&st[c], 0, &st[c], qc);
+        return 3;
+    }
+    return 0;
+}
+
+/* Propose a move on n (returned, 0 if none applies) distinct stores s[],
+ * saved in save[] and changed in place; the caller prices and undoes. */
+static int propose(struct polish *p, unsigned r, int *s, struct ss_store *save)
 {
     struct ss_store *st = p->pl->stores;
     int S = p->pl->nstores;
-    *s1 = (int)(r % (unsigned)S);
-    *s2 = (int)((r >> 7) % (unsigned)S);
-    struct ss_store *a = &st[*s1], *b = &st[*s2];
+    s[0] = (int)(r % (unsigned)S);
+    s[1] = (int)((r >> 7) % (unsigned)S);
+    struct ss_store *a = &st[s[0]], *b = &st[s[1]];
     if (a->fixed || b->fixed)
         return 0;
     unsigned kind = (r >> 27) & 7u;
+    save[0] = *a;
+    save[1] = *b;
     if (kind < 2) { /* swap a's failover slots */
-        *s2 = *s1;
         ss_store_swap(a, 1, a, 2);
         return 1;
     }
-    if (*s1 == *s2)
+    if (kind == 7 && p->lead != NULL)
+        return propose_cycle(p, r, s, save);
+    if (s[0] == s[1])
         return 0;
     if (kind < 4) { /* exchange masters: each holds the other's master */
         int qa = pos_of(a, b->machine[0]), qb = pos_of(b, a->machine[0]);
@@ -153,7 +209,7 @@ static int propose(struct polish *p, unsigned r, int *s1, int *s2)
             return 0;
         ss_store_swap(a, 0, a, qa);
         ss_store_swap(b, 0, b, qb);
-        return 1;
+        return 2;
     }
     if (p->old != NULL && p->budget <= 0)
         return 0;
@@ -170,7 +226,7 @@ static int propose(struct polish *p, unsigned r, int *s1, int *s2)
         b->machine[cb] = y;
         return 0;
     }
-    return 1;
+    return 2;
 }
 
 /* F, T and the slot moves from the stores, from scratch. */
@@ -219,51 +275,37 @@ static void undo_n(struct polish *p, int n, const int *s, const struct ss_store 
         store_apply(p, s[i], 1);
 }
 
-static cost_t price(struct polish *p, int s1, int s2, const struct ss_store *save1,
-                    const struct ss_store *save2)
-{
-    int s[2] = {s1, s2};
-    struct ss_store save[2] = {*save1, *save2};
-    return price_n(p, s1 == s2 ? 1 : 2, s, save);
-}
-
-static void undo(struct polish *p, int s1, int s2, const struct ss_store *save1,
-                 const struct ss_store *save2)
-{
-    int s[2] = {s1, s2};
-    struct ss_store save[2] = {*save1, *save2};
-    undo_n(p, s1 == s2 ? 1 : 2, s, save);
-}
-
 /* Improving moves always, level ones often (to cross plateaus).  (Accepting
  * slightly worse moves, annealing-style, did worse on the tested topologies.)
  * Returns the gain. */
 static cost_t search(struct polish *p, long work, unsigned *rng)
 {
     int S = p->pl->nstores, stale = 0;
+    int limit = p->stale_limit ? p->stale_limit : 20000 + 40 * S;
+    long work0 = work;
     cost_t gain = 0;
-    while (work > 0 && stale < 20000 + 40 * S) {
+    while (work > 0 && stale < limit) {
         unsigned r = ss_xorshift(rng);
-        int s1, s2;
-        struct ss_store save1 = p->pl->stores[r % (unsigned)S];
-        struct ss_store save2 = p->pl->stores[(r >> 7) % (unsigned)S];
+        int s[3], n;
+        struct ss_store save[3];
         work -= 4;
         stale++;
-        if (!propose(p, r, &s1, &s2))
+        if ((n = propose(p, r, s, save)) == 0)
             continue;
         work -= 8L * p->M;
         int moved0 = p->moved;
-        cost_t delta = price(p, s1, s2, &save1, &save2);
+        cost_t delta = price_n(p, n, s, save);
         /* never beyond the budget (or beyond what the re-plan already forced) */
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
         if (over || delta > 0 || (delta == 0 && (ss_xorshift(rng) & 3u) != 0)) {
-            undo(p, s1, s2, &save1, &save2);
+            undo_n(p, n, s, save);
             continue;
         }
         gain -= delta;
         if (delta < 0)
             stale = 0;
     }
+    p->work_used += work0 - work;
     return gain;
 }
 
@@ -362,8 +404,69 @@ static void attempt(struct polish *p, long work, unsigned *rng)
     compute_targets(p);
 }
 
+/* The stores grouped by master (for propose_cycle). */
+static void list_leads(struct polish *p)
+{
+    int M = p->M, S = p->pl->nstores;
+    memset(p->lead_at, 0, sizeof(int) * (size_t)(M + 1));
+    for (int s = 0; s < S; s++)
+        p->lead_at[p->pl->stores[s].machine[0] + 1]++;
+    for (int x = 0; x < M; x++)
+        p->lead_at[x + 1] += p->lead_at[x];
+    int *next = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < S; s++) {
+        int x = p->pl->stores[s].machine[0];
+        p->lead[p->lead_at[x] + next[x]++] = s;
+    }
+    free(next);
+}
+
+/* Breakout (Morris 1993): where the search is stuck with double failures
+ * over their target, each such (failure, survivor) weighs one more, so that
+ * the next search trades them for ones that are not stuck.  Keeps the best
+ * placement seen by the true cost in best (failure excess *best_ex, moves
+ * *best_mv). */
+static void breakout(struct polish *p, long work, unsigned *rng, struct ss_store *best,
+                     cost_t *best_ex, cost_t *best_mv)
+{
+    int M = p->M, S = p->pl->nstores;
+    size_t bytes = sizeof(struct ss_store) * (size_t)S;
+    p->bw = ss_xcalloc((size_t)M * M * M, sizeof(int));
+    for (int i = 0; i < M * M * M; i++)
+        p->bw[i] = 1;
+    p->stale_limit = 2000 + 4 * S;
+    memcpy(p->pl->stores, best, bytes);
+    tally(p);
+    compute_targets(p);
+    p->lead = ss_xcalloc((size_t)S, sizeof(int));
+    p->lead_at = ss_xcalloc((size_t)M + 1, sizeof(int));
+    long end = p->work_used + work;
+    while (p->work_used < end && *best_ex != 0) {
+        list_leads(p);
+        search(p, end - p->work_used, rng);
+        compute_targets(p);
+        cost_t mv, ex = total_cost(p, &mv);
+        if (ex < *best_ex || (ex == *best_ex && mv < *best_mv)) {
+            *best_ex = ex;
+            *best_mv = mv;
+            memcpy(best, p->pl->stores, bytes);
+        }
+        for (int a = 0; a < M; a++)
+            for (int b = a + 1; b < M; b++)
+                for (int c = 0; c < M; c++)
+                    if (c != a && c != b && dbl_load(p, a, b, c) > p->W2[a * M + b])
+                        p->bw[(a * M + b) * M + c]++;
+    }
+    free(p->bw);
+    free(p->lead);
+    free(p->lead_at);
+    p->bw = NULL;
+    p->lead = p->lead_at = NULL;
+    p->stale_limit = 0;
+}
+
 void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
-                const struct ss_placement *old, int budget, long work)
+                const struct ss_placement *old, int budget, long work, long breakout_work)
 {
     int M = t->nmachines, S = pl->nstores;
     if (pl->copies != 3 || M > 64 || S < 2)
@@ -408,6 +511,10 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
             best_mv = mv;
             memcpy(best, pl->stores, bytes);
         }
+    }
+    if (best_ex != 0 && breakout_work > 0) {
+        unsigned rng = 12345u;
+        breakout(&p, breakout_work, &rng, best, &best_ex, &best_mv);
     }
     memcpy(pl->stores, best, bytes);
     if (old != NULL)
