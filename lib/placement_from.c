@@ -1200,9 +1200,10 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * the polish go on where it is stuck, with the failures it is stuck on
  * weighing more each round (the last variant, on the best one). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64 };
-/* The breakout's work: 3x the polish's; 20x40 in 3 zones + 1 (3-slot) needed
- * 1.6x to meet the bounds. */
-#define BREAKOUT_WORK 300000000L
+/* The breakout's work: 10x the polish's (a few seconds at most; only where
+ * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
+ * meet the bounds, 12x40 between 6x and 10x. */
+#define BREAKOUT_WORK 1000000000L
 
 /* CEILINGS: the polish moves copies after the ceilings were chosen, and the
  * sets it leaves may admit an order within the single-failure levels with
