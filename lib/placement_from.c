@@ -1221,7 +1221,7 @@ static void reorder_final(struct replan *r, const struct ss_placement *old, int 
     if (replan_choose_master_ceilings(r) < r->S || replan_order_stores(r, old) != 0)
         return;
     if (r->k == 2)
-        ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L);
+        ss_polish2(r->t, r->pl, old, budget, r->pcap, 100000000L, 0);
     else
         ss_polish3(r->t, r->pl, old, budget, 100000000L, 0);
 }
@@ -1322,7 +1322,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
             ss_polish3(topo, r.pl, old, budget, 100000000L, /* rarely all: stops at 0 excess */
                        (variant & BREAKOUT) ? BREAKOUT_WORK : 0);
         if (budget >= 0 && r.k == 2)
-            ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L);
+            ss_polish2(topo, r.pl, old, budget, r.pcap, 100000000L,
+                       (variant & BREAKOUT) ? BREAKOUT_WORK / 4 : 0);
         if (budget >= 0 && M <= 64 && (variant & CEILINGS))
             reorder_final(&r, old, budget);
         rc = ss_assign_slots(topo, r.pl, err);
@@ -1456,18 +1457,21 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
                           struct ss_placement **pl, struct ss_moves *mv)
 {
     static const int variants[] = {FREE_ANY, CEILINGS, FREE_ANY | CEILINGS};
-    int q[4], q2[4];
+    int q[4], q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
     misses2(topo, *pl, mv, q);
-    for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+    for (int v = 0; v <= n; v++) {
         if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
             return;
+        /* last, the best so far, its polish going on where it is stuck */
+        int variant = v < n ? variants[v] : best_v | BREAKOUT;
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
-        if (replan_once(topo, old, variants[v], &alt, &mv2, &err2) != 0)
+        if (replan_once(topo, old, variant, &alt, &mv2, &err2) != 0)
             continue;
         misses2(topo, alt, &mv2, q2);
-        keep_better(pl, mv, q, alt, &mv2, q2, 4);
+        if (keep_better(pl, mv, q, alt, &mv2, q2, 4))
+            best_v = variant;
     }
 }
 

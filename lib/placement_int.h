@@ -54,9 +54,10 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
                 const struct ss_placement *old, int budget, long work, long breakout_work);
 /* 2-slot stores, the same for re-plans (at most 64 machines): pairs over
  * pcap, then single and double failure excess, within `budget` copies moved
- * off old's machines. */
+ * off old's machines; breakout_work as for ss_polish3. */
 void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
-                const struct ss_placement *old, int budget, int pcap, long work);
+                const struct ss_placement *old, int budget, int pcap, long work,
+                long breakout_work);
 /* A fresh 2-slot plan's pairs made as even as the search gets them, kept
  * only if no failure gets worse (so that an added machine takes over the
  * surplus of crowded pairs instead of filling empty ones: few slot moves). */

@@ -31,6 +31,7 @@
 #define W_SLOT 3LL           /* a slot move copies a store's data */
 #define W_MASTER 1LL         /* a master move is a planned switchover */
 #define ATTEMPTS 4
+#define WEIGHT_MAX 64 /* breakout weights stop there: costs stay far from overflow */
 
 #define MEMO_WAYS 4
 struct memo {
@@ -43,6 +44,11 @@ struct polish2 {
     const struct ss_placement *old;
     int M, S, S_old, budget, moved, pcap;
     int *m, *room, *L, *F, *W2;
+    /* breakout: NULL, or weights of pairs and single failures (M^2) and of
+     * double failures {a,b} at survivor c (M^3) */
+    int *pw, *sw, *bw;
+    int stale_limit; /* 0: 20000 + 40 per store */
+    long work_used;  /* by search, in total */
     long long even;       /* sum over pairs of stores squared: the less, the more even */
     int crowded;          /* a pair above the average holds this many stores */
     int exact;            /* W2 follows F (else: double failures not priced yet) */
@@ -56,6 +62,24 @@ struct polish2 {
     int *seg;   /* M + 1: stores mastered on x are byorder[seg[x] .. seg[x+1]) */
     int *byorder, *where; /* store indexes grouped by master; each store's index there */
 };
+
+/* The breakout weights (1 without). */
+static cost_t pair_weight(const struct polish2 *p, int x, int y)
+{
+    int lo = x < y ? x : y, hi = x < y ? y : x;
+    return p->pw ? p->pw[lo * p->M + hi] : 1;
+}
+
+static cost_t single_weight(const struct polish2 *p, int x, int y)
+{
+    return p->sw ? p->sw[x * p->M + y] : 1;
+}
+
+static cost_t double_weight(const struct polish2 *p, int a, int b, int c)
+{
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    return p->bw ? p->bw[(lo * p->M + hi) * p->M + c] : 1;
+}
 
 static int dbl_load(const struct polish2 *p, int a, int b, int c)
 {
@@ -104,16 +128,17 @@ static void compute_targets(struct polish2 *p)
 static cost_t add_f(struct polish2 *p, int x, int y, int d)
 {
     int M = p->M, f = p->F[x * M + y], pair = f + p->F[y * M + x];
-    cost_t delta = ss_excess_cost(pair + d, p->pcap, W_SINGLE) -
-                   ss_excess_cost(pair, p->pcap, W_SINGLE);
+    cost_t delta = pair_weight(p, x, y) * (ss_excess_cost(pair + d, p->pcap, W_SINGLE) -
+                                           ss_excess_cost(pair, p->pcap, W_SINGLE));
     p->even += (long long)(2 * pair + d) * d;
-    delta += ss_excess_cost(p->m[y] + f + d, p->L[x], W_SINGLE) -
-             ss_excess_cost(p->m[y] + f, p->L[x], W_SINGLE);
+    delta += single_weight(p, x, y) * (ss_excess_cost(p->m[y] + f + d, p->L[x], W_SINGLE) -
+                                       ss_excess_cost(p->m[y] + f, p->L[x], W_SINGLE));
     for (int b = 0; b < M; b++) {
         if (b == x || b == y)
             continue;
         int load = dbl_load(p, x, b, y), w = p->W2[x * M + b];
-        delta += ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE);
+        delta += double_weight(p, x, b, y) *
+                 (ss_excess_cost(load + d, w, W_DOUBLE) - ss_excess_cost(load, w, W_DOUBLE));
     }
     if (f == 0 || f + d == 0) { /* a failure of x spreads to one survivor more or less */
         int was = p->receivers[x] < p->receivers_floor;
@@ -128,7 +153,8 @@ static cost_t add_f(struct polish2 *p, int x, int y, int d)
     for (int c = 0; c < M && now != was; c++)
         if (c != x && c != y) {
             int load = dbl_load(p, x, y, c);
-            delta += ss_excess_cost(load, now, W_DOUBLE) - ss_excess_cost(load, was, W_DOUBLE);
+            delta += double_weight(p, x, y, c) *
+                     (ss_excess_cost(load, now, W_DOUBLE) - ss_excess_cost(load, was, W_DOUBLE));
         }
     p->W2[x * M + y] = p->W2[y * M + x] = now;
     return delta;
@@ -273,8 +299,10 @@ static void regroup(struct polish2 *p, const int *ids, int n, int kind)
 static cost_t search(struct polish2 *p, long work, unsigned *rng)
 {
     int S = p->S, stale = 0;
+    int limit = p->stale_limit ? p->stale_limit : 20000 + 40 * S;
+    long work0 = work;
     cost_t gain = 0;
-    while (work > 0 && stale < 20000 + 40 * S) {
+    while (work > 0 && stale < limit) {
         unsigned r = ss_xorshift(rng);
         int ids[3], n = 0, kind = 0;
         struct ss_store before[3];
@@ -314,6 +342,7 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
         if (delta < 0 || even < 0)
             stale = 0;
     }
+    p->work_used += work0 - work;
     return gain;
 }
 
@@ -442,8 +471,83 @@ static long long least_squares(const struct ss_topology *t, int S, int *crowded)
     return r * (q + 1) * (q + 1) + (pairs - r) * q * q;
 }
 
+/* The best placement a search has seen: its worst failures, then its cost. */
+struct best2 {
+    struct ss_store *stores;
+    struct worst w;
+    cost_t ex, mv;
+    long long even;
+};
+
+/* Is the placement now better than the best (a re-plan compares worst
+ * failures first, a fresh plan costs alone)?  Then it becomes the best. */
+static void keep_if_better(struct polish2 *p, struct best2 *b)
+{
+    cost_t mv, ex = total_cost(p, &mv);
+    struct worst w = {0};
+    if (p->old != NULL)
+        worst_of(p->pl, &w);
+    if ((p->old != NULL && worst_better(&w, &b->w)) ||
+        ((p->old == NULL || worst_equal(&w, &b->w)) &&
+         (ex < b->ex || (ex == b->ex && (mv < b->mv || (mv == b->mv && p->even < b->even)))))) {
+        b->w = w;
+        b->ex = ex;
+        b->mv = mv;
+        b->even = p->even;
+        memcpy(b->stores, p->pl->stores, sizeof(struct ss_store) * (size_t)p->S);
+    }
+}
+
+/* Breakout, as in placement_polish.c: from the best, rounds of the search
+ * end in local minima, and each pair over the cap, single failure over its
+ * level and (double failure, survivor) over its target still over then
+ * weighs one more in the next round. */
+static void breakout(struct polish2 *p, long work, struct best2 *b)
+{
+    int M = p->M;
+    p->pw = ss_xcalloc((size_t)M * M, sizeof(int));
+    p->sw = ss_xcalloc((size_t)M * M, sizeof(int));
+    p->bw = ss_xcalloc((size_t)M * M * M, sizeof(int));
+    for (int i = 0; i < M * M; i++)
+        p->pw[i] = p->sw[i] = 1;
+    for (int i = 0; i < M * M * M; i++)
+        p->bw[i] = 1;
+    p->stale_limit = 2000 + 4 * p->S;
+    memcpy(p->pl->stores, b->stores, sizeof(struct ss_store) * (size_t)p->S);
+    tally(p);
+    compute_targets(p);
+    p->exact = 1;
+    unsigned rng = 12345u;
+    long end = p->work_used + work;
+    while (p->work_used < end && b->ex != 0) {
+        search(p, end - p->work_used, &rng);
+        keep_if_better(p, b);
+        p->work_used += 64L * M * M * M; /* what keep_if_better measures */
+        for (int x = 0; x < M; x++)
+            for (int y = 0; y < M; y++) {
+                if (y == x)
+                    continue;
+                int f = p->F[x * M + y], pair = f + p->F[y * M + x];
+                if (y > x && pair > p->pcap && p->pw[x * M + y] < WEIGHT_MAX)
+                    p->pw[x * M + y]++;
+                if (p->m[y] + f > p->L[x] && p->sw[x * M + y] < WEIGHT_MAX)
+                    p->sw[x * M + y]++;
+                for (int c = y > x ? 0 : M; c < M; c++)
+                    if (c != x && c != y && dbl_load(p, x, y, c) > p->W2[x * M + y] &&
+                        p->bw[(x * M + y) * M + c] < WEIGHT_MAX)
+                        p->bw[(x * M + y) * M + c]++;
+            }
+    }
+    free(p->pw);
+    free(p->sw);
+    free(p->bw);
+    p->pw = p->sw = p->bw = NULL;
+    p->stale_limit = 0;
+}
+
 void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
-                const struct ss_placement *old, int budget, int pcap, long work)
+                const struct ss_placement *old, int budget, int pcap, long work,
+                long breakout_work)
 {
     int M = t->nmachines, S = pl->nstores;
     if (pl->copies != 2 || M > 64 || S < 2)
@@ -482,35 +586,23 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
             p.receivers_floor = p.receivers[x];
     compute_targets(&p);
     p.least_even = least_squares(t, S, &p.crowded);
-    cost_t best_mv, best_ex = total_cost(&p, &best_mv);
-    long long best_even = p.even;
-    struct worst best_w = {0};
+    struct best2 b = {.stores = best, .even = p.even};
+    b.ex = total_cost(&p, &b.mv);
     if (old != NULL)
-        worst_of(pl, &best_w);
+        worst_of(pl, &b.w);
     /* a placement meeting every target, its pairs as even as can be, stays
      * as it is */
     int attempts = old ? ATTEMPTS : 1;
-    for (int i = 0; i < attempts && (best_ex != 0 || best_even > p.least_even); i++) {
+    for (int i = 0; i < attempts && (b.ex != 0 || b.even > p.least_even); i++) {
         memcpy(pl->stores, start, bytes);
         tally(&p);
-        p.ex_now = best_ex; /* fresh plans: one attempt from the start */
+        p.ex_now = b.ex; /* fresh plans: one attempt from the start */
         unsigned rng = 2654435761u + 0x9e3779b9u * (unsigned)i;
         attempt(&p, work / attempts, &rng);
-        cost_t mv, ex = total_cost(&p, &mv);
-        struct worst w = {0};
-        if (old != NULL)
-            worst_of(pl, &w);
-        if ((old != NULL && worst_better(&w, &best_w)) ||
-            ((old == NULL || worst_equal(&w, &best_w)) &&
-             (ex < best_ex ||
-              (ex == best_ex && (mv < best_mv || (mv == best_mv && p.even < best_even)))))) {
-            best_w = w;
-            best_ex = ex;
-            best_mv = mv;
-            best_even = p.even;
-            memcpy(best, pl->stores, bytes);
-        }
+        keep_if_better(&p, &b);
     }
+    if (b.ex != 0 && breakout_work > 0)
+        breakout(&p, breakout_work, &b);
     memcpy(pl->stores, best, bytes);
     ss_keep_old_slots(pl, old);
     free(start);
@@ -559,7 +651,7 @@ void ss_even_pairs(const struct ss_topology *t, struct ss_placement *pl, int pca
     memcpy(keep, pl->stores, bytes);
     struct worst before, after;
     worst_of(pl, &before);
-    ss_polish2(t, pl, NULL, 0, pcap, work);
+    ss_polish2(t, pl, NULL, 0, pcap, work, 0);
     worst_of(pl, &after);
     /* the search prices sums: it may trade one worse failure for many better */
     if (after.single > before.single || after.dbl > before.dbl || after.lost > before.lost ||

@@ -1568,7 +1568,8 @@ static void remove_machine_generated(int count)
 }
 
 /* Removals the re-plan once missed (sweep-remove); 24x20 and 15x40 (3-slot,
- * 3 zones) met the double bounds only with the breakout polish. */
+ * 3 zones) and 9x40 (2-slot, 3 zones) met the double bounds only with the
+ * breakout polish. */
 static void remove_generated_cases(void)
 {
     static const struct {
@@ -1576,7 +1577,7 @@ static void remove_generated_cases(void)
     } cases[] = {{20, 20, 1, 0}, {21, 20, 1, 0}, {27, 40, 1, 0}, {15, 12, 2, 0},
                  {30, 12, 2, 0}, {20, 12, 2, 0}, {20, 40, 2, 0}, {14, 12, 2, 2}, {18, 12, 2, 2},
                  {9, 12, 2, 0},  {20, 40, 2, 2}, {24, 40, 1, 0}, {9, 12, 1, 3},
-                 {20, 12, 2, 2}, {24, 20, 2, 3}, {15, 40, 2, 3}};
+                 {20, 12, 2, 2}, {24, 20, 2, 3}, {15, 40, 2, 3}, {9, 40, 1, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct removed x;
         remove_last(&x, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
