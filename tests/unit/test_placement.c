@@ -293,6 +293,24 @@ static void counts_free(struct counts *q)
     free(q->room);
 }
 
+/* The double bound of a and b (3-slot stores) at the most stores a->b and
+ * b->a property 2 allows (m_b + stores a->b <= single bound of a + slack):
+ * no placement with q's counts has a higher one. */
+static int largest_double_bound3(const struct counts *q, int a, int b)
+{
+    const int *m = q->m, *room = q->room, *single = q->single;
+    int ab = 0, ba = 0, slack = q->r.single_slack;
+    if (q->zone[a] != q->zone[b]) {
+        ab = single[a] + slack - m[b];
+        ab = ab < m[a] ? ab : m[a];
+        ab = ab < room[b] ? ab : room[b];
+        ba = single[b] + slack - m[a];
+        ba = ba < m[b] ? ba : m[b];
+        ba = ba < room[a] ? ba : room[a];
+    }
+    return chk_double_bound(&q->in, m, room, a, b, ab > 0 ? ab : 0, ba > 0 ? ba : 0);
+}
+
 /* Could any placement with p's master and copy counts meet property 2 (every
  * single failure within the slack) and have every double failure within 1
  * (+2 x slack) of its bound?  For 3-slot stores with one copy in each of 3+
@@ -307,8 +325,7 @@ static double within1_violation(const struct ss_placement *p)
 {
     struct counts q;
     counts_init(&q, p);
-    int M = q.M, *zone = q.zone, *single = q.single, *m = q.m, *n = q.n, *room = q.room;
-    struct chk_input in = q.in;
+    int M = q.M, *zone = q.zone, *single = q.single, *m = q.m, *n = q.n;
     struct chk_report r = q.r;
     int *var = malloc(sizeof(int) * (size_t)M * M * M);
     int vars = 0;
@@ -348,16 +365,7 @@ static double within1_violation(const struct ss_placement *p)
         }
     for (int a = 0; a < M; a++) /* double failures */
         for (int b = a + 1; b < M; b++) {
-            int ab = 0, ba = 0;
-            if (zone[a] != zone[b]) {
-                ab = single[a] + r.single_slack - m[b];
-                ab = ab < m[a] ? ab : m[a];
-                ab = ab < room[b] ? ab : room[b];
-                ba = single[b] + r.single_slack - m[a];
-                ba = ba < m[b] ? ba : m[b];
-                ba = ba < room[a] ? ba : room[a];
-            }
-            int bound = chk_double_bound(&in, m, room, a, b, ab > 0 ? ab : 0, ba > 0 ? ba : 0);
+            int bound = largest_double_bound3(&q, a, b);
             for (int c = 0; c < M; c++) {
                 if (c == a || c == b)
                     continue;
@@ -393,8 +401,7 @@ static double within1_orders_violation(const struct ss_placement *p)
 {
     struct counts q;
     counts_init(&q, p);
-    int M = q.M, *zone = q.zone, *single = q.single, *m = q.m, *room = q.room;
-    struct chk_input in = q.in;
+    int M = q.M, *single = q.single, *m = q.m;
     struct chk_report r = q.r;
     static const int perm[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
     int S = p->nstores, sets = 0;
@@ -448,16 +455,7 @@ static double within1_orders_violation(const struct ss_placement *p)
         }
     for (int a = 0; a < M; a++)
         for (int b = a + 1; b < M; b++) {
-            int ab = 0, ba = 0;
-            if (zone[a] != zone[b]) {
-                ab = single[a] + r.single_slack - m[b];
-                ab = ab < m[a] ? ab : m[a];
-                ab = ab < room[b] ? ab : room[b];
-                ba = single[b] + r.single_slack - m[a];
-                ba = ba < m[b] ? ba : m[b];
-                ba = ba < room[a] ? ba : room[a];
-            }
-            int bound = chk_double_bound(&in, m, room, a, b, ab > 0 ? ab : 0, ba > 0 ? ba : 0);
+            int bound = largest_double_bound3(&q, a, b);
             for (int c = 0; c < M; c++) {
                 if (c == a || c == b)
                     continue;
