@@ -19,6 +19,8 @@
  * and master moves against the old placement; then the sum of squared pair
  * counts (evenness).  A store (x,y) adds F[x][y]; one F entry touches one
  * pair, one single failure and O(M) double failures.
+ * A re-plan still over after the attempts may get a breakout search (see
+ * placement_polish.c): what stays over weighs more round by round.
  */
 #include <stdlib.h>
 #include <string.h>
