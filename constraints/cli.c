@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,4 +133,35 @@ void cli_xml_str(xmlTextWriterPtr w, const char *name, const char *v)
 void cli_xml_int(xmlTextWriterPtr w, const char *name, int v)
 {
     xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%d", v);
+}
+
+/* Terminal width for the progress line. */
+static int term_cols(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+        return ws.ws_col;
+    return 80;
+}
+
+void cli_progress(int tty, const char *fmt, ...)
+{
+    if (!tty)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    int cols = term_cols() - 1;
+    fprintf(stderr, "\r\033[K%.*s", cols, line);
+    fflush(stderr);
+}
+
+void cli_progress_done(int tty)
+{
+    if (tty) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
 }

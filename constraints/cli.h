@@ -36,6 +36,11 @@ int cli_fail(const struct ss_error *err);
 /* Parse --output-as=text|xml (returns 0 if arg was that option and was valid,
  * 1 if arg is not that option, -1 if invalid). */
 int cli_output_option(const char *arg, enum ss_output *out);
+/* Long work: a progress line on stderr, rewritten in place, only when tty is
+ * set (the caller's isatty(STDERR_FILENO): logs and pipes stay clean);
+ * cli_progress_done clears it. */
+void cli_progress(int tty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_done(int tty);
 /* Write `data` to `path` atomically (temp file + rename). 0 or -1 (errno). */
 int cli_write_atomic(const char *path, const char *data, size_t len);
 

@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,39 +239,6 @@ static int run_child(char **argv, const char *other_cib, struct cs_child *c, cha
     *why = g_strdup_printf("%s failed: %s", argv[0], msg + strspn(msg, " "));
     g_free(said);
     return -1;
-}
-
-/* Terminal width for the progress line. */
-static int term_cols(void)
-{
-    struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-        return ws.ws_col;
-    return 80;
-}
-
-static void progress(const struct drain *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void progress(const struct drain *d, const char *fmt, ...)
-{
-    if (!d->tty)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    int cols = term_cols() - 1;
-    fprintf(stderr, "\r\033[K%.*s", cols, line);
-    fflush(stderr);
-}
-
-static void progress_done(const struct drain *d)
-{
-    if (d->tty) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
 }
 
 /* ---- moves -------------------------------------------------------------- */
@@ -575,7 +541,7 @@ static void print_lines(const char *head, const GPtrArray *lines)
 
 static int refuse(const struct drain *d, const GPtrArray *lines, const char *what)
 {
-    progress_done(d);
+    cli_progress_done(d->tty);
     char *head = g_strdup_printf("slotstore: %s: refused, %s:", d->o.verb, what);
     print_lines(head, lines);
     g_free(head);
@@ -584,7 +550,7 @@ static int refuse(const struct drain *d, const GPtrArray *lines, const char *wha
 
 static int unknown_machine(const struct cluster_state *cs, const struct drain *d)
 {
-    progress_done(d);
+    cli_progress_done(d->tty);
     GString *g = g_string_new(NULL);
     for (int i = 0; i < cs->nm; i++)
         g_string_append_printf(g, "%s%s", i ? ", " : "", cs->m[i].name);
@@ -603,7 +569,7 @@ static int read_and_plan(struct drain *d, struct cluster_state *cs, int *waiting
     cs->own_pgrp = 1;
     *waiting = 0;
     if (cluster_state_read(cs, d->o.verb, &err) != 0) {
-        progress_done(d);
+        cli_progress_done(d->tty);
         return cli_fail(&err);
     }
     if (!d->o.rebalance && cs_machine_index(cs, d->o.machine) < 0)
@@ -646,7 +612,7 @@ static int wait_until_ready(struct drain *d, struct cluster_state *cs, double wa
         if (!waiting && !settling)
             break;
         if (cli_signal) {
-            progress_done(d);
+            cli_progress_done(d->tty);
             fprintf(stderr, "slotstore: %s: interrupted by signal %d while waiting for the "
                             "slots to catch up; nothing was changed\n",
                     d->o.verb, (int)cli_signal);
@@ -655,15 +621,15 @@ static int wait_until_ready(struct drain *d, struct cluster_state *cs, double wa
         if (now() >= deadline)
             return behind_refusal(d, wait);
         if (waiting)
-            progress(d, "%s %s: %d/%d slots caught up", d->o.verb, d->o.machine,
+            cli_progress(d->tty, "%s %s: %d/%d slots caught up", d->o.verb, d->o.machine,
                      d->nmv - (int)d->behind->len, d->nmv);
         else
-            progress(d, "%s %s: %d stores have no master yet", d->o.verb, d->o.machine,
+            cli_progress(d->tty, "%s %s: %d stores have no master yet", d->o.verb, d->o.machine,
                      d->masterless);
         double left = deadline - now();
         sleep_ms(left * 1000 < DR_WAIT_POLL_MS ? (long)(left * 1000) + 1 : DR_WAIT_POLL_MS);
     }
-    progress_done(d);
+    cli_progress_done(d->tty);
     return rc;
 }
 
@@ -834,7 +800,7 @@ static void moves_progress(const struct drain *d)
                                    d->mv[i].store, d->mv[i].from, d->mv[i].to,
                                    t - d->mv[i].start);
     int done = d->nmv - moving - count_result(d, MV_PENDING);
-    progress(d, "%s %s: %d/%d done, %d moving%s%s%s", d->o.verb, d->o.machine, done, d->nmv,
+    cli_progress(d->tty, "%s %s: %d/%d done, %d moving%s%s%s", d->o.verb, d->o.machine, done, d->nmv,
              moving, moving ? " (" : "", g->str, moving ? ")" : "");
     g_string_free(g, TRUE);
 }
@@ -986,7 +952,7 @@ static void moves_run(struct drain *d, struct cluster_state *cs)
     }
     if (cli_signal)
         moves_interrupt(d, cs);
-    progress_done(d);
+    cli_progress_done(d->tty);
 }
 
 /* ---- dry run ------------------------------------------------------------ */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/xmlwriter.h>
 
@@ -138,7 +139,7 @@ static int over_bounds(const struct ss_balance *b)
  * budget meet the bounds, and at what cost?  Tries 1.5, 2 and 3 times (a
  * re-plan each, only on a miss). */
 static void try_bigger_budgets(struct ss_topology *topo, const struct ss_placement *old,
-                               const struct ss_balance *b, struct replan_moves *rm)
+                               const struct ss_balance *b, struct replan_moves *rm, int tty)
 {
     static const int budgets[] = {150, 200, 300};
     if (!over_bounds(b))
@@ -149,6 +150,8 @@ static void try_bigger_budgets(struct ss_topology *topo, const struct ss_placeme
         if (budgets[i] <= given)
             continue;
         topo->move_budget = budgets[i];
+        cli_progress(tty, "over a failure bound: re-planning with move-budget %d.%02d ...",
+                     budgets[i] / 100, budgets[i] % 100);
         struct ss_placement *p = NULL;
         struct ss_moves mv = {0};
         struct ss_error err = {0};
@@ -412,15 +415,25 @@ int cmd_plan(int argc, char **argv)
     struct ss_moves moves = {0};
     if (ss_topology_load(o.topology, &topo, &err) != 0)
         return cli_fail(&err);
-    if (o.from)
+    /* a re-plan that misses a bound tries its variants, then larger budgets:
+     * seconds to a minute on a few dozen machines */
+    int tty = o.from && isatty(STDERR_FILENO);
+    if (o.from) {
         rc = load_from(o.from, topo, &old, &err);
-    if (rc == 0)
-        rc = o.from ? ss_plan_from(topo, old, &p, &moves, &err) : ss_plan(topo, &p, &err);
+        if (rc == 0) {
+            cli_progress(tty, "re-planning %d stores from %s ...", old->nstores, o.from);
+            rc = ss_plan_from(topo, old, &p, &moves, &err);
+        }
+    } else {
+        rc = ss_plan(topo, &p, &err);
+    }
     if (rc != 0) {
+        cli_progress_done(tty);
         ss_placement_free(old);
         ss_topology_free(topo);
         return cli_fail(&err);
     }
+    cli_progress_done(tty);
     int doubles = o.pairs == 1 || (o.pairs < 0 && topo->nmachines <= 64);
     struct ss_balance *b = ss_balance_compute(p, doubles);
     if (o.svg && ss_svg_write(p, o.svg, &err) != 0)
@@ -429,8 +442,9 @@ int cmd_plan(int argc, char **argv)
     if (rc == 0 && o.from) {
         rm.nslot = ss_slot_moves(topo, old, p, &rm.slot);
         if (old->nstores > 0)
-            try_bigger_budgets(topo, old, b, &rm);
+            try_bigger_budgets(topo, old, b, &rm, tty);
     }
+    cli_progress_done(tty);
     if (rc == 0) {
         if (o.output == SS_OUT_XML)
             print_xml(p, b, &o, o.from ? &rm : NULL);
