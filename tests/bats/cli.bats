@@ -290,6 +290,16 @@ EOT
     [[ "$output" == *"with 'move-budget 1.50' in the"*"topology the re-plan meets them: "* ]]
     slot=$(echo "$output" | sed -n 's/.*re-plan meets them: \([0-9]*\) slot moves.*/\1/p')
     [ "$slot" -le 15 ]
+    # quiet when stderr is not a terminal; on one (script(1)), a progress line
+    # names each step, and stdout is the same
+    "$SLOTSTORE" plan "$TMP/m26.topo" --from "$TMP/cib27.xml" --no-stores \
+        > "$TMP/plain.out" 2> "$TMP/plain.err"
+    [ ! -s "$TMP/plain.err" ]
+    script -qec "'$SLOTSTORE' plan '$TMP/m26.topo' --from '$TMP/cib27.xml' --no-stores \
+        > '$TMP/tty.out'" "$TMP/tty.log" > /dev/null
+    grep -q "re-planning 91 stores from $TMP/cib27.xml" "$TMP/tty.log"
+    grep -q "over a failure bound: re-planning with move-budget 1.50" "$TMP/tty.log"
+    cmp "$TMP/plain.out" "$TMP/tty.out"
     # and it does: the same re-plan with that budget
     { echo "move-budget 1.5"; cat "$TMP/m26.topo"; } > "$TMP/m26b.topo"
     run "$SLOTSTORE" plan "$TMP/m26b.topo" --from "$TMP/cib27.xml" --no-stores
