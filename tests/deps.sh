@@ -4,7 +4,7 @@
 set -e
 pkgs="build-essential autoconf automake pkg-config libxml2-dev libglib2.0-dev
       pacemaker pacemaker-dev pacemaker-cli-utils corosync pcs fence-agents resource-agents
-      libqb-dev bats bats-support bats-assert libxml2-utils
+      libqb-dev bats bats-support bats-assert libxml2-utils bsdutils
       cyrus-imapd cyrus-replication cyrus-admin cyrus-clients sasl2-bin libsasl2-modules python3
       valgrind"
 missing=""
