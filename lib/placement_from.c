@@ -1196,9 +1196,10 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * FREE_ANY (2-slot stores) lets make_room free slots a new store cannot
  * pair with the new machine; CEILINGS (2-slot stores) lets other machines
  * take the master ceilings where no order of the pairs meets the
- * single-failure levels (see try_variants2); BREAKOUT (3-slot stores) lets
- * the polish go on where it is stuck, with the failures it is stuck on
- * weighing more each round (the last variant, on the best one). */
+ * single-failure levels (see try_variants2); BREAKOUT lets the polish go
+ * on where it is stuck, with the failures it is stuck on weighing more each
+ * round (the last variant, on the best one; 2-slot stores get a quarter of
+ * the work). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64 };
 /* The breakout's work: 10x the polish's (a few seconds at most; only where
  * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
