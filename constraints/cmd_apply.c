@@ -1,5 +1,6 @@
 /* cmd_apply.c - `slotstore apply`: the placement into the live CIB, in one
- * transaction, touching only what slotstore owns (see cib_xml.h). */
+ * transaction (a version-checked patch, live_cib.h), touching only what
+ * slotstore owns (see cib_xml.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,13 @@
 static const char apply_usage[] =
     "Usage: slotstore apply TOPOLOGY [--allow-moves] [--dry-run]\n"
     "\n"
-    "Write the topology's stores into the cluster's CIB as one transaction (a replace of\n"
-    "the configuration section): slotstore's clones and its 'slotstore-' constraints are\n"
-    "replaced, everything else (other resources, operators' cli-* constraints, nodes,\n"
-    "options) is kept; symmetric-cluster=false and load-threshold=" SS_LOAD_THRESHOLD " are\n"
-    "added only when unset.  Stores already in the CIB keep their slots (the plan is made with\n"
+    "Write the topology's stores into the cluster's CIB as one transaction (a patch of\n"
+    "what changes, made against the CIB as read just before; a change someone else makes\n"
+    "in between makes Pacemaker refuse the patch, and apply reads and patches again):\n"
+    "slotstore's clones and its 'slotstore-' constraints are replaced, everything else\n"
+    "(other resources, operators' cli-* constraints, nodes, options) is kept;\n"
+    "symmetric-cluster=false and load-threshold=" SS_LOAD_THRESHOLD " are added only when\n"
+    "unset.  Stores already in the CIB keep their slots (the plan is made with\n"
     "--from the live CIB); when the topology would still move slots or masters of existing\n"
     "stores, apply refuses unless --allow-moves is given.  A CIB that already holds exactly\n"
     "this configuration is left alone (\"nothing to change\").\n"
@@ -60,17 +63,9 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
     return 0;
 }
 
-static xmlNodePtr first_child(xmlNodePtr n, const char *name)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name))
-            return c;
-    return NULL;
-}
-
 static xmlNodePtr ensure_child(xmlNodePtr n, const char *name)
 {
-    xmlNodePtr c = first_child(n, name);
+    xmlNodePtr c = ss_xml_child(n, name);
     return c ? c : xmlNewChild(n, NULL, (const xmlChar *)name, NULL);
 }
 
@@ -89,7 +84,7 @@ static void move_children(xmlNodePtr from, xmlNodePtr to)
 /* Report machines of the topology the CIB does not know as nodes. */
 static void warn_unknown_nodes(xmlNodePtr conf, const struct ss_topology *topo)
 {
-    xmlNodePtr nodes = first_child(conf, "nodes");
+    xmlNodePtr nodes = ss_xml_child(conf, "nodes");
     for (int i = 0; i < topo->nmachines; i++) {
         int found = 0;
         for (xmlNodePtr n = nodes ? nodes->children : NULL; n && !found; n = n->next) {
@@ -143,7 +138,7 @@ static int describe_moves(const struct ss_placement *old, const struct ss_placem
 /* Cluster option `name` as the operator set it; NULL when unset (caller frees). */
 static xmlChar *cluster_option(xmlNodePtr conf, const char *name)
 {
-    xmlNodePtr crm_config = first_child(conf, "crm_config");
+    xmlNodePtr crm_config = ss_xml_child(conf, "crm_config");
     for (xmlNodePtr set = crm_config ? crm_config->children : NULL; set; set = set->next)
         for (xmlNodePtr nv = set->children; nv; nv = nv->next)
             if (nv->type == XML_ELEMENT_NODE && ss_xml_prop_is(nv, "name", name))
@@ -180,14 +175,14 @@ static int has_location(xmlNodePtr constraints, const xmlChar *id)
  * refuse, and say how to fix it. */
 static int refuse_opt_in(xmlNodePtr current_cib)
 {
-    xmlNodePtr conf = first_child(current_cib, "configuration");
+    xmlNodePtr conf = ss_xml_child(current_cib, "configuration");
     xmlChar *sym = cluster_option(conf, "symmetric-cluster");
     int unset = sym == NULL;
     xmlFree(sym);
     if (!unset)
         return 0;
-    xmlNodePtr resources = first_child(conf, "resources");
-    xmlNodePtr constraints = first_child(conf, "constraints");
+    xmlNodePtr resources = ss_xml_child(conf, "resources");
+    xmlNodePtr constraints = ss_xml_child(conf, "constraints");
     int stranded = 0;
     for (xmlNodePtr r = resources ? resources->children : NULL; r; r = r->next) {
         if (r->type != XML_ELEMENT_NODE || ss_cib_is_owned(r))
@@ -259,58 +254,106 @@ static void add_options(xmlNodePtr conf)
     xmlFree(load);
 }
 
-/* Build the new configuration section from the current one. */
-static xmlNodePtr new_configuration(xmlNodePtr current_cib, const struct ss_placement *p,
-                                    struct ss_error *err)
+/* Turn a copy of the whole CIB into the wanted one, in place: slotstore's
+ * elements replaced by the plan's, everything else kept, options added. */
+static int rewrite_cib(xmlNodePtr cib, const struct ss_placement *p, struct ss_error *err)
 {
-    xmlNodePtr conf = first_child(current_cib, "configuration");
-    if (conf == NULL) {
-        ss_error_set(err, SS_ERR_RUNTIME, "apply: the CIB has no configuration section");
-        return NULL;
-    }
-    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
-    xmlNodePtr cib = xmlNewNode(NULL, (const xmlChar *)"cib");
-    xmlDocSetRootElement(doc, cib);
-    xmlNodePtr copy = xmlDocCopyNode(conf, doc, 1);
-    xmlAddChild(cib, copy);
-    ss_cib_strip_owned(doc);
+    xmlNodePtr conf = ss_xml_child(cib, "configuration");
+    if (conf == NULL)
+        return ss_error_set(err, SS_ERR_RUNTIME, "apply: the CIB has no configuration section");
+    ss_cib_strip_owned(cib->doc);
     xmlNodePtr res, con;
-    if (ss_cib_owned_sections(p, &res, &con, err) != 0) {
-        xmlFreeDoc(doc);
-        return NULL;
-    }
-    move_children(res, ensure_child(copy, "resources"));
-    move_children(con, ensure_child(copy, "constraints"));
+    if (ss_cib_owned_sections(p, &res, &con, err) != 0)
+        return -1;
+    move_children(res, ensure_child(conf, "resources"));
+    move_children(con, ensure_child(conf, "constraints"));
     xmlFreeNode(res);
     xmlFreeNode(con);
-    add_options(copy);
-    /* the caller owns copy: it must not point into the document freed here */
-    xmlUnlinkNode(copy);
-    xmlSetTreeDoc(copy, NULL);
-    xmlFreeDoc(doc);
-    return copy;
+    add_options(conf);
+    return 0;
 }
 
-/* Does the CIB's configuration already read exactly as `conf`?  Then apply
- * leaves it alone: a replace costs Pacemaker a pairwise comparison of every
- * section's children (seconds at a thousand stores) and bumps the epoch for
- * nothing. */
-static int same_configuration(xmlNodePtr current_cib, xmlNodePtr conf)
+/* The text of one element, appended to `buf`. */
+static void dump_to(xmlBufferPtr buf, xmlNodePtr n)
 {
-    xmlNodePtr now = first_child(current_cib, "configuration");
-    if (now == NULL)
+    if (xmlNodeDump(buf, n->doc, n, 0, 0) < 0) {
+        fprintf(stderr, "slotstore: out of memory\n");
+        abort();
+    }
+}
+
+/* Does the CIB's configuration read exactly as `wanted`'s?  Then apply leaves it
+ * alone and bumps no epoch. */
+static int same_configuration(xmlNodePtr current_cib, xmlNodePtr wanted_cib)
+{
+    xmlNodePtr now = ss_xml_child(current_cib, "configuration");
+    xmlNodePtr want = ss_xml_child(wanted_cib, "configuration");
+    if (now == NULL || want == NULL)
         return 0;
     xmlBufferPtr a = xmlBufferCreate(), b = xmlBufferCreate();
     if (a == NULL || b == NULL) {
         fprintf(stderr, "slotstore: out of memory\n");
         abort();
     }
-    int same = xmlNodeDump(a, now->doc, now, 0, 0) >= 0 && xmlNodeDump(b, NULL, conf, 0, 0) >= 0 &&
-               xmlBufferLength(a) == xmlBufferLength(b) &&
+    dump_to(a, now);
+    dump_to(b, want);
+    int same = xmlBufferLength(a) == xmlBufferLength(b) &&
                memcmp(xmlBufferContent(a), xmlBufferContent(b), (size_t)xmlBufferLength(a)) == 0;
     xmlBufferFree(a);
     xmlBufferFree(b);
     return same;
+}
+
+/* Every element slotstore owns, as text: what the plan was made from. */
+static char *owned_text(xmlNodePtr cib)
+{
+    static const char *sections[] = {"resources", "constraints"};
+    xmlBufferPtr buf = xmlBufferCreate();
+    if (buf == NULL) {
+        fprintf(stderr, "slotstore: out of memory\n");
+        abort();
+    }
+    xmlNodePtr conf = ss_xml_child(cib, "configuration");
+    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+        xmlNodePtr sec = ss_xml_child(conf, sections[i]);
+        for (xmlNodePtr c = sec ? sec->children : NULL; c; c = c->next)
+            if (ss_cib_is_owned(c))
+                dump_to(buf, c);
+    }
+    char *text = strdup((const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    if (text == NULL)
+        abort();
+    return text;
+}
+
+struct apply_edit {
+    const struct ss_placement *plan;
+    char *planned_from;   /* owned_text of the CIB the plan was made from */
+    int refused;
+};
+
+/* The write: on the CIB as it is now, which must still hold the stores the plan
+ * was made from (another apply in the meantime would be undone). */
+static enum live_cib_edit apply_edit(xmlNode *cib, void *ctx, struct ss_error *err)
+{
+    struct apply_edit *a = ctx;
+    char *now = owned_text(cib);
+    int drifted = strcmp(now, a->planned_from) != 0;
+    free(now);
+    if (drifted) {
+        ss_error_set(err, SS_ERR_RUNTIME,
+                     "apply: slotstore's stores or constraints in the CIB changed while apply "
+                     "was planning (another apply, or an edit by hand); nothing was changed; "
+                     "run apply again");
+        return LIVE_CIB_FAILED;
+    }
+    if (refuse_opt_in(cib)) {
+        a->refused = 1;
+        ss_error_set(err, SS_ERR_RUNTIME, "apply: refused (see above)");
+        return LIVE_CIB_FAILED;
+    }
+    return rewrite_cib(cib, a->plan, err) == 0 ? LIVE_CIB_CHANGED : LIVE_CIB_FAILED;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -327,7 +370,8 @@ int cmd_apply(int argc, char **argv)
     struct live_cib lc = {0};
     struct ss_placement *old = NULL, *p = NULL;
     struct ss_moves mv = {0};
-    xmlNodePtr conf = NULL;
+    xmlNodePtr wanted = NULL;
+    struct apply_edit edit = {0};
     int exit_code = SS_EXIT_OK;
     if (live_cib_open(&lc, "apply", &err) != 0) {
         exit_code = cli_fail(&err);
@@ -359,13 +403,13 @@ int cmd_apply(int argc, char **argv)
         exit_code = SS_EXIT_REFUSED;
         goto out;
     }
-    conf = new_configuration(current, p, &err);
-    if (conf == NULL) {
+    wanted = copy_xml(current);
+    if (rewrite_cib(wanted, p, &err) != 0) {
         exit_code = cli_fail(&err);
         goto out;
     }
-    warn_unknown_nodes(conf, topo);
-    if (same_configuration(current, conf)) {
+    warn_unknown_nodes(ss_xml_child(wanted, "configuration"), topo);
+    if (same_configuration(current, wanted)) {
         printf("nothing to change: the CIB already holds these %d stores\n", p->nstores);
         goto out;
     }
@@ -376,15 +420,23 @@ int cmd_apply(int argc, char **argv)
                mv.master_moves);
         goto out;
     }
-    if (live_cib_replace(&lc, "configuration", conf, "apply", &err) != 0) {
-        exit_code = cli_fail(&err);
+    edit.plan = p;
+    edit.planned_from = owned_text(current);
+    rc = live_cib_commit(&lc, apply_edit, &edit, "apply", &err);
+    if (rc < 0) {
+        exit_code = edit.refused ? SS_EXIT_REFUSED : cli_fail(&err);
+        goto out;
+    }
+    if (rc > 0) {
+        printf("nothing to change: the CIB already holds these %d stores\n", p->nstores);
         goto out;
     }
     printf("applied %d stores (%d new, %d slot moves, %d master moves)\n", p->nstores,
            old->nstores ? mv.new_stores : p->nstores, mv.slot_moves, mv.master_moves);
 out:
-    if (conf)
-        xmlFreeNode(conf);
+    free(edit.planned_from);
+    if (wanted)
+        free_xml(wanted);
     live_cib_close(&lc);
     ss_placement_free(p);
     ss_placement_free(old);

@@ -48,14 +48,6 @@ struct marks {
     int n;
 };
 
-static xmlNodePtr child_named(xmlNodePtr n, const char *name)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name))
-            return c;
-    return NULL;
-}
-
 
 static int store_exists(const struct ss_placement *p, const char *store)
 {
@@ -68,8 +60,8 @@ static int store_exists(const struct ss_placement *p, const char *store)
 /* Read the slots parameter of a store to see whether node holds one of them. */
 static int node_in_slots(xmlNodePtr cib, const char *store, const char *node)
 {
-    xmlNodePtr conf = child_named(cib, "configuration");
-    xmlNodePtr res = child_named(conf, "resources");
+    xmlNodePtr conf = ss_xml_child(cib, "configuration");
+    xmlNodePtr res = ss_xml_child(conf, "resources");
     for (xmlNodePtr c = res ? res->children : NULL; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
@@ -102,7 +94,7 @@ static int node_in_slots(xmlNodePtr cib, const char *store, const char *node)
 
 static void collect(xmlNodePtr cib, const struct ss_placement *p, struct marks *out)
 {
-    xmlNodePtr nodes = child_named(child_named(cib, "configuration"), "nodes");
+    xmlNodePtr nodes = ss_xml_child(ss_xml_child(cib, "configuration"), "nodes");
     for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
@@ -136,16 +128,40 @@ static void collect(xmlNodePtr cib, const struct ss_placement *p, struct marks *
     }
 }
 
-/* Remove the chosen marks from a copy of the nodes section; replace it once. */
-static int clear_marks(struct live_cib *lc, xmlNodePtr current, const struct marks *mk, int all,
-                       int *removed, struct ss_error *err)
+struct clear_edit {
+    const struct marks *marks;
+    int all;       /* every mark listed, not only the leftovers */
+    int removed;
+};
+
+/* Is `nv` on node `uname` a listed mark to clear, still holding the value listed?
+ * An agent may rewrite its mark between the listing and the write; that one stays. */
+static int chosen(const struct clear_edit *c, const char *uname, xmlNodePtr nv)
 {
-    xmlNodePtr nodes = child_named(child_named(current, "configuration"), "nodes");
-    if (nodes == NULL)
+    if (nv->type != XML_ELEMENT_NODE)
         return 0;
-    xmlNodePtr copy = xmlCopyNode(nodes, 1);
-    *removed = 0;
-    for (xmlNodePtr n = copy->children; n; n = n->next) {
+    char *name = ss_xml_prop(nv, "name", "");
+    char *value = ss_xml_prop(nv, "value", "");
+    int hit = 0;
+    const struct marks *mk = c->marks;
+    for (int i = 0; i < mk->n && !hit; i++)
+        hit = (c->all || mk->v[i].leftover) && strcmp(mk->v[i].node, uname) == 0 &&
+              strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) == 0 &&
+              strcmp(name + strlen(MARK_PREFIX), mk->v[i].store) == 0 &&
+              strcmp(value, mk->v[i].value) == 0;
+    free(name);
+    free(value);
+    return hit;
+}
+
+/* Remove the chosen marks from the CIB as it is now (live_cib_commit). */
+static enum live_cib_edit clear_edit(xmlNode *cib, void *ctx, struct ss_error *err)
+{
+    (void)err;
+    struct clear_edit *c = ctx;
+    c->removed = 0;
+    xmlNodePtr nodes = ss_xml_child(ss_xml_child(cib, "configuration"), "nodes");
+    for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
         char *uname = ss_xml_prop(n, "uname", "");
@@ -153,25 +169,27 @@ static int clear_marks(struct live_cib *lc, xmlNodePtr current, const struct mar
             xmlNodePtr nv = ia->children;
             while (nv) {
                 xmlNodePtr next = nv->next;
-                char *name = nv->type == XML_ELEMENT_NODE ? ss_xml_prop(nv, "name", "") : NULL;
-                for (int i = 0; name && i < mk->n; i++)
-                    if ((all || mk->v[i].leftover) && strcmp(mk->v[i].node, uname) == 0 &&
-                        strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) == 0 &&
-                        strcmp(name + strlen(MARK_PREFIX), mk->v[i].store) == 0) {
-                        xmlUnlinkNode(nv);
-                        xmlFreeNode(nv);
-                        (*removed)++;
-                        break;
-                    }
-                free(name);
+                if (chosen(c, uname, nv)) {
+                    xmlUnlinkNode(nv);
+                    xmlFreeNode(nv);
+                    c->removed++;
+                }
                 nv = next;
             }
         }
         free(uname);
     }
-    int rc = *removed ? live_cib_replace(lc, "nodes", copy, "marks", err) : 0;
-    xmlFreeNode(copy);
-    return rc;
+    return c->removed ? LIVE_CIB_CHANGED : LIVE_CIB_UNCHANGED;
+}
+
+/* Remove the chosen marks in one patch; *removed says how many. */
+static int clear_marks(struct live_cib *lc, const struct marks *mk, int all, int *removed,
+                       struct ss_error *err)
+{
+    struct clear_edit c = {.marks = mk, .all = all};
+    int rc = live_cib_commit(lc, clear_edit, &c, "marks", err);
+    *removed = rc == 0 ? c.removed : 0;
+    return rc < 0 ? -1 : 0;
 }
 
 static void print_marks(const struct marks *mk, enum ss_output out)
@@ -249,7 +267,7 @@ int cmd_marks(int argc, char **argv)
         leftovers += mk.v[i].leftover;
     if (clear) {
         int removed = 0;
-        if (clear_marks(&lc, current, &mk, all, &removed, &err) != 0) {
+        if (clear_marks(&lc, &mk, all, &removed, &err) != 0) {
             exit_code = cli_fail(&err);
             goto done;
         }

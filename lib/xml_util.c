@@ -22,3 +22,11 @@ int ss_xml_prop_is(xmlNodePtr n, const char *name, const char *value)
     xmlFree(v);
     return same;
 }
+
+xmlNodePtr ss_xml_child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name))
+            return c;
+    return NULL;
+}

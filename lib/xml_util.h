@@ -10,5 +10,7 @@
 char *ss_xml_prop(xmlNodePtr n, const char *name, const char *def);
 /* Whether n has attribute `name` equal to value. */
 int ss_xml_prop_is(xmlNodePtr n, const char *name, const char *value);
+/* The first child element of n (NULL allowed) called `name`; NULL when none. */
+xmlNodePtr ss_xml_child(xmlNodePtr n, const char *name);
 
 #endif

@@ -154,6 +154,36 @@ promoted_by_simulate() {
     grep -q 'id="web"' "$TMP/live.xml"
 }
 
+# SLOTSTORE_TEST_HOOK_BEFORE_PATCH runs between apply's read and its write: a change
+# someone else makes in that window.
+@test "apply: a change made while apply writes is kept (patch refused, made again); one to slotstore's own elements stops it" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/live.xml"
+    cp "$DATA/four.topo" "$TMP/five.topo"
+    echo "machine imap05 slots=4" >> "$TMP/five.topo"
+    ban='<rsc_location id="cli-ban-store002-on-imap01" rsc="store002" node="imap01" score="-INFINITY"/>'
+    run env CIB_file="$TMP/live.xml" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="cibadmin --create -o constraints -X '$ban'" \
+        "$SLOTSTORE" apply "$TMP/five.topo" --allow-moves
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"applied 10 stores"* ]]
+    grep -q 'id="cli-ban-store002-on-imap01"' "$TMP/live.xml"
+    [ "$(xmllint --xpath 'count(//clone)' "$TMP/live.xml")" -eq 10 ]
+    # the patch wrote only what changed: the operator's ban kept its place
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/five.topo"
+    [[ "$output" == *"nothing to change"* ]]
+    # a change to slotstore's own elements in that window: the plan may be stale, so
+    # apply stops, names it, and writes nothing
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/live.xml"
+    mine='<rsc_location id="slotstore-by-hand" rsc="store002" node="imap01" score="5"/>'
+    run env CIB_file="$TMP/live.xml" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="cibadmin --create -o constraints -X '$mine'" \
+        "$SLOTSTORE" apply "$TMP/five.topo" --allow-moves
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"changed while apply was planning"*"nothing was changed"* ]]
+    grep -q 'id="slotstore-by-hand"' "$TMP/live.xml"
+    [ "$(xmllint --xpath 'count(//clone)' "$TMP/live.xml")" -eq 8 ]
+}
+
 # valgrind sees what ASan cannot here: reads of freed memory inside libxml2 and
 # Pacemaker's libraries (uninstrumented), as apply once did through a freed document.
 # bats test_tags=valgrind
@@ -422,4 +452,20 @@ EOT
     [ "$status" -eq 0 ]
     run crm_attribute -N "$first" -n slotstore-outdated-store001 -l forever -G
     [ "$status" -ne 0 ]
+}
+
+@test "marks --clear: a mark an agent rewrites while marks writes stays; the rest go in one patch" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/cib.xml"
+    export CIB_file=$TMP/cib.xml
+    crm_attribute -N imap02 -n slotstore-outdated-gone -l forever -v 1
+    crm_attribute -N imap03 -n slotstore-outdated-gone2 -l forever -v 1
+    crm_attribute -N imap03 -n operator-note -l forever -v keep
+    run env SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_attribute -N imap02 -n slotstore-outdated-gone -l forever -v 2" \
+        "$SLOTSTORE" marks --clear
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 mark"* ]]
+    [ "$(crm_attribute -N imap02 -n slotstore-outdated-gone -l forever -G -q)" = 2 ]
+    run crm_attribute -N imap03 -n slotstore-outdated-gone2 -l forever -G
+    [ "$status" -ne 0 ]
+    [ "$(crm_attribute -N imap03 -n operator-note -l forever -G -q)" = keep ]
 }

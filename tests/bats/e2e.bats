@@ -117,9 +117,17 @@ teardown() { lab_test_teardown; }
     [ "$status" -eq 0 ]
     echo "$output" | grep -E "^$st +$to +$m .*moved"
     [[ "$output" == *"7 of 8 masters as planned"* ]]
-    # crm_resource --move --promoted back, then --clear: it stays
+    # crm_resource --move --promoted back while slotstore apply writes (a preference
+    # edited by hand, order kept, gives it something to write): apply's patch is refused,
+    # made again on the newer CIB, and the operator's cli-prefer stays
     wait_for 60 all_in_sync
-    on_live crm_resource --move --promoted -r "$st" -N "$m"
+    on_live cibadmin --modify -X "<rsc_location id=\"slotstore-pref-$st-$m\" score=\"19\"/>"
+    run on_live env SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_resource --move --promoted -r $st -N $m" \
+        "$SLOTSTORE" apply "$TOPO"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"applied 8 stores"* ]]
+    on_live cibadmin -Q -o constraints | grep "id=\"slotstore-pref-$st-$m\"" | grep -q 'score="20"'
     wait_for 60 eval '[ "$(master_of "$st")" = "$m" ]'
     [ -n "$(cli_constraints)" ]
     run on_live "$SLOTSTORE" status --output-as=xml
