@@ -129,36 +129,60 @@ static void collect(xmlNodePtr cib, const struct ss_placement *p, struct marks *
 }
 
 struct clear_edit {
-    const struct marks *marks;
-    int all;       /* every mark listed, not only the leftovers */
+    const struct marks *listed;   /* what was shown to the operator */
+    const struct marks *now;      /* the marks of the CIB being edited */
+    int all;                      /* every mark listed, not only the leftovers */
     int removed;
 };
 
-/* Is `nv` on node `uname` a listed mark to clear, still holding the value listed?
- * An agent may rewrite its mark between the listing and the write; that one stays. */
+static const struct mark *find_mark(const struct marks *mk, const char *node, const char *store)
+{
+    for (int i = 0; i < mk->n; i++)
+        if (strcmp(mk->v[i].node, node) == 0 && strcmp(mk->v[i].store, store) == 0)
+            return &mk->v[i];
+    return NULL;
+}
+
+/* Is `nv` on node `uname` a mark to clear?  Only one that was listed, and
+ * (unless --all) only while it is still a leftover in the CIB as it is now: a
+ * mark written after the listing, or one that protects a slot again, stays. */
 static int chosen(const struct clear_edit *c, const char *uname, xmlNodePtr nv)
 {
     if (nv->type != XML_ELEMENT_NODE)
         return 0;
     char *name = ss_xml_prop(nv, "name", "");
-    char *value = ss_xml_prop(nv, "value", "");
     int hit = 0;
-    const struct marks *mk = c->marks;
-    for (int i = 0; i < mk->n && !hit; i++)
-        hit = (c->all || mk->v[i].leftover) && strcmp(mk->v[i].node, uname) == 0 &&
-              strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) == 0 &&
-              strcmp(name + strlen(MARK_PREFIX), mk->v[i].store) == 0 &&
-              strcmp(value, mk->v[i].value) == 0;
+    if (strncmp(name, MARK_PREFIX, strlen(MARK_PREFIX)) == 0) {
+        const char *store = name + strlen(MARK_PREFIX);
+        const struct mark *now = find_mark(c->now, uname, store);
+        hit = find_mark(c->listed, uname, store) != NULL && (c->all || (now && now->leftover));
+    }
     free(name);
-    free(value);
     return hit;
+}
+
+static void marks_free(struct marks *mk)
+{
+    for (int i = 0; i < mk->n; i++) {
+        free(mk->v[i].node);
+        free(mk->v[i].store);
+        free(mk->v[i].value);
+    }
+    free(mk->v);
+    mk->v = NULL;
+    mk->n = 0;
 }
 
 /* Remove the chosen marks from the CIB as it is now (live_cib_commit). */
 static enum live_cib_edit clear_edit(xmlNode *cib, void *ctx, struct ss_error *err)
 {
-    (void)err;
     struct clear_edit *c = ctx;
+    struct ss_placement *p = NULL;
+    if (ss_cib_read_placement(cib->doc, NULL, &p, NULL, err) != 0)
+        return LIVE_CIB_FAILED;
+    struct marks now = {0};
+    collect(cib, p, &now);
+    c->now = &now;
     c->removed = 0;
     xmlNodePtr nodes = ss_xml_child(ss_xml_child(cib, "configuration"), "nodes");
     for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next) {
@@ -179,6 +203,9 @@ static enum live_cib_edit clear_edit(xmlNode *cib, void *ctx, struct ss_error *e
         }
         free(uname);
     }
+    marks_free(&now);
+    c->now = NULL;
+    ss_placement_free(p);
     return c->removed ? LIVE_CIB_CHANGED : LIVE_CIB_UNCHANGED;
 }
 
@@ -186,7 +213,7 @@ static enum live_cib_edit clear_edit(xmlNode *cib, void *ctx, struct ss_error *e
 static int clear_marks(struct live_cib *lc, const struct marks *mk, int all, int *removed,
                        struct ss_error *err)
 {
-    struct clear_edit c = {.marks = mk, .all = all};
+    struct clear_edit c = {.listed = mk, .all = all};
     int rc = live_cib_commit(lc, clear_edit, &c, "marks", err);
     *removed = rc == 0 ? c.removed : 0;
     return rc < 0 ? -1 : 0;
@@ -277,12 +304,7 @@ int cmd_marks(int argc, char **argv)
         exit_code = SS_EXIT_CHECK;
     }
 done:
-    for (int i = 0; i < mk.n; i++) {
-        free(mk.v[i].node);
-        free(mk.v[i].store);
-        free(mk.v[i].value);
-    }
-    free(mk.v);
+    marks_free(&mk);
     ss_placement_free(p);
     live_cib_close(&lc);
     return exit_code;
