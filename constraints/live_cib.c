@@ -71,18 +71,6 @@ static void cib_version(xmlNode *cib, int v[3])
     }
 }
 
-static int same_text(xmlNode *a, xmlNode *b)
-{
-    xmlBufferPtr x = xmlBufferCreate(), y = xmlBufferCreate();
-    if (x == NULL || y == NULL)
-        abort();
-    int same = xmlNodeDump(x, a->doc, a, 0, 0) >= 0 && xmlNodeDump(y, b->doc, b, 0, 0) >= 0 &&
-               xmlStrEqual(xmlBufferContent(x), xmlBufferContent(y));
-    xmlBufferFree(x);
-    xmlBufferFree(y);
-    return same;
-}
-
 /* The change from `source` to `edited` as a version 2 patchset that raises the
  * epoch and carries the digest of the result; NULL when nothing changed.  Each
  * configuration section that differs is replaced whole (one delete, one
@@ -100,7 +88,7 @@ static xmlNode *make_patch(xmlNode *source, xmlNode *edited)
         if (sec->type != XML_ELEMENT_NODE)
             continue;
         xmlNode *old = ss_xml_child(conf, (const char *)sec->name);
-        if (old && same_text(old, sec))
+        if (ss_xml_same_text(old, sec))
             continue;
         xmlNode *next = old ? old->next : NULL;
         if (old)
@@ -182,11 +170,11 @@ int live_cib_commit(struct live_cib *lc, live_cib_edit_fn edit, void *ctx, const
                     struct ss_error *err)
 {
     char *why = NULL;   /* the last refusal */
+    if (reread(lc, who, err) != 0)
+        return -1;
     for (int attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
         g_free(why);
         why = NULL;
-        if (reread(lc, who, err) != 0)
-            return -1;
         xmlNode *target = copy_xml(lc->current);
         enum live_cib_edit e = edit(target, ctx, err);
         xmlNode *patch = e == LIVE_CIB_CHANGED ? make_patch(lc->current, target) : NULL;
@@ -201,7 +189,7 @@ int live_cib_commit(struct live_cib *lc, live_cib_edit_fn edit, void *ctx, const
         free_xml(patch);
         if (rc == 0)
             return 0;
-        /* refused: retry only when the CIB moved on since the read */
+        /* refused: retry (on this read) only when the CIB moved on since the last */
         int before[3], now[3];
         cib_version(lc->current, before);
         if (reread(lc, who, err) != 0) {

@@ -30,3 +30,23 @@ xmlNodePtr ss_xml_child(xmlNodePtr n, const char *name)
             return c;
     return NULL;
 }
+
+static void dump_or_abort(xmlBufferPtr buf, xmlNodePtr n)
+{
+    if (buf == NULL || xmlNodeDump(buf, n->doc, n, 0, 0) < 0)
+        abort();
+}
+
+int ss_xml_same_text(xmlNodePtr a, xmlNodePtr b)
+{
+    if (a == NULL || b == NULL)
+        return 0;
+    xmlBufferPtr x = xmlBufferCreate(), y = xmlBufferCreate();
+    dump_or_abort(x, a);
+    dump_or_abort(y, b);
+    int same = xmlBufferLength(x) == xmlBufferLength(y) &&
+               memcmp(xmlBufferContent(x), xmlBufferContent(y), (size_t)xmlBufferLength(x)) == 0;
+    xmlBufferFree(x);
+    xmlBufferFree(y);
+    return same;
+}

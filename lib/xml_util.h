@@ -12,5 +12,8 @@ char *ss_xml_prop(xmlNodePtr n, const char *name, const char *def);
 int ss_xml_prop_is(xmlNodePtr n, const char *name, const char *value);
 /* The first child element of n (NULL allowed) called `name`; NULL when none. */
 xmlNodePtr ss_xml_child(xmlNodePtr n, const char *name);
+/* Whether a and b (either may be NULL: then not the same) serialize to the same
+ * text, attributes in order.  Aborts when out of memory. */
+int ss_xml_same_text(xmlNodePtr a, xmlNodePtr b);
 
 #endif
