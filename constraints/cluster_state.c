@@ -291,6 +291,20 @@ static int check_cib_file(const struct cluster_state *cs, struct ss_error *err)
                         cs->who, cs->cib_file, why);
 }
 
+/* Everything cluster_state takes from the CIB, from one copy of it. */
+static void read_cib_parts(struct cluster_state *cs, xmlNodePtr cib)
+{
+    read_stores(cib, cs);
+    read_constraints(cib, cs);
+    read_marks(cib, cs);
+    read_transient(cib, cs);
+    read_lock(cib, cs);
+    /* a CIB file has no DC: its own have-quorum is what crm_simulate uses */
+    if (cs->cib_file)
+        cs->quorum = ss_xml_prop_is(cib, "have-quorum", "1") ||
+                     ss_xml_prop_is(cib, "have-quorum", "true");
+}
+
 static int read_cib(struct cluster_state *cs, struct ss_error *err)
 {
     struct live_cib lc = {0};
@@ -298,15 +312,7 @@ static int read_cib(struct cluster_state *cs, struct ss_error *err)
         live_cib_close(&lc);
         return SS_ERR_RUNTIME;
     }
-    read_stores(lc.current, cs);
-    read_constraints(lc.current, cs);
-    read_marks(lc.current, cs);
-    read_transient(lc.current, cs);
-    read_lock(lc.current, cs);
-    /* a CIB file has no DC: its own have-quorum is what crm_simulate uses */
-    if (cs->cib_file)
-        cs->quorum = ss_xml_prop_is(lc.current, "have-quorum", "1") ||
-                     ss_xml_prop_is(lc.current, "have-quorum", "true");
+    read_cib_parts(cs, lc.current);
     live_cib_close(&lc);
     return 0;
 }
@@ -568,7 +574,7 @@ static void judge(struct cluster_state *cs)
 
 /* ---- the whole state ---------------------------------------------------- */
 
-int cluster_state_read(struct cluster_state *cs, const char *who, struct ss_error *err)
+static void start(struct cluster_state *cs, const char *who)
 {
     const char *file = getenv("CIB_file");
     int own_pgrp = cs->own_pgrp;
@@ -576,11 +582,44 @@ int cluster_state_read(struct cluster_state *cs, const char *who, struct ss_erro
                                  .own_pgrp = own_pgrp};
     cs->store_ix = g_hash_table_new(g_str_hash, g_str_equal);
     cs->prim_ix = g_hash_table_new(g_str_hash, g_str_equal);
+}
+
+int cluster_state_read(struct cluster_state *cs, const char *who, struct ss_error *err)
+{
+    start(cs, who);
     if (check_cib_file(cs, err) != 0 || read_cib(cs, err) != 0 ||
         read_crm_mon(cs, NULL, err) != 0)
         return SS_ERR_RUNTIME;
     judge(cs);
     return 0;
+}
+
+int cluster_state_of_cib(struct cluster_state *cs, const char *who, xmlNodePtr cib,
+                         struct ss_error *err)
+{
+    start(cs, who);
+    read_cib_parts(cs, cib);
+    GError *gerr = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("slotstore-state-XXXXXX.xml", &path, &gerr);
+    if (fd < 0) {
+        ss_error_set(err, SS_ERR_RUNTIME, "%s: cannot write a copy of the CIB for crm_mon: %s",
+                     who, gerr->message);
+        g_error_free(gerr);
+        return SS_ERR_RUNTIME;
+    }
+    close(fd);
+    int rc = 0;
+    if (xmlSaveFile(path, cib->doc) < 0)
+        rc = ss_error_set(err, SS_ERR_RUNTIME, "%s: cannot write a copy of the CIB to %s", who,
+                          path);
+    else if (read_crm_mon(cs, path, err) != 0)
+        rc = SS_ERR_RUNTIME;
+    unlink(path);
+    g_free(path);
+    if (rc == 0)
+        judge(cs);
+    return rc;
 }
 
 static void machines_free(struct cluster_state *cs)

@@ -18,6 +18,7 @@
 #define SS_CLUSTER_STATE_H
 
 #include <glib.h>
+#include <libxml/tree.h>
 
 #include "error.h"
 
@@ -95,6 +96,11 @@ struct cluster_state {
  * `who` names the command in messages; cs->own_pgrp set before is kept.
  * Free cs afterwards, also on failure. */
 int cluster_state_read(struct cluster_state *cs, const char *who, struct ss_error *err);
+/* The state of one CIB already read (the whole <cib>): its configuration and
+ * status, with crm_mon run on a copy of it, so that everything is judged on
+ * exactly that version.  Free cs afterwards, also on failure. */
+int cluster_state_of_cib(struct cluster_state *cs, const char *who, xmlNodePtr cib,
+                         struct ss_error *err);
 /* Read crm_mon again (machines, quorum, roles, masters) and judge the slots
  * again with the scores and marks already read.  other_cib: crm_mon on this
  * file instead (a simulation's result), NULL: as at cluster_state_read. */

@@ -12,9 +12,10 @@
  *  - slotstore's own slotstore-loc-* / slotstore-pref-* constraints naming a
  *    node that is not in the store's `slots` (an older topology).
  * The state comes from cluster_state.c (crm_mon and the CIB, honouring
- * CIB_file); slotstore-* constraints from the CIB.  The removal is one CIB
- * request: an XPath delete of every leftover at once, whose constraint part
- * matches nothing when a drain/undrain took the lock meanwhile.
+ * CIB_file); slotstore-* constraints from the CIB.  The removal is one
+ * version-checked CIB patch (live_cib.c): on the CIB as it is at the write,
+ * everything is judged again and only listed findings that are still
+ * leftovers there go; nothing goes when a drain/undrain took the lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +34,6 @@
 
 #define PLAN_LOC_PREFIX "slotstore-loc-"
 #define PLAN_PREF_PREFIX "slotstore-pref-"
-#define NO_LOCK "[not(/cib/configuration/crm_config/cluster_property_set[@id='" CS_LOCK_ID "'])]"
 
 static const char cleanup_usage[] =
     "Usage: slotstore cleanup [--yes] [--output-as=text|xml]\n"
@@ -63,6 +63,7 @@ struct finding {
     char *why;     /* the explanation (and what removing it does) */
     char *xpath;   /* what to delete, NULL when kept */
     int kept;
+    int removed;   /* by --yes */
 };
 
 struct findings {
@@ -75,7 +76,7 @@ struct findings {
 static void add(struct findings *f, enum finding_kind kind, char *what, char *why, char *xpath)
 {
     f->v = g_renew(struct finding, f->v, f->n + 1);
-    f->v[f->n++] = (struct finding){kind, what, why, xpath, xpath == NULL};
+    f->v[f->n++] = (struct finding){kind, what, why, xpath, xpath == NULL, 0};
     if (xpath)
         f->leftovers++;
 }
@@ -90,11 +91,10 @@ static char *literal(const char *s)
     return NULL;
 }
 
-static char *constraint_xpath(const char *id, int guard)
+static char *constraint_xpath(const char *id)
 {
     char *lit = literal(id);
-    char *x = lit ? g_strdup_printf("/cib/configuration/constraints/rsc_location[@id=%s]%s", lit,
-                                    guard ? NO_LOCK : "")
+    char *x = lit ? g_strdup_printf("/cib/configuration/constraints/rsc_location[@id=%s]", lit)
                   : NULL;
     g_free(lit);
     return x;
@@ -149,7 +149,7 @@ static void manual_constraints(const struct cluster_state *cs, struct findings *
             f->in_use++;
             continue;
         }
-        char *x = constraint_xpath(c->id, 1);
+        char *x = constraint_xpath(c->id);
         if (x)
             add(f, F_MANUAL, g_strdup(c->id), why, x);
         else
@@ -254,7 +254,7 @@ static void plan_constraints(xmlNodePtr cib, const struct cluster_state *cs, str
                 node, st->name, slots,
                 pref ? "drops a master preference the plan does not have"
                      : "stops allowing the store on a machine without its slot");
-            char *x = constraint_xpath(id, 0);
+            char *x = constraint_xpath(id);
             g_free(slots);
             if (x)
                 add(f, F_PLAN, g_strdup(id), why, x);
@@ -269,25 +269,95 @@ static void plan_constraints(xmlNodePtr cib, const struct cluster_state *cs, str
     xmlXPathFreeContext(ctx);
 }
 
-/* One request: an XPath delete of the union of every leftover. */
-static int remove_all(struct live_cib *lc, const struct findings *f, struct ss_error *err)
+static void findings_free(struct findings *f)
 {
-    GString *x = g_string_new(NULL);
+    for (int i = 0; i < f->n; i++) {
+        g_free(f->v[i].what);
+        g_free(f->v[i].why);
+        g_free(f->v[i].xpath);
+    }
+    g_free(f->v);
+}
+
+static void analyse(const struct cluster_state *cs, xmlNodePtr cib, struct findings *f)
+{
+    manual_constraints(cs, f);
+    marks(cs, f);
+    plan_constraints(cib, cs, f);
+}
+
+/* The leftover of that kind and name in f, NULL when none. */
+static struct finding *leftover(const struct findings *f, const struct finding *like)
+{
     for (int i = 0; i < f->n; i++)
-        if (f->v[i].xpath)
-            g_string_append_printf(x, "%s%s", x->len ? " | " : "", f->v[i].xpath);
-    int rc = lc->cib->cmds->remove(lc->cib, x->str, NULL,
-                                   cib_xpath | cib_multiple | cib_sync_call);
-    g_string_free(x, TRUE);
-    if (rc == pcmk_ok)
-        return 0;
-    if (rc == -ENXIO)
-        return ss_error_set(err, SS_ERR_RUNTIME,
-                            "cleanup: none of the leftovers is in the CIB any more (changed "
-                            "meanwhile, or a drain/undrain took the lock); run cleanup again");
-    return ss_error_set(err, SS_ERR_RUNTIME,
-                        "cleanup: the CIB refused the change: %s; nothing was changed",
-                        pcmk_strerror(rc));
+        if (!f->v[i].kept && f->v[i].kind == like->kind && strcmp(f->v[i].what, like->what) == 0)
+            return &f->v[i];
+    return NULL;
+}
+
+static void delete_matches(xmlNodePtr cib, const char *xpath)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(cib->doc);
+    xmlXPathObjectPtr obj = ctx ? xmlXPathEvalExpression(BAD_CAST xpath, ctx) : NULL;
+    int n = obj && obj->nodesetval ? obj->nodesetval->nodeNr : 0;
+    for (int i = 0; i < n; i++) {
+        xmlNodePtr victim = obj->nodesetval->nodeTab[i];
+        obj->nodesetval->nodeTab[i] = NULL;
+        xmlUnlinkNode(victim);
+        xmlFreeNode(victim);
+    }
+    xmlXPathFreeObject(obj);
+    xmlXPathFreeContext(ctx);
+}
+
+struct removal {
+    struct findings *listed;   /* what was shown; `removed` set on what went */
+    int removed;
+    char *lock;                /* a drain/undrain took the lock meanwhile */
+};
+
+/* On the CIB as it is at the write: judge it again and remove the listed
+ * leftovers that still are leftovers there.  A mark whose slot fell behind
+ * meanwhile, or a constraint a drain now uses, stays. */
+static enum live_cib_edit remove_edit(xmlNodePtr cib, void *ctx, struct ss_error *err)
+{
+    struct removal *r = ctx;
+    struct cluster_state cs = {0};
+    struct findings now = {0};
+    enum live_cib_edit e = LIVE_CIB_UNCHANGED;
+    r->removed = 0;
+    for (int i = 0; i < r->listed->n; i++)
+        r->listed->v[i].removed = 0;
+    if (cluster_state_of_cib(&cs, "cleanup", cib, err) != 0) {
+        e = LIVE_CIB_FAILED;
+        goto out;
+    }
+    analyse(&cs, cib, &now);
+    if (now.in_use) {
+        g_free(r->lock);
+        r->lock = g_strdup(cs.lock);
+        goto out;
+    }
+    for (int i = 0; i < r->listed->n; i++) {
+        struct finding *was = &r->listed->v[i];
+        const struct finding *still = was->kept ? NULL : leftover(&now, was);
+        if (still == NULL)
+            continue;
+        delete_matches(cib, still->xpath);
+        was->removed = 1;
+        r->removed++;
+        e = LIVE_CIB_CHANGED;
+    }
+out:
+    findings_free(&now);
+    cluster_state_free(&cs);
+    return e;
+}
+
+/* One CIB update, checked against the version it was judged on. */
+static int remove_all(struct live_cib *lc, struct removal *r, struct ss_error *err)
+{
+    return live_cib_commit(lc, remove_edit, r, "cleanup", err) < 0 ? -1 : 0;
 }
 
 static void print_xml_attr(const char *name, const char *value)
@@ -297,9 +367,12 @@ static void print_xml_attr(const char *name, const char *value)
     xmlFree(e);
 }
 
+/* refused: 1 the lock was held at the listing, 2 it was taken before the write */
 static void print_findings(const struct findings *f, enum ss_output out, int yes, int refused)
 {
-    int removed = yes && !refused ? f->leftovers : 0;
+    int removed = 0;
+    for (int i = 0; i < f->n; i++)
+        removed += f->v[i].removed;
     if (out == SS_OUT_XML) {
         printf("<?xml version=\"1.0\"?>\n<slotstore-result request=\"cleanup\">\n");
         for (int i = 0; i < f->n; i++) {
@@ -307,7 +380,7 @@ static void print_findings(const struct findings *f, enum ss_output out, int yes
             print_xml_attr("kind", kind_name[f->v[i].kind]);
             print_xml_attr("what", f->v[i].what);
             print_xml_attr("leftover", f->v[i].kept ? "false" : "true");
-            print_xml_attr("removed", f->v[i].kept || !removed ? "false" : "true");
+            print_xml_attr("removed", f->v[i].removed ? "true" : "false");
             print_xml_attr("reason", f->v[i].why);
             printf("/>\n");
         }
@@ -319,27 +392,22 @@ static void print_findings(const struct findings *f, enum ss_output out, int yes
     for (int i = 0; i < f->n; i++)
         printf("%s: %s\n", f->v[i].what, f->v[i].why);
     if (refused)
-        printf("refused: a drain/undrain holds the lock " CS_LOCK_ID " and its cli-* "
+        printf("refused: a drain/undrain %s the lock " CS_LOCK_ID " and its cli-* "
                "constraints are in use; nothing removed (%d leftover%s); run cleanup again "
                "when it has finished\n",
-               f->leftovers, f->leftovers == 1 ? "" : "s");
+               refused == 1 ? "holds" : "took", f->leftovers, f->leftovers == 1 ? "" : "s");
     else if (f->leftovers == 0)
         printf("nothing to clean up\n");
-    else if (removed)
-        printf("removed %d leftover%s\n", removed, removed == 1 ? "" : "s");
-    else
+    else if (!yes)
         printf("%d leftover%s; run with --yes to remove them\n", f->leftovers,
                f->leftovers == 1 ? "" : "s");
-}
-
-static void findings_free(struct findings *f)
-{
-    for (int i = 0; i < f->n; i++) {
-        g_free(f->v[i].what);
-        g_free(f->v[i].why);
-        g_free(f->v[i].xpath);
-    }
-    g_free(f->v);
+    else if (removed == f->leftovers)
+        printf("removed %d leftover%s\n", removed, removed == 1 ? "" : "s");
+    else
+        printf("removed %d of %d leftovers: the CIB changed meanwhile and the others are no "
+               "longer leftovers there (a slot fell behind again, or they are gone); run "
+               "cleanup again to see them\n",
+               removed, f->leftovers);
 }
 
 int cmd_cleanup(int argc, char **argv)
@@ -376,13 +444,17 @@ int cmd_cleanup(int argc, char **argv)
         exit_code = cli_fail(&err);
         goto done;
     }
-    manual_constraints(&cs, &f);
-    marks(&cs, &f);
-    plan_constraints(lc.current, &cs, &f);
+    analyse(&cs, lc.current, &f);
     int refused = f.in_use > 0;
-    if (yes && !refused && f.leftovers > 0 && remove_all(&lc, &f, &err) != 0) {
-        exit_code = cli_fail(&err);
-        goto done;
+    struct removal r = {.listed = &f};
+    if (yes && !refused && f.leftovers > 0) {
+        if (remove_all(&lc, &r, &err) != 0) {
+            exit_code = cli_fail(&err);
+            goto done;
+        }
+        if (r.lock)
+            refused = 2;
+        g_free(r.lock);
     }
     print_findings(&f, out, yes, refused);
     if (refused)

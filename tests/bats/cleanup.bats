@@ -162,3 +162,59 @@ cleanup_of() {
     [ "$(count "//rsc_location[@id='$id']")" -eq 0 ]
     [ "$(count "//constraints/rsc_location")" -eq $((before - 1)) ]
 }
+
+# SLOTSTORE_TEST_HOOK_BEFORE_PATCH runs between cleanup's read and its write:
+# the change it makes is what a cluster does meanwhile.
+@test "a mark's slot falls behind while --yes writes: the mark stays, the other leftover goes" {
+    steady
+    m=$(planned store001 1)
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -p store001-cyrus -v 1000
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store002 -N "$(planned store002 1)" \
+        >/dev/null 2>&1
+    run env CIB_file="$TMP/live.xml" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_attribute -N $m -p store001-cyrus -v 1" \
+        "$SLOTSTORE" cleanup --yes --output-as=xml
+    [ "$status" -eq 0 ]
+    echo "$output" | xmllint --noout -
+    x() { echo "$output" | xmllint --xpath "$1" -; }
+    [ "$(x "count(//finding[@what='slotstore-outdated-store001 on $m'][@leftover='true'][@removed='false'])")" -eq 1 ]
+    [ "$(x "count(//finding[@what='cli-prefer-store002'][@removed='true'])")" -eq 1 ]
+    [ "$(x "string(//summary/@removed)")" = 1 ]
+    [ "$(count "//nodes//nvpair[@name='slotstore-outdated-store001']")" -eq 1 ]
+    [ "$(count "//rsc_location[@id='cli-prefer-store002']")" -eq 0 ]
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" cleanup
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"slotstore-outdated-store001 on $m: kept: the replica is behind"* ]]
+}
+
+@test "text: removed 1 of 2 when the CIB changed meanwhile" {
+    steady
+    m=$(planned store001 1)
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
+    CIB_file=$TMP/live.xml crm_attribute -N "$m" -p store001-cyrus -v 1000
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store002 -N "$(planned store002 1)" \
+        >/dev/null 2>&1
+    run env CIB_file="$TMP/live.xml" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_attribute -N $m -p store001-cyrus -v 1" \
+        "$SLOTSTORE" cleanup --yes
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 1 of 2 leftovers: the CIB changed meanwhile"* ]]
+}
+
+@test "a drain takes the lock while --yes writes: refused with exit 3, nothing removed" {
+    steady
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$(planned store001 1)" \
+        >/dev/null 2>&1
+    CIB_file=$TMP/live.xml crm_attribute -N "$(no_slot store002)" \
+        -n slotstore-outdated-store002 -l forever -v 1
+    lock='<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap03 by otherhost pid 42 since 1700000000"/></cluster_property_set>'
+    run env CIB_file="$TMP/live.xml" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="cibadmin --create -o crm_config -X '$lock'" \
+        "$SLOTSTORE" cleanup --yes
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"refused: a drain/undrain took the lock"*"nothing removed (2 leftovers)"* ]]
+    [ "$(count "//rsc_location[@id='cli-prefer-store001']")" -eq 1 ]
+    [ "$(count "//nodes//nvpair[@name='slotstore-outdated-store002']")" -eq 1 ]
+    [ "$(count "//cluster_property_set[@id='slotstore-maintenance-lock']")" -eq 1 ]
+}
