@@ -1199,8 +1199,10 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * single-failure levels (see try_variants2); BREAKOUT lets the polish go
  * on where it is stuck, with the failures it is stuck on weighing more each
  * round (the last variant, on the best one; 2-slot stores get a quarter of
- * the work). */
-enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64 };
+ * the work); ANY_ZONE_MASTERS lets the master ceilings pass between zones
+ * whatever the zones' shares of masters (see ceiling_may_pass). */
+enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64,
+       ANY_ZONE_MASTERS = 128 };
 /* The breakout's work: 10x the polish's (a few seconds at most; only where
  * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
  * meet the bounds, 12x40 between 6x and 10x. */
@@ -1232,7 +1234,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
                        .k = ss_topology_copies(topo), .S_old = old->nstores,
-                       .free_any = (variant & FREE_ANY) != 0};
+                       .free_any = (variant & FREE_ANY) != 0,
+                       .any_zone_masters = (variant & ANY_ZONE_MASTERS) != 0};
     int S = topo->stores ? topo->stores : ss_max_stores(topo);
     int M = r.M;
     r.S = S;
@@ -1460,11 +1463,15 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
     static const int variants[] = {FREE_ANY, CEILINGS, FREE_ANY | CEILINGS};
     int q[4], q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
     misses2(topo, *pl, mv, q);
-    for (int v = 0; v <= n; v++) {
+    for (int v = 0; v <= n + 1; v++) {
         if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
             return;
-        /* last, the best so far, its polish going on where it is stuck */
-        int variant = v < n ? variants[v] : best_v | BREAKOUT;
+        if (v == n + 1 && topo->nzones == 0)
+            return;
+        /* then the best so far, its polish going on where it is stuck; last,
+         * that with the zones' shares of masters dropped */
+        int variant = v < n ? variants[v] : v == n ? best_v | BREAKOUT
+                                                   : best_v | CEILINGS | ANY_ZONE_MASTERS;
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
@@ -1516,9 +1523,14 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &q[0], &q[1]);
     int variants = copies_lost(topo, old) ? 4 : 2, best_v = 0;
-    for (int v = 1; v <= variants + 4 && (q[0] > 0 || q[1] > 1); v++) {
+    for (int v = 1; v <= variants + 5 && (q[0] > 0 || q[1] > 1); v++) {
         int variant = v;
-        if (v == variants + 4) {
+        if (v == variants + 5) {
+            /* last, the best so far with the zones' shares of masters dropped */
+            if (topo->nzones == 0)
+                continue;
+            variant = best_v | ANY_ZONE_MASTERS;
+        } else if (v == variants + 4) {
             /* the best so far, its polish going on where it is stuck */
             variant = best_v | BREAKOUT;
         } else if (v == variants + 3) {

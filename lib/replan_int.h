@@ -18,6 +18,7 @@ struct replan {
     unsigned char *fresh;    /* machines no old store uses */
     struct ss_placement *pl; /* working placement: sets first, order later */
     int free_any;            /* make_room may free slots new stores cannot use */
+    int any_zone_masters;    /* master ceilings may pass whatever a zone's share */
 };
 
 /* Does store st have a copy (among its first k) on machine? */
