@@ -28,6 +28,19 @@ count() {
     xmllint --xpath "count($1)" "${2:-$TMP/live.xml}"
 }
 
+# a drain's lock, as drain writes it
+LOCK='<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap03 by otherhost pid 42 since 1700000000"/></cluster_property_set>'
+
+# Two leftovers: an operator's move of store001, a mark of store002 on a
+# machine without its slot.
+two_leftovers() {
+    steady
+    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$(planned store001 1)" \
+        >/dev/null 2>&1
+    CIB_file=$TMP/live.xml crm_attribute -N "$(no_slot store002)" \
+        -n slotstore-outdated-store002 -l forever -v 1
+}
+
 cleanup_of() {
     run env CIB_file="$TMP/live.xml" "$SLOTSTORE" cleanup "$@"
 }
@@ -130,13 +143,8 @@ cleanup_of() {
 }
 
 @test "a drain's lock: cli-* constraints in use, refused with exit 3, nothing changed" {
-    steady
-    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$(planned store001 1)" \
-        >/dev/null 2>&1
-    CIB_file=$TMP/live.xml crm_attribute -N "$(no_slot store002)" \
-        -n slotstore-outdated-store002 -l forever -v 1
-    CIB_file=$TMP/live.xml cibadmin --create -o crm_config -X \
-        '<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap03 by otherhost pid 42 since 1700000000"/></cluster_property_set>'
+    two_leftovers
+    CIB_file=$TMP/live.xml cibadmin --create -o crm_config -X "$LOCK"
     cp "$TMP/live.xml" "$TMP/before.xml"
     cleanup_of --yes
     [ "$status" -eq 3 ]
@@ -163,9 +171,10 @@ cleanup_of() {
     [ "$(count "//constraints/rsc_location")" -eq $((before - 1)) ]
 }
 
-# SLOTSTORE_TEST_HOOK_BEFORE_PATCH runs between cleanup's read and its write:
-# the change it makes is what a cluster does meanwhile.
-@test "a mark's slot falls behind while --yes writes: the mark stays, the other leftover goes" {
+# Two leftovers: store001's mark on an in-sync replica ($m), an operator's move
+# of store002; then cleanup --yes ARGS while, between its read and its write
+# (SLOTSTORE_TEST_HOOK_BEFORE_PATCH), the replica falls behind again.
+falls_behind_during_cleanup() {
     steady
     m=$(planned store001 1)
     CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
@@ -174,7 +183,13 @@ cleanup_of() {
         >/dev/null 2>&1
     run env CIB_file="$TMP/live.xml" \
         SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_attribute -N $m -p store001-cyrus -v 1" \
-        "$SLOTSTORE" cleanup --yes --output-as=xml
+        "$SLOTSTORE" cleanup --yes "$@"
+}
+
+# SLOTSTORE_TEST_HOOK_BEFORE_PATCH runs between cleanup's read and its write:
+# the change it makes is what a cluster does meanwhile.
+@test "a mark's slot falls behind while --yes writes: the mark stays, the other leftover goes" {
+    falls_behind_during_cleanup --output-as=xml
     [ "$status" -eq 0 ]
     echo "$output" | xmllint --noout -
     x() { echo "$output" | xmllint --xpath "$1" -; }
@@ -189,28 +204,15 @@ cleanup_of() {
 }
 
 @test "text: removed 1 of 2 when the CIB changed meanwhile" {
-    steady
-    m=$(planned store001 1)
-    CIB_file=$TMP/live.xml crm_attribute -N "$m" -n slotstore-outdated-store001 -l forever -v 1
-    CIB_file=$TMP/live.xml crm_attribute -N "$m" -p store001-cyrus -v 1000
-    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store002 -N "$(planned store002 1)" \
-        >/dev/null 2>&1
-    run env CIB_file="$TMP/live.xml" \
-        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="crm_attribute -N $m -p store001-cyrus -v 1" \
-        "$SLOTSTORE" cleanup --yes
+    falls_behind_during_cleanup
     [ "$status" -eq 0 ]
     [[ "$output" == *"removed 1 of 2 leftovers: the CIB changed meanwhile"* ]]
 }
 
 @test "a drain takes the lock while --yes writes: refused with exit 3, nothing removed" {
-    steady
-    CIB_file=$TMP/live.xml crm_resource --move --promoted -r store001 -N "$(planned store001 1)" \
-        >/dev/null 2>&1
-    CIB_file=$TMP/live.xml crm_attribute -N "$(no_slot store002)" \
-        -n slotstore-outdated-store002 -l forever -v 1
-    lock='<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap03 by otherhost pid 42 since 1700000000"/></cluster_property_set>'
+    two_leftovers
     run env CIB_file="$TMP/live.xml" \
-        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="cibadmin --create -o crm_config -X '$lock'" \
+        SLOTSTORE_TEST_HOOK_BEFORE_PATCH="cibadmin --create -o crm_config -X '$LOCK'" \
         "$SLOTSTORE" cleanup --yes
     [ "$status" -eq 3 ]
     [[ "$output" == *"refused: a drain/undrain took the lock"*"nothing removed (2 leftovers)"* ]]
