@@ -18,7 +18,8 @@ static const char plan_usage[] =
     "\n"
     "Print the placement of the topology's stores: masters and replicas per machine,\n"
     "every store's slots in failover order (master first), and the balance report:\n"
-    "masters per machine against the fair share, and for every single machine failure\n"
+    "masters per machine against the fair share (and per zone, with zones: a re-plan may\n"
+    "give up the zones' shares to meet the failure bounds), and for every single machine failure\n"
     "(and every double failure with --pairs, default up to 64 machines) the busiest\n"
     "survivor against the water-filling lower bound and the stores lost.\n"
     "\n"
@@ -220,6 +221,20 @@ static void print_moves_text(const struct ss_placement *p, const struct replan_m
                    p->topo->machines[p->stores[s].machine[0]].name);
 }
 
+/* Zone z's masters and its share of them (the sum of its machines' fair shares). */
+static int zone_masters(const struct ss_placement *p, const struct ss_balance *b, int z,
+                        double *share)
+{
+    int masters = 0;
+    *share = 0;
+    for (int i = 0; i < p->topo->nmachines; i++)
+        if (p->topo->machines[i].zone_id == z) {
+            masters += b->masters[i];
+            *share += b->fair[i];
+        }
+    return masters;
+}
+
 static void print_text(const struct ss_placement *p, const struct ss_balance *b,
                        const struct plan_opts *o, const struct replan_moves *rm)
 {
@@ -249,6 +264,13 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
         hi = b->masters[i] > hi ? b->masters[i] : hi;
     }
     printf("  masters per machine: %d..%d\n", lo, hi);
+    /* a zone's masters spread over the other zones when it fails as a whole */
+    for (int z = 0; z < t->nzones; z++) {
+        double share;
+        int m = zone_masters(p, b, z, &share);
+        printf("%s %s %d (share %.2f)%s", z ? "," : "  masters per zone:", t->zones[z], m, share,
+               z == t->nzones - 1 ? "\n" : "");
+    }
     print_failure(p, "worst single:", &b->worst_single);
     print_single_excess(b);
     if (b->doubles_computed)
@@ -350,6 +372,19 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
         xmlTextWriterEndElement(w);
     }
     xmlTextWriterEndElement(w);
+    if (t->nzones > 0) {
+        xmlTextWriterStartElement(w, BAD_CAST "zones");
+        for (int z = 0; z < t->nzones; z++) {
+            double share;
+            int m = zone_masters(p, b, z, &share);
+            xmlTextWriterStartElement(w, BAD_CAST "zone");
+            cli_xml_str(w, "name", t->zones[z]);
+            cli_xml_int(w, "masters", m);
+            xmlTextWriterWriteFormatAttribute(w, BAD_CAST "share", "%.3f", share);
+            xmlTextWriterEndElement(w);
+        }
+        xmlTextWriterEndElement(w);
+    }
     if (!o->no_stores) {
         xmlTextWriterStartElement(w, BAD_CAST "stores");
         for (int s = 0; s < p->nstores; s++) {

@@ -39,6 +39,11 @@ promoted_by_simulate() {
     [[ "$output" == *"8 stores of 2 slots"* ]]
     [ "$(echo "$output" | grep -cE '^imap0[1-4] +- +4 +4 +2 ')" -eq 4 ]
     [[ "$output" == *"worst single:"*"with 3 masters (bound 3)"* ]]
+    [[ "$output" != *"masters per zone"* ]]
+    # with zones, also each zone's masters against its share
+    run "$SLOTSTORE" plan "$DATA/six-three.topo" --no-stores
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"masters per zone: a 4 (share 4.00), b 4 (share 4.00), c 4 (share 4.00)"* ]]
 }
 
 # 10 stores of 2 slots on 6 machines: 4 machines lead 2, two lead 1, and every
@@ -71,6 +76,10 @@ promoted_by_simulate() {
     [ "$(xmllint --xpath 'count(//single-failure)' "$TMP/plan.xml")" -eq 6 ]
     # 3-slot stores: no double failure loses a store
     [ "$(xmllint --xpath 'string(//balance/@max-double-lost)' "$TMP/plan.xml")" -eq 0 ]
+    # zones: every zone once, masters and shares each adding up to the stores
+    [ "$(xmllint --xpath 'count(//zones/zone)' "$TMP/plan.xml")" -eq 3 ]
+    [ "$(xmllint --xpath 'sum(//zones/zone/@masters)' "$TMP/plan.xml")" -eq 12 ]
+    [ "$(xmllint --xpath 'round(sum(//zones/zone/@share))' "$TMP/plan.xml")" -eq 12 ]
 }
 
 @test "bad topology: file:line, exit 2, nothing written" {
@@ -354,6 +363,25 @@ EOT
     run "$SLOTSTORE" plan --from "$TMP/live.xml" "$TMP/fixed.topo"
     [ "$status" -eq 2 ]
     [[ "$output" == *"'fixed' stores cannot be combined with --from"* ]]
+}
+
+@test "plan --from: where the zones' shares of masters stand in the way of the failure bounds, they go, and the report shows it" {
+    # 16 machines of 12 slots, 3-slot stores in 3 zones, plus one: no order of
+    # the kept sets meets every single-failure level while each zone keeps its
+    # share of masters (an integer program proves it); one does without
+    for n in 16 17; do
+        { echo "replicas 2"
+          for i in $(seq 1 $n); do printf 'machine m%03d slots=12 zone=z%d\n' "$i" $(((i - 1) % 3)); done
+        } > "$TMP/z$n.topo"
+    done
+    "$SLOTSTORE" cib "$TMP/z16.topo" > "$TMP/cib16.xml"
+    run "$SLOTSTORE" plan "$TMP/z17.topo" --from "$TMP/cib16.xml" --no-stores
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"every single failure: within its bound"* ]]
+    [[ "$output" == *"slot moves: 12 (lower bound 10, budget 12 = 1.25x"* ]]
+    # z2's share is 17.65: it leads fewer
+    z2=$(echo "$output" | sed -n 's/.*masters per zone:.* z2 \([0-9]*\) (share 17.65).*/\1/p')
+    [ -n "$z2" ] && [ "$z2" -lt 17 ]
 }
 
 @test "plan --from a CIB without stores plans afresh" {
