@@ -312,7 +312,6 @@ static void delete_matches(xmlNodePtr cib, const char *xpath)
 
 struct removal {
     struct findings *listed;   /* what was shown; `removed` set on what went */
-    int removed;
     char *lock;                /* a drain/undrain took the lock meanwhile */
 };
 
@@ -325,7 +324,6 @@ static enum live_cib_edit remove_edit(xmlNodePtr cib, void *ctx, struct ss_error
     struct cluster_state cs = {0};
     struct findings now = {0};
     enum live_cib_edit e = LIVE_CIB_UNCHANGED;
-    r->removed = 0;
     for (int i = 0; i < r->listed->n; i++)
         r->listed->v[i].removed = 0;
     if (cluster_state_of_cib(&cs, "cleanup", cib, err) != 0) {
@@ -345,7 +343,6 @@ static enum live_cib_edit remove_edit(xmlNodePtr cib, void *ctx, struct ss_error
             continue;
         delete_matches(cib, still->xpath);
         was->removed = 1;
-        r->removed++;
         e = LIVE_CIB_CHANGED;
     }
 out:
