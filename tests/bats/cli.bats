@@ -314,13 +314,24 @@ EOT
     [[ "$output" == *"five.topo:1: bad move budget '0.5'; write e.g. 'move-budget 1.5'"* ]]
 }
 
+# equal_machines N SLOTS ZONES: N machine lines of SLOTS slots, in ZONES zones
+# (machine i in zone z((i-1) % ZONES); 0: no zones)
+equal_machines() {
+    local i
+    for i in $(seq 1 "$1"); do
+        if [ "$3" -eq 0 ]; then
+            printf 'machine m%03d slots=%d\n' "$i" "$2"
+        else
+            printf 'machine m%03d slots=%d zone=z%d\n' "$i" "$2" $(((i - 1) % $3))
+        fi
+    done
+}
+
 @test "plan --from over a failure bound says which larger move-budget meets them, at what cost" {
     # 27 machines of 12 slots, 3-slot stores, less the last: within 1.25x the
     # forced moves a single failure stays 1 over; 1.5x meets them
     for n in 27 26; do
-        { echo "replicas 2"; echo "stores 91"
-          for i in $(seq 1 $n); do printf 'machine m%03d slots=12\n' "$i"; done
-        } > "$TMP/m$n.topo"
+        { echo "replicas 2"; echo "stores 91"; equal_machines "$n" 12 0; } > "$TMP/m$n.topo"
     done
     "$SLOTSTORE" cib "$TMP/m27.topo" > "$TMP/cib27.xml"
     run "$SLOTSTORE" plan "$TMP/m26.topo" --from "$TMP/cib27.xml" --no-stores
@@ -370,9 +381,7 @@ EOT
     # the kept sets meets every single-failure level while each zone keeps its
     # share of masters (an integer program proves it); one does without
     for n in 16 17; do
-        { echo "replicas 2"
-          for i in $(seq 1 $n); do printf 'machine m%03d slots=12 zone=z%d\n' "$i" $(((i - 1) % 3)); done
-        } > "$TMP/z$n.topo"
+        { echo "replicas 2"; equal_machines "$n" 12 3; } > "$TMP/z$n.topo"
     done
     "$SLOTSTORE" cib "$TMP/z16.topo" > "$TMP/cib16.xml"
     run "$SLOTSTORE" plan "$TMP/z17.topo" --from "$TMP/cib16.xml" --no-stores
