@@ -255,7 +255,8 @@ static void add_options(xmlNodePtr conf)
 }
 
 /* Turn a copy of the whole CIB into the wanted one, in place: slotstore's
- * elements replaced by the plan's, everything else kept, options added. */
+ * elements replaced by the plan's (the nodes' zones too), everything else kept,
+ * options added. */
 static int rewrite_cib(xmlNodePtr cib, const struct ss_placement *p, struct ss_error *err)
 {
     xmlNodePtr conf = ss_xml_child(cib, "configuration");
@@ -269,6 +270,7 @@ static int rewrite_cib(xmlNodePtr cib, const struct ss_placement *p, struct ss_e
     move_children(con, ensure_child(conf, "constraints"));
     xmlFreeNode(res);
     xmlFreeNode(con);
+    ss_cib_add_zones(cib->doc, p->topo);
     add_options(conf);
     return 0;
 }

@@ -32,16 +32,15 @@ int ss_balance_after_failure(const struct ss_placement *p, const int *failed, in
  * survivor's mask: 1 takes stores mastered on failed[0] (first failover not
  * failed[1]), 2 likewise for failed[1], 4 takes the 3-slot stores on both
  * (master and first failover), which go to their third slot. */
-static unsigned char receive_mask(const struct ss_placement *p, const int *failed, int n, int c)
+static unsigned char receive_mask(const struct ss_topology *t, const int *failed, int n, int c)
 {
-    const struct ss_topology *t = p->topo;
     for (int i = 0; i < n; i++)
         if (failed[i] == c)
             return 0;
     unsigned char mask = ss_pair_allowed(t, failed[0], c) ? 1 : 0;
     if (n > 1 && ss_pair_allowed(t, failed[1], c))
         mask |= 2;
-    if (n > 1 && p->copies == 3 && ss_triple_allowed(t, failed[0], failed[1], c))
+    if (n > 1 && ss_topology_copies(t) == 3 && ss_triple_allowed(t, failed[0], failed[1], c))
         mask |= 4;
     return mask;
 }
@@ -72,7 +71,7 @@ static int level_fits(int M, const int *m, const int *room, const unsigned char 
     return 1;
 }
 
-int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance *b,
+int ss_balance_lower_bound(const struct ss_topology *t, const struct ss_balance *b,
                            const int *failed, int n)
 {
     int M = b->nmachines, a = failed[0], z = n > 1 ? failed[1] : -1;
@@ -82,12 +81,12 @@ int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance
         group[0] -= ab;
         group[1] = b->masters[z] - ba;
         /* with 2 slots the stores on both are lost: nothing moves */
-        group[2] = p->copies == 3 ? ab + ba : 0;
+        group[2] = ss_topology_copies(t) == 3 ? ab + ba : 0;
     }
     unsigned char *mask = ss_xcalloc((size_t)M, 1);
     int lo = 0;
     for (int c = 0; c < M; c++) {
-        mask[c] = receive_mask(p, failed, n, c);
+        mask[c] = receive_mask(t, failed, n, c);
         if (c != a && c != z && b->masters[c] > lo)
             lo = b->masters[c];
     }
@@ -146,9 +145,9 @@ int ss_single_least_excess(int M, const int *masters, const int *room, const int
     return got >= need ? s : -1;
 }
 
-static int topology_allows(const void *ctx, int a, int b)
+int ss_balance_zone_allows(const void *t, int a, int b)
 {
-    return ss_pair_allowed(ctx, a, b);
+    return ss_pair_allowed(t, a, b);
 }
 
 static void analyse(const struct ss_placement *p, const struct ss_balance *bal, const int *failed,
@@ -159,7 +158,7 @@ static void analyse(const struct ss_placement *p, const struct ss_balance *bal, 
     r->failed[0] = failed[0];
     r->failed[1] = n > 1 ? failed[1] : -1;
     r->stores_lost = ss_balance_after_failure(p, failed, n, load);
-    r->lower_bound = ss_balance_lower_bound(p, bal, failed, n);
+    r->lower_bound = ss_balance_lower_bound(p->topo, bal, failed, n);
     r->busiest = -1;
     r->busiest_masters = 0;
     r->receivers = 0;
@@ -238,7 +237,7 @@ struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles)
         for (int f = 0; f < M; f++)
             bound[f] = b->single[f].lower_bound;
         b->single_least_excess = ss_single_least_excess(M, b->masters, b->replicas, bound,
-                                                        topology_allows, p->topo);
+                                                        ss_balance_zone_allows, p->topo);
         free(bound);
     }
     if (doubles && M >= 2) {

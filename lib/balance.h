@@ -49,11 +49,16 @@ int ss_balance_after_failure(const struct ss_placement *p, const int *failed, in
 
 /* Lower bound for the busiest survivor when the machines in `failed` (n = 1
  * or 2) fail: the least level at which every moving master fits in the room
- * (replicas) of a survivor it may fail over to, the zone rule respected
- * (water-filling when there are no zones).  Uses b's masters, replicas and
- * failover counts. */
-int ss_balance_lower_bound(const struct ss_placement *p, const struct ss_balance *b,
+ * (replicas) of a survivor it may fail over to, the zone rule of `t`
+ * respected (water-filling when there are no zones).  Uses only b's masters,
+ * replicas and failover counts, so a caller judging a placement it did not
+ * plan (simulate) fills just those. */
+int ss_balance_lower_bound(const struct ss_topology *t, const struct ss_balance *b,
                            const int *failed, int n);
+
+/* May a master on machine a fail over to machine b under t's zone rule?
+ * (the `allowed` of ss_single_least_excess, ctx = t) */
+int ss_balance_zone_allows(const void *t, int a, int b);
 
 /* Each single failure's bound is reachable alone, but not always all of them
  * at once: with 2-slot stores every replica is some master's first failover,

@@ -266,6 +266,18 @@ static void cluster_options(xmlTextWriterPtr w)
     end(w);
 }
 
+/* A machine's zone as a permanent node attribute: simulate reads it back to
+ * judge failures by the zone rule, and operators may use it in rules. */
+static void zone_attribute(xmlTextWriterPtr w, const struct ss_machine *m)
+{
+    char id[512];
+    start(w, "instance_attributes");
+    snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s", m->name);
+    attr(w, "id", id);
+    nvpair(w, id, SS_ZONE_ATTRIBUTE, m->zone);
+    end(w);
+}
+
 static void nodes(xmlTextWriterPtr w, const struct ss_topology *t)
 {
     start(w, "nodes");
@@ -273,6 +285,8 @@ static void nodes(xmlTextWriterPtr w, const struct ss_topology *t)
         start(w, "node");
         attr_int(w, "id", i + 1);
         attr(w, "uname", t->machines[i].name);
+        if (t->machines[i].zone)
+            zone_attribute(w, &t->machines[i]);
         end(w);
     }
     end(w);
@@ -429,22 +443,63 @@ xmlNodePtr ss_cib_section(xmlDocPtr cib, const char *name)
     return NULL;
 }
 
-int ss_cib_strip_owned(xmlDocPtr cib)
+/* Unlink and free the children of `parent` slotstore owns; how many. */
+static int strip_children(xmlNodePtr parent)
 {
-    static const char *sections[] = {"resources", "constraints", NULL};
     int removed = 0;
-    for (int i = 0; sections[i]; i++) {
-        xmlNodePtr sec = ss_cib_section(cib, sections[i]);
-        xmlNodePtr c = sec ? sec->children : NULL;
-        while (c) {
-            xmlNodePtr next = c->next;
-            if (ss_cib_is_owned(c)) {
-                xmlUnlinkNode(c);
-                xmlFreeNode(c);
-                removed++;
-            }
-            c = next;
+    xmlNodePtr c = parent ? parent->children : NULL;
+    while (c) {
+        xmlNodePtr next = c->next;
+        if (ss_cib_is_owned(c)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+            removed++;
         }
+        c = next;
     }
     return removed;
+}
+
+int ss_cib_strip_owned(xmlDocPtr cib)
+{
+    int removed = strip_children(ss_cib_section(cib, "resources")) +
+                  strip_children(ss_cib_section(cib, "constraints"));
+    xmlNodePtr nodes = ss_cib_section(cib, "nodes");
+    for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, X("node")))
+            removed += strip_children(n);
+    return removed;
+}
+
+static xmlNodePtr new_child(xmlNodePtr parent, const char *name, const char *id)
+{
+    xmlNodePtr c = xmlNewChild(parent, NULL, X(name), NULL);
+    if (c == NULL || xmlNewProp(c, X("id"), X(id)) == NULL)
+        oom();
+    return c;
+}
+
+int ss_cib_add_zones(xmlDocPtr cib, const struct ss_topology *t)
+{
+    xmlNodePtr nodes = ss_cib_section(cib, "nodes");
+    int added = 0;
+    for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, X("node")))
+            continue;
+        xmlChar *uname = xmlGetProp(n, X("uname"));
+        int m = uname ? ss_topology_machine_index(t, (const char *)uname) : -1;
+        xmlFree(uname);
+        if (m < 0 || t->machines[m].zone == NULL)
+            continue;
+        char id[512];
+        snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s", t->machines[m].name);
+        xmlNodePtr set = new_child(n, "instance_attributes", id);
+        snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s-" SS_ZONE_ATTRIBUTE, t->machines[m].name);
+        xmlNodePtr nv = new_child(set, "nvpair", id);
+        if (xmlNewProp(nv, X("name"), X(SS_ZONE_ATTRIBUTE)) == NULL ||
+            xmlNewProp(nv, X("value"), X(t->machines[m].zone)) == NULL)
+            oom();
+        added++;
+    }
+    return added;
 }

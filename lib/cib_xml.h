@@ -11,6 +11,10 @@
  *  - rsc_location slotstore-pref-<store>-<machine>, role="Promoted",
  *    score SS_PREF_STEP * (copies - position): distinct, in failover order.
  *
+ * Each machine with a zone gets the permanent node attribute slotstore-zone
+ * (instance_attributes slotstore-node-<machine>), so that a CIB carries the
+ * zone rule to `slotstore simulate` and operators can use it in rules.
+ *
  * The promotion-score ladder of ocf:slotstore:cyrus is a multiple of 1000
  * for slots in sync and -INFINITY for stale ones, so these preferences (at
  * most 30) only break ties between equally fresh slots and can never lift a
@@ -24,6 +28,7 @@
 #include "placement.h"
 
 #define SS_ID_PREFIX "slotstore-"
+#define SS_ZONE_ATTRIBUTE "slotstore-zone"
 
 /* Pacemaker runs one action at a time on a machine whose load average exceeds
  * 2 x load-threshold x cores (default 80%).  A mail machine's load average counts
@@ -55,8 +60,14 @@ int ss_cib_owned_sections(const struct ss_placement *p, xmlNodePtr *resources,
                           xmlNodePtr *constraints, struct ss_error *err);
 
 /* Remove every element slotstore owns from a CIB document's configuration
- * (resources and constraints); returns how many elements were removed. */
+ * (resources, constraints and the nodes' slotstore attribute sets); returns
+ * how many elements were removed. */
 int ss_cib_strip_owned(xmlDocPtr cib);
+
+/* Give each node of the CIB that is a machine of `t` with a zone its
+ * slotstore-zone attribute (after ss_cib_strip_owned: nodes are Pacemaker's,
+ * only the attribute set is slotstore's); returns how many nodes got one. */
+int ss_cib_add_zones(xmlDocPtr cib, const struct ss_topology *t);
 
 /* Is this element one slotstore owns? */
 int ss_cib_is_owned(xmlNodePtr node);

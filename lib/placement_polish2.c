@@ -111,7 +111,7 @@ static int double_target(struct polish2 *p, int x, int y)
     struct ss_balance b = {.nmachines = M, .masters = p->m, .replicas = p->room,
                            .failover = p->F};
     int failed[2] = {x, y};
-    int target = ss_balance_lower_bound(p->pl, &b, failed, 2) + 1;
+    int target = ss_balance_lower_bound(p->pl->topo, &b, failed, 2) + 1;
     int way = p->memo_next[x * M + y]++ % MEMO_WAYS;
     mo[way] = (struct memo){.ab = ab, .ba = ba, .target = target};
     return target;

@@ -612,6 +612,26 @@ int ss_topology_load(const char *path, struct ss_topology **out, struct ss_error
     return rc;
 }
 
+struct ss_topology *ss_topology_of_zones(int replicas, int n, const char *const *names,
+                                         const char *const *zones)
+{
+    struct ss_topology *t = xrealloc(NULL, sizeof(*t));
+    memset(t, 0, sizeof(*t));
+    t->replicas = replicas;
+    t->nmachines = n;
+    t->machines = xrealloc(NULL, sizeof(*t->machines) * (size_t)(n > 0 ? n : 1));
+    memset(t->machines, 0, sizeof(*t->machines) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) {
+        t->machines[i].name = xstrdup(names[i]);
+        t->machines[i].zone_id = -1;
+        if (zones && zones[i]) {
+            t->machines[i].zone = xstrdup(zones[i]);
+            t->machines[i].zone_id = zone_index(t, zones[i]);
+        }
+    }
+    return t;
+}
+
 void ss_topology_free(struct ss_topology *t)
 {
     if (t == NULL)

@@ -62,6 +62,12 @@ int ss_topology_parse(const char *text, const char *name, struct ss_topology **o
                       struct ss_error *err);
 void ss_topology_free(struct ss_topology *topo);
 
+/* Machines and their zones only, no slots, stores or parameters: what the
+ * zone rule needs to judge a placement read back from a CIB (simulate).
+ * zones may be NULL (no zones); otherwise give every machine a zone. */
+struct ss_topology *ss_topology_of_zones(int replicas, int n, const char *const *names,
+                                         const char *const *zones);
+
 int ss_topology_copies(const struct ss_topology *topo);          /* replicas + 1 */
 int ss_topology_machine_index(const struct ss_topology *topo, const char *name);
 int ss_topology_total_slots(const struct ss_topology *topo);

@@ -115,6 +115,10 @@ promoted_by_simulate() {
 
 @test "3-slot stores in zones: Pacemaker promotes the plan, each store spans 3 zones" {
     "$SLOTSTORE" cib "$DATA/six-three.topo" > "$TMP/cib.xml"
+    xmllint --relaxng /usr/share/pacemaker/pacemaker-3.9.rng --noout "$TMP/cib.xml"
+    # each machine carries its zone as a node attribute (simulate's bounds read it)
+    [ "$(xmllint --xpath 'string(//node[@uname="m5"]/instance_attributes/nvpair[@name="slotstore-zone"]/@value)' "$TMP/cib.xml")" = b ]
+    [ "$(xmllint --xpath 'count(//node/instance_attributes/nvpair[@name="slotstore-zone"])' "$TMP/cib.xml")" -eq 6 ]
     run promoted_by_simulate "$TMP/cib.xml"
     [ "$status" -eq 0 ]
     [ "$(echo "$output" | awk '{s+=$2} END {print s}')" -eq 12 ]
@@ -165,6 +169,29 @@ promoted_by_simulate() {
 
 # SLOTSTORE_TEST_HOOK_BEFORE_PATCH runs between apply's read and its write: a change
 # someone else makes in that window.
+@test "apply gives the CIB's nodes their zones, keeps the operator's node attributes, drops zones the topology no longer has" {
+    "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/live.xml"
+    sed -i 's|<node id="2" uname="imap02"/>|<node id="2" uname="imap02"><instance_attributes id="ops-imap02"><nvpair id="ops-imap02-rack" name="rack" value="r7"/></instance_attributes></node>|' "$TMP/live.xml"
+    sed 's/^\(machine imap0[13].*\)$/\1 zone=odd/; s/^\(machine imap0[24].*\)$/\1 zone=even/' \
+        "$DATA/four.topo" > "$TMP/zoned.topo"
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/zoned.topo" --allow-moves
+    [ "$status" -eq 0 ]
+    zone() { xmllint --xpath "string(//node[@uname='$1']/instance_attributes/nvpair[@name='slotstore-zone']/@value)" "$TMP/live.xml"; }
+    [ "$(zone imap01)" = odd ]
+    [ "$(zone imap02)" = even ]
+    [ "$(zone imap04)" = even ]
+    [ "$(xmllint --xpath 'string(//nvpair[@id="ops-imap02-rack"]/@value)' "$TMP/live.xml")" = r7 ]
+    xmllint --relaxng /usr/share/pacemaker/pacemaker-3.9.rng --noout "$TMP/live.xml"
+    # applied again: nothing to change (the zones count as written)
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$TMP/zoned.topo"
+    [[ "$output" == *"nothing to change"* ]]
+    # the zones dropped from the topology: their attributes go, the operator's stays
+    run env CIB_file="$TMP/live.xml" "$SLOTSTORE" apply "$DATA/four.topo" --allow-moves
+    [ "$status" -eq 0 ]
+    [ "$(xmllint --xpath 'count(//nvpair[@name="slotstore-zone"])' "$TMP/live.xml")" -eq 0 ]
+    [ "$(xmllint --xpath 'count(//instance_attributes[@id="ops-imap02"]/nvpair)' "$TMP/live.xml")" -eq 1 ]
+}
+
 @test "apply: a change made while apply writes is kept (patch refused, made again); one to slotstore's own elements stops it" {
     "$SLOTSTORE" cib "$DATA/four.topo" > "$TMP/live.xml"
     cp "$DATA/four.topo" "$TMP/five.topo"

@@ -1,5 +1,6 @@
 /* test_cib.c - CIB XML written for a placement reads back as the same placement,
- * and only slotstore's elements are stripped. */
+ * only slotstore's elements are stripped, and the nodes' zones judge failures
+ * as the topology does. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
+#include "balance.h"
 #include "cib_read.h"
 #include "cib_xml.h"
 #include "harness.h"
@@ -158,8 +160,71 @@ static void check_readers(const struct ss_topology *t, xmlDocPtr written)
           "a missing CIB file is an input error naming it: %s", err.msg);
 }
 
+/* Every single and double failure's bound, judged by t (the topology) and by
+ * z (its machines and zones only, as simulate builds it from a CIB). */
+static int same_bounds(const struct ss_placement *p, const struct ss_topology *z)
+{
+    struct ss_balance *b = ss_balance_compute(p, 1);
+    int M = b->nmachines, same = 1;
+    for (int x = 0; x < M; x++) {
+        same &= ss_balance_lower_bound(z, b, &x, 1) == b->single[x].lower_bound;
+        for (int y = x + 1; y < M; y++) {
+            int failed[2] = {x, y};
+            same &= ss_balance_lower_bound(z, b, failed, 2) == b->double_bound[x * M + y];
+        }
+    }
+    ss_balance_free(b);
+    return same;
+}
+
+/* Zones travel as the node attribute slotstore-zone: written by cib, stripped
+ * and added back by apply's helpers, and enough to judge failures by. */
+static void check_zones(void)
+{
+    const char *text = "replicas 2\nmachine a slots=4 zone=x\nmachine b slots=4 zone=y\n"
+                       "machine c slots=4 zone=z\nmachine d slots=4 zone=x\n"
+                       "machine e slots=4 zone=y\nmachine f slots=4 zone=z\n";
+    struct ss_topology *t = NULL;
+    struct ss_placement *p = NULL;
+    struct ss_error err = {0};
+    xmlDocPtr doc = NULL;
+    int rc = ss_topology_parse(text, "zones", &t, &err);
+    if (rc == 0)
+        rc = ss_plan(t, &p, &err);
+    if (rc == 0)
+        rc = ss_cib_document(p, &doc, &err);
+    CHECK(rc == 0, "zoned CIB written %s", err.msg);
+    if (rc != 0)
+        return;
+    CHECK(count(doc, "//node/instance_attributes/nvpair[@name='slotstore-zone']") == 6 &&
+              count(doc, "//node[@uname='e']/instance_attributes/nvpair[@value='y']") == 1,
+          "each node carries its zone");
+    int removed = ss_cib_strip_owned(doc);
+    CHECK(count(doc, "//nvpair[@name='slotstore-zone']") == 0 && count(doc, "//node") == 6,
+          "strip removes the zones, keeps the nodes (%d removed)", removed);
+    int added = ss_cib_add_zones(doc, t);
+    CHECK(added == 6 && count(doc, "//node[@uname='f']/instance_attributes[@id='slotstore-node-f']"
+                                   "/nvpair[@name='slotstore-zone' and @value='z']") == 1,
+          "add_zones gives them back (%d)", added);
+    const char *names[6], *zones[6];
+    for (int i = 0; i < 6; i++) {
+        names[i] = t->machines[i].name;
+        zones[i] = t->machines[i].zone;
+    }
+    struct ss_topology *z = ss_topology_of_zones(2, 6, names, zones);
+    struct ss_topology *none = ss_topology_of_zones(2, 6, names, NULL);
+    CHECK(z->nzones == 3 && same_bounds(p, z), "machines and zones alone give the plan's bounds");
+    CHECK(!same_bounds(p, none), "without the zones the bounds differ (are lower)");
+    ss_topology_free(z);
+    ss_topology_free(none);
+    xmlFreeDoc(doc);
+    ss_placement_free(p);
+    ss_topology_free(t);
+}
+
 int main(void)
 {
+    check_zones();
     const char *text = "replicas 2\nmachine a slots=3\nmachine b slots=3\nmachine c slots=3\n"
                        "machine d slots=3\nslot-address 10.9.{m}.{s}\n";
     struct ss_topology *t = NULL;
