@@ -49,6 +49,7 @@
 #include <libxml/xpath.h>
 
 #include "balance.h"
+#include "cib_xml.h"
 #include "cli.h"
 #include "config.h"
 #include "placement_int.h"
@@ -71,9 +72,10 @@ static const char simulate_usage[] =
     "Run Pacemaker's scheduler (crm_simulate) on private copies of the CIB with every\n"
     "machine up and every slot in sync, and report what Pacemaker does: the masters per\n"
     "machine in the steady state, and for every machine failure the busiest survivor\n"
-    "against the water-filling lower bound, the stores left without a master and the\n"
-    "stores promoted somewhere other than their planned failover target (the first\n"
-    "surviving machine of their 'slots' parameter).\n"
+    "against the water-filling lower bound (the zone rule too when every node has the\n"
+    "attribute slotstore-zone, as 'slotstore cib' and 'apply' write it), the stores left\n"
+    "without a master and the stores promoted somewhere other than their planned\n"
+    "failover target (the first surviving machine of their 'slots' parameter).\n"
     "\n"
     "  --cib FILE    read the CIB from FILE (default: the live CIB, 'cibadmin --query\n"
     "                --local', which honours CIB_file)\n"
@@ -89,6 +91,7 @@ static const char simulate_usage[] =
 struct sim_machine {
     char *name;           /* uname */
     char *id;             /* node id (node_state id) */
+    char *zone;           /* its slotstore-zone node attribute, NULL none */
     int copies;           /* stores allowed here (slotstore-loc constraints) */
     int masters;          /* steady-state masters */
     int planned;          /* stores whose `slots` start here */
@@ -149,6 +152,10 @@ struct sim {
     struct sim_failure steady;
     int *steady_masters;          /* per machine, once the steady state is known */
     int *steady_room;             /* its replicas: where failed masters can go */
+    int *steady_failover;         /* [a * M + b]: stores led by a whose first other copy
+                                   * in `slots` order is on b */
+    struct ss_topology *rule;     /* the machines and, when every one has a zone,
+                                   * their zones: what the bounds respect */
     struct sim_failure *fail;
     int nsingle, nfail;
 };
@@ -605,6 +612,20 @@ static int member_node(xmlNodePtr n)
     return member;
 }
 
+/* The node's slotstore-zone attribute (cib_xml.h), or NULL. */
+static char *node_zone(xmlNodePtr node)
+{
+    for (xmlNodePtr set = node->children; set; set = set->next) {
+        if (set->type != XML_ELEMENT_NODE || !xmlStrEqual(set->name, BAD_CAST "instance_attributes"))
+            continue;
+        for (xmlNodePtr nv = set->children; nv; nv = nv->next)
+            if (nv->type == XML_ELEMENT_NODE && xmlStrEqual(nv->name, BAD_CAST "nvpair") &&
+                ss_xml_prop_is(nv, "name", SS_ZONE_ATTRIBUTE))
+                return ss_xml_prop(nv, "value", NULL);
+    }
+    return NULL;
+}
+
 static void read_nodes(xmlDocPtr doc, struct sim *sim)
 {
     xmlXPathObjectPtr obj = xpath(doc, "/cib/configuration/nodes/node");
@@ -624,6 +645,7 @@ static void read_nodes(xmlDocPtr doc, struct sim *sim)
         m->id = ss_xml_prop(node, "id", NULL);
         if (m->id == NULL)
             m->id = ss_xstrdup(uname);
+        m->zone = node_zone(node);
         g_hash_table_insert(sim->machine_ix, m->name, GINT_TO_POINTER(++sim->nmachines));
     }
     xmlXPathFreeObject(obj);
@@ -753,6 +775,38 @@ static void check_plan(struct sim *sim)
     }
 }
 
+/* Slots per store: the longest `slots` order (or set of allowed machines). */
+static int store_copies(const struct sim *sim)
+{
+    int copies = 1;
+    for (int s = 0; s < sim->nstores; s++) {
+        int n = sim->s[s].norder > 0 ? sim->s[s].norder : sim->s[s].nallowed;
+        copies = n > copies ? n : copies;
+    }
+    return copies < SS_MAX_COPIES ? copies : SS_MAX_COPIES;
+}
+
+/* What the bounds respect: the zones when every machine carries one. */
+static void bound_rule(struct sim *sim)
+{
+    int M = sim->nmachines, zoned = 0;
+    const char **names = ss_xcalloc((size_t)(M > 0 ? M : 1), sizeof(char *));
+    const char **zones = ss_xcalloc((size_t)(M > 0 ? M : 1), sizeof(char *));
+    for (int m = 0; m < M; m++) {
+        names[m] = sim->m[m].name;
+        zones[m] = sim->m[m].zone;
+        zoned += zones[m] != NULL;
+    }
+    if (zoned > 0 && zoned < M)
+        add_note(sim, xasprintf("only %d of %d machines have the node attribute " SS_ZONE_ATTRIBUTE
+                                ": the bounds ignore zones ('slotstore apply' sets it on "
+                                "every machine of the topology)",
+                                zoned, M));
+    sim->rule = ss_topology_of_zones(store_copies(sim) - 1, M, names, zoned == M ? zones : NULL);
+    free(names);
+    free(zones);
+}
+
 static int read_model(xmlDocPtr doc, struct sim *sim)
 {
     read_nodes(doc, sim);
@@ -767,6 +821,7 @@ static int read_model(xmlDocPtr doc, struct sim *sim)
                                         "empty); give a CIB of the cluster", sim->cib_path);
     read_locations(doc, sim);
     check_plan(sim);
+    bound_rule(sim);
     return 0;
 }
 
@@ -1119,7 +1174,7 @@ static void outcome_element(const struct sim *sim, xmlTextReaderPtr rd, struct o
         st->store = strcmp(name, "clone") == 0 ? lookup(sim->store_ix, v) : -1;
     } else if (depth == 4) {
         st->promoted = promoted_role(v);
-    } else if (depth == 5 && st->store >= 0 && st->promoted && strcmp(name, "node") == 0) {
+    } else if (st->store >= 0 && st->promoted && strcmp(name, "node") == 0) {
         int m = lookup(sim->machine_ix, v);
         if (o->promoted[st->store] >= 0 && m != o->promoted[st->store])
             o->multi++;
@@ -1324,20 +1379,15 @@ static int copy_survives(const struct sim_store *st, const struct sim_failure *f
     return 0;
 }
 
-/* Water-filling lower bound for the busiest survivor, from the steady-state
- * masters: no placement can do better, whatever Pacemaker does. */
-static int failure_bound(const struct sim *sim, const struct sim_failure *f, long moving)
+/* Lower bound for the busiest survivor from the steady state's masters,
+ * replicas and first failovers, by the same rule as `slotstore plan`'s
+ * (water-filling, the zone rule when the nodes carry zones): no placement
+ * with these counts can do better, whatever Pacemaker does. */
+static int failure_bound(const struct sim *sim, const struct sim_failure *f)
 {
-    int M = sim->nmachines, top = 0;
-    unsigned char *recv = ss_xcalloc((size_t)M, 1);
-    for (int b = 0; b < M; b++) {
-        recv[b] = !is_failed(f, b);
-        if (recv[b] && sim->steady_masters[b] > top)
-            top = sim->steady_masters[b];
-    }
-    int level = ss_waterfill(M, sim->steady_masters, sim->steady_room, recv, moving);
-    free(recv);
-    return level < 0 ? -1 : level > top ? level : top;
+    struct ss_balance b = {.nmachines = sim->nmachines, .masters = sim->steady_masters,
+                           .replicas = sim->steady_room, .failover = sim->steady_failover};
+    return ss_balance_lower_bound(sim->rule, &b, f->failed, f->nfailed);
 }
 
 static void count_load(const struct sim *sim, struct sim_failure *f, const int *load)
@@ -1361,7 +1411,6 @@ static void count_load(const struct sim *sim, struct sim_failure *f, const int *
 static void analyse(const struct sim *sim, const struct sim_outcome *o, struct sim_failure *f)
 {
     int *load = ss_xcalloc((size_t)sim->nmachines, sizeof(int));
-    long moving = 0;
     f->no_master = f->lost = f->off_plan = 0;
     f->multi = o->multi;
     for (int s = 0; s < sim->nstores; s++) {
@@ -1381,11 +1430,9 @@ static void analyse(const struct sim *sim, const struct sim_outcome *o, struct s
             f->lost += !survives;
             add_issue(f, s, survives ? SIM_NO_MASTER : SIM_LOST, -1, want);
         }
-        if (f->nfailed > 0 && st->steady >= 0 && is_failed(f, st->steady) && survives)
-            moving++;
     }
     count_load(sim, f, load);
-    f->bound = f->nfailed > 0 ? failure_bound(sim, f, moving) : -1;
+    f->bound = f->nfailed > 0 ? failure_bound(sim, f) : -1;
     free(load);
 }
 
@@ -1396,6 +1443,22 @@ static int broken(const struct sim_failure *f)
 }
 
 /* ---- steady state and failures ----------------------------------------- */
+
+/* The first copy after its master each store fails over to, in `slots`
+ * order (Pacemaker's preference order): the bounds count these. */
+static void steady_failover(struct sim *sim)
+{
+    int M = sim->nmachines;
+    sim->steady_failover = ss_xcalloc((size_t)M * (size_t)M, sizeof(int));
+    for (int s = 0; s < sim->nstores; s++) {
+        const struct sim_store *st = &sim->s[s];
+        for (int i = 0; st->steady >= 0 && i < st->norder; i++)
+            if (st->order[i] >= 0 && st->order[i] != st->steady) {
+                sim->steady_failover[st->steady * M + st->order[i]]++;
+                break;
+            }
+    }
+}
 
 static int steady_state(struct sim *sim, const char *merged)
 {
@@ -1423,6 +1486,7 @@ static int steady_state(struct sim *sim, const char *merged)
         sim->steady_masters[b] = masters;
         sim->steady_room[b] = copies > masters ? copies - masters : 0;
     }
+    steady_failover(sim);
     analyse(sim, &o, &sim->steady);
     free(o.promoted);
     return 0;
@@ -1594,15 +1658,18 @@ static void text_worst(const struct sim *sim, const struct sim_failure *w, const
     if (w == NULL)
         return;
     failure_label(sim, w, label, sizeof(label));
-    printf("  worst %s failure: %d masters on %s after %s fails (bound %d)%s\n", kind,
-           w->busiest_masters, mname(sim, w->busiest), label, w->bound,
-           w->busiest_masters > w->bound ? " - above the bound" : "");
+    printf("  worst %s failure: %d masters on %s after %s fails (bound %d)", kind,
+           w->busiest_masters, mname(sim, w->busiest), label, w->bound);
+    if (w->busiest_masters > w->bound)
+        printf(" - %d above the bound", w->busiest_masters - w->bound);
+    putchar('\n');
 }
 
 struct sim_totals {
     int no_master, with_copy, off_plan, broken;
     int above;            /* failures whose busiest survivor is above the bound */
     int single_excess;    /* most masters a single failure left above its bound */
+    int double_excess;    /* likewise for double failures (a balanced plan: at most 1) */
     int single_least;     /* the least single_excess any placement with the steady
                            * state's master counts has (ss_single_least_excess) */
 };
@@ -1618,7 +1685,8 @@ static int single_least_excess(const struct sim *sim)
     for (int i = 0; i < sim->nsingle; i++)
         if (sim->fail[i].bound >= 0)
             bound[sim->fail[i].failed[0]] = sim->fail[i].bound;
-    int least = ss_single_least_excess(M, sim->steady_masters, sim->steady_room, bound, NULL, NULL);
+    int least = ss_single_least_excess(M, sim->steady_masters, sim->steady_room, bound,
+                                       ss_balance_zone_allows, sim->rule);
     free(bound);
     return least;
 }
@@ -1637,8 +1705,9 @@ static struct sim_totals totals(const struct sim *sim)
         t.off_plan += f->off_plan;
         t.broken += broken(f);
         t.above += f->bound >= 0 && f->busiest_masters > f->bound;
-        if (i < sim->nsingle && f->bound >= 0 && f->busiest_masters - f->bound > t.single_excess)
-            t.single_excess = f->busiest_masters - f->bound;
+        int *excess = i < sim->nsingle ? &t.single_excess : &t.double_excess;
+        if (f->bound >= 0 && f->busiest_masters - f->bound > *excess)
+            *excess = f->busiest_masters - f->bound;
     }
     t.single_least = t.single_excess > 0 ? single_least_excess(sim) : 0;
     return t;
@@ -1646,8 +1715,10 @@ static struct sim_totals totals(const struct sim *sim)
 
 static void print_text(const struct sim *sim)
 {
-    printf("Simulated with crm_simulate from %s: %d machines, %d stores\n", sim->cib_path,
-           sim->nmachines, sim->nstores);
+    printf("Simulated with crm_simulate from %s: %d machines", sim->cib_path, sim->nmachines);
+    if (sim->rule->nzones > 0)
+        printf(" in %d zones (the bounds respect them)", sim->rule->nzones);
+    printf(", %d stores\n", sim->nstores);
     for (int i = 0; i < sim->nnotes && i < SIM_NOTES_SHOWN; i++)
         printf("Note: %s\n", sim->notes[i]);
     if (sim->nnotes > SIM_NOTES_SHOWN)
@@ -1668,6 +1739,9 @@ static void print_text(const struct sim *sim)
         printf("  single failures: at most %d above the bound; %d above is the least any "
                "placement with these master counts reaches\n",
                t.single_excess, t.single_least);
+    if (sim->nfail > sim->nsingle)
+        printf("  double failures: at most %d above the bound (a balanced plan keeps them "
+               "within 1)\n", t.double_excess);
     printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
            t.no_master, t.with_copy);
     printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
@@ -1760,6 +1834,8 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     xmlTextWriterStartElement(w, BAD_CAST "simulate");
     cli_xml_str(w, "cib", sim->cib_path);
     cli_xml_int(w, "machines", sim->nmachines);
+    if (sim->rule->nzones > 0)
+        cli_xml_int(w, "zones", sim->rule->nzones);
     cli_xml_int(w, "stores", sim->nstores);
     cli_xml_str(w, "result", t.broken ? "differs" : "as-planned");
     for (int i = 0; i < sim->nnotes; i++)
@@ -1775,6 +1851,8 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     cli_xml_int(w, "above-bound", t.above);
     cli_xml_int(w, "single-excess", t.single_excess);
     cli_xml_int(w, "single-least-excess", t.single_least);
+    if (sim->nfail > sim->nsingle)
+        cli_xml_int(w, "double-excess", t.double_excess);
     cli_xml_int(w, "differing-simulations", t.broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);
@@ -1827,6 +1905,7 @@ static void sim_free(struct sim *sim)
     for (int m = 0; m < sim->nmachines; m++) {
         free(sim->m[m].name);
         free(sim->m[m].id);
+        free(sim->m[m].zone);
     }
     for (int s = 0; s < sim->nstores; s++) {
         free(sim->s[s].name);
@@ -1841,6 +1920,8 @@ static void sim_free(struct sim *sim)
     free(sim->steady.issues);
     free(sim->steady_masters);
     free(sim->steady_room);
+    free(sim->steady_failover);
+    ss_topology_free(sim->rule);
     free(sim->fail);
     free(sim->notes);
     free(sim->m);

@@ -100,6 +100,42 @@ check_against_plan() {
     check_against_plan five
 }
 
+@test "zones: the CIB carries them and the bounds respect them, as plan's do; without them simulate says so" {
+    local i sim=$TMP/zoned.sim.xml a b f
+    { echo "replicas 2"
+      for ((i = 1; i <= 9; i++)); do printf 'machine imap%02d slots=8 zone=z%d\n' "$i" $(((i - 1) % 3)); done
+    } > "$TMP/zoned.topo"
+    "$SLOTSTORE" cib "$TMP/zoned.topo" > "$TMP/zoned.xml"
+    "$SLOTSTORE" plan "$TMP/zoned.topo" --output-as=xml > "$TMP/zoned.plan.xml"
+    run simulate_xml "$TMP/zoned.xml" "$sim" --pairs
+    assert_success
+    assert_equal "$(xpath "$sim" 'string(/slotstore-result/simulate/@zones)')" 3
+    # every single failure: busiest survivor = bound = plan's (a z0 machine's
+    # masters may only go to the 6 machines of z1 and z2: bound 4, not 3)
+    check_against_plan zoned
+    assert_equal "$(xpath "$sim" 'string((//failures[@kind="single"]/failure)[1]/@bound)')" 4
+    # the plan's worst double failure: the same bound
+    a=$(xpath "$TMP/zoned.plan.xml" 'string(//worst-double/@failed)')
+    b=$(xpath "$TMP/zoned.plan.xml" 'string(//worst-double/@failed2)')
+    f="//failures[@kind='double']/failure[(@failed='$a' and @failed2='$b') or (@failed='$b' and @failed2='$a')]"
+    assert_equal "$(xpath "$sim" "string($f/@bound)")" \
+                 "$(xpath "$TMP/zoned.plan.xml" 'string(//worst-double/@bound)')"
+    [ "$(xpath "$sim" 'string(//summary/@double-excess)')" -le 1 ]
+    # the attribute gone from the nodes: water-filling over every survivor
+    xmllint --xpath '//node/instance_attributes[nvpair/@name="slotstore-zone"]' "$TMP/zoned.xml" > /dev/null
+    sed '/<instance_attributes id="slotstore-node-/,/<\/instance_attributes>/d' "$TMP/zoned.xml" > "$TMP/plain.xml"
+    run simulate_xml "$TMP/plain.xml" "$TMP/plain.sim.xml"
+    assert_success
+    assert_equal "$(xpath "$TMP/plain.sim.xml" 'count(/slotstore-result/simulate/@zones)')" 0
+    assert_equal "$(xpath "$TMP/plain.sim.xml" 'string((//failures[@kind="single"]/failure)[1]/@bound)')" 3
+    # on some machines only: named in a note, and the bounds ignore zones
+    sed '/<instance_attributes id="slotstore-node-imap04"/,/<\/instance_attributes>/d' "$TMP/zoned.xml" > "$TMP/part.xml"
+    run "$SLOTSTORE" simulate --cib "$TMP/part.xml"
+    assert_success
+    assert_output --partial "Note: only 8 of 9 machines have the node attribute slotstore-zone: the bounds ignore zones"
+    assert_output --partial "from $TMP/part.xml: 9 machines, 24 stores"
+}
+
 @test "text report: steady table, one line per failure, summary; private files removed" {
     make_cib four 4 4 1
     mkdir "$TMP/private"
