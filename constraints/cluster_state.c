@@ -262,35 +262,6 @@ static void read_lock(xmlNodePtr cib, struct cluster_state *cs)
     xmlXPathFreeObject(obj);
 }
 
-/* A clear message for the usual CIB_file mistakes before libcib's terse ones. */
-static int check_cib_file(const struct cluster_state *cs, struct ss_error *err)
-{
-    if (cs->cib_file == NULL)
-        return 0;
-    if (access(cs->cib_file, R_OK) != 0)
-        return ss_error_set(err, SS_ERR_RUNTIME,
-                            "%s: cannot read CIB_file=%s (%s); point CIB_file at a saved "
-                            "CIB ('cibadmin -Q > FILE') or unset it to ask the cluster",
-                            cs->who, cs->cib_file, strerror(errno));
-    xmlDocPtr doc = xmlReadFile(cs->cib_file, NULL,
-                                XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR |
-                                    XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int is_cib = root && xmlStrcmp(root->name, BAD_CAST "cib") == 0;
-    char why[300] = "its root element is not <cib>";
-    const xmlError *e = doc ? NULL : xmlGetLastError();
-    if (e && e->message)
-        snprintf(why, sizeof(why), "line %d: %.*s", e->line, (int)strcspn(e->message, "\n"),
-                 e->message);
-    xmlFreeDoc(doc);
-    if (is_cib)
-        return 0;
-    return ss_error_set(err, SS_ERR_RUNTIME,
-                        "%s: CIB_file=%s is not a CIB (%s); give a file saved with "
-                        "'cibadmin -Q'",
-                        cs->who, cs->cib_file, why);
-}
-
 /* Everything cluster_state takes from the CIB, from one copy of it. */
 static void read_cib_parts(struct cluster_state *cs, xmlNodePtr cib)
 {
@@ -587,7 +558,7 @@ static void start(struct cluster_state *cs, const char *who)
 int cluster_state_read(struct cluster_state *cs, const char *who, struct ss_error *err)
 {
     start(cs, who);
-    if (check_cib_file(cs, err) != 0 || read_cib(cs, err) != 0 ||
+    if (live_cib_check_file(who, err) != 0 || read_cib(cs, err) != 0 ||
         read_crm_mon(cs, NULL, err) != 0)
         return SS_ERR_RUNTIME;
     judge(cs);
@@ -599,22 +570,15 @@ int cluster_state_of_cib(struct cluster_state *cs, const char *who, xmlNodePtr c
 {
     start(cs, who);
     read_cib_parts(cs, cib);
-    GError *gerr = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("slotstore-state-XXXXXX.xml", &path, &gerr);
-    if (fd < 0) {
+    char *why = NULL;
+    char *path = ss_xml_temp_file(cib, "slotstore-state-XXXXXX.xml", &why);
+    if (path == NULL) {
         ss_error_set(err, SS_ERR_RUNTIME, "%s: cannot write a copy of the CIB for crm_mon: %s",
-                     who, gerr->message);
-        g_error_free(gerr);
+                     who, why);
+        g_free(why);
         return SS_ERR_RUNTIME;
     }
-    close(fd);
-    int rc = 0;
-    if (xmlSaveFile(path, cib->doc) < 0)
-        rc = ss_error_set(err, SS_ERR_RUNTIME, "%s: cannot write a copy of the CIB to %s", who,
-                          path);
-    else if (read_crm_mon(cs, path, err) != 0)
-        rc = SS_ERR_RUNTIME;
+    int rc = read_crm_mon(cs, path, err) != 0 ? SS_ERR_RUNTIME : 0;
     unlink(path);
     g_free(path);
     if (rc == 0)

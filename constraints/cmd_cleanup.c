@@ -436,8 +436,9 @@ int cmd_cleanup(int argc, char **argv)
     struct findings f = {0};
     struct ss_error err = {0};
     int exit_code = SS_EXIT_OK;
-    if (cluster_state_read(&cs, "cleanup", &err) != 0 ||
-        live_cib_open(&lc, "cleanup", &err) != 0) {
+    /* the listing judges one version of the CIB: crm_mon runs on a copy of it */
+    if (live_cib_open(&lc, "cleanup", &err) != 0 ||
+        cluster_state_of_cib(&cs, "cleanup", lc.current, &err) != 0) {
         exit_code = cli_fail(&err);
         goto done;
     }

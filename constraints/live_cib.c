@@ -3,12 +3,14 @@
 #include "live_cib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
+#include <libxml/parser.h>
 
 #include <crm/common/logging.h>
 #include <crm/common/nvpair.h>
@@ -43,12 +45,44 @@ static int read_failed(int rc, const char *who, struct ss_error *err)
                         who, pcmk_strerror(rc));
 }
 
+int live_cib_check_file(const char *who, struct ss_error *err)
+{
+    const char *file = getenv("CIB_file");
+    if (file == NULL || *file == '\0')
+        return 0;
+    if (access(file, R_OK) != 0)
+        return ss_error_set(err, SS_ERR_RUNTIME,
+                            "%s: cannot read CIB_file=%s (%s); point CIB_file at a saved "
+                            "CIB ('cibadmin -Q > FILE') or unset it to ask the cluster",
+                            who, file, strerror(errno));
+    xmlDocPtr doc = xmlReadFile(file, NULL,
+                                XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    int is_cib = root && xmlStrcmp(root->name, BAD_CAST "cib") == 0;
+    char why[300] = "its root element is not <cib>";
+    const xmlError *e = doc ? NULL : xmlGetLastError();
+    if (e && e->message)
+        snprintf(why, sizeof(why), "line %d: %.*s", e->line, (int)strcspn(e->message, "\n"),
+                 e->message);
+    xmlFreeDoc(doc);
+    if (is_cib)
+        return 0;
+    return ss_error_set(err, SS_ERR_RUNTIME,
+                        "%s: CIB_file=%s is not a CIB (%s); give a file saved with "
+                        "'cibadmin -Q'",
+                        who, file, why);
+}
+
 int live_cib_open(struct live_cib *lc, const char *who, struct ss_error *err)
 {
+    int rc = live_cib_check_file(who, err);
+    if (rc != 0)
+        return rc;
     /* also loads Pacemaker's schemas, which the CIB file backend validates against */
     crm_log_cli_init("slotstore");
     lc->current = NULL;
-    int rc = connect_and_read(lc);
+    rc = connect_and_read(lc);
     return rc == pcmk_ok ? 0 : read_failed(rc, who, err);
 }
 
@@ -123,44 +157,24 @@ static void run_test_hook(void)
  * when applied; else -1 with cibadmin's complaint in *why (caller frees). */
 static int send_patch(xmlNode *patch, char **why)
 {
-    *why = NULL;
-    GError *gerr = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("slotstore-patch-XXXXXX.xml", &path, &gerr);
-    if (fd < 0) {
-        *why = g_strdup_printf("cannot write the patch to a temporary file: %s", gerr->message);
-        g_error_free(gerr);
+    char *path = ss_xml_temp_file(patch, "slotstore-patch-XXXXXX.xml", why);
+    if (path == NULL)
         return -1;
-    }
-    char *text = dump_xml_formatted(patch);
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    free(text);
-    close(fd);
-    int rc = -1;
-    if (done < len) {
-        *why = g_strdup_printf("cannot write the patch to %s", path);
+    char *argv[] = {(char *)"cibadmin", (char *)"--patch", (char *)"--xml-file", path, NULL};
+    char *errout = NULL;
+    int status = 0, rc = -1;
+    GError *gerr = NULL;
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                      NULL, NULL, &errout, &status, &gerr)) {
+        *why = g_strdup_printf("cannot run cibadmin (package pacemaker-cli-utils): %s",
+                               gerr->message);
+        g_error_free(gerr);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        rc = 0;
     } else {
-        char *argv[] = {(char *)"cibadmin", (char *)"--patch", (char *)"--xml-file", path, NULL};
-        char *errout = NULL;
-        int status = 0;
-        if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                          NULL, NULL, NULL, &errout, &status, &gerr)) {
-            *why = g_strdup_printf("cannot run cibadmin (package pacemaker-cli-utils): %s",
-                                   gerr->message);
-            g_error_free(gerr);
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            rc = 0;
-        } else {
-            *why = g_strdup(errout && *errout ? g_strstrip(errout) : "cibadmin --patch failed");
-        }
-        g_free(errout);
+        *why = g_strdup(errout && *errout ? g_strstrip(errout) : "cibadmin --patch failed");
     }
+    g_free(errout);
     unlink(path);
     g_free(path);
     return rc;

@@ -12,7 +12,13 @@ struct live_cib {
     xmlNode *current;   /* the whole CIB as last read */
 };
 
-/* Connect and read the CIB; `who` names the command in messages. */
+/* When CIB_file is set: that it is a readable XML file whose root is <cib>,
+ * else SS_ERR_RUNTIME with a message saying so and how to fix it (libcib only
+ * says "No such device or address").  0 without CIB_file. */
+int live_cib_check_file(const char *who, struct ss_error *err);
+
+/* Connect and read the CIB (CIB_file checked first); `who` names the command
+ * in messages. */
 int live_cib_open(struct live_cib *lc, const char *who, struct ss_error *err);
 
 /* What an edit did to the copy of the CIB it was handed. */

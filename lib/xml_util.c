@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
 
 char *ss_xml_prop(xmlNodePtr n, const char *name, const char *def)
 {
@@ -49,4 +52,44 @@ int ss_xml_same_text(xmlNodePtr a, xmlNodePtr b)
     xmlBufferFree(x);
     xmlBufferFree(y);
     return same;
+}
+
+/* All of len bytes to fd; whether they went. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n <= 0)
+            return 0;
+        done += (size_t)n;
+    }
+    return 1;
+}
+
+char *ss_xml_temp_file(xmlNodePtr n, const char *pattern, char **why)
+{
+    GError *gerr = NULL;
+    char *path = NULL;
+    *why = NULL;
+    int fd = g_file_open_tmp(pattern, &path, &gerr);
+    if (fd < 0) {
+        *why = g_strdup_printf("cannot create a temporary file: %s", gerr->message);
+        g_error_free(gerr);
+        return NULL;
+    }
+    xmlBufferPtr buf = xmlBufferCreate();
+    if (buf == NULL || xmlNodeDump(buf, n->doc, n, 0, 1) < 0)
+        abort();
+    int ok = write_all(fd, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf)) &&
+             write_all(fd, "\n", 1);
+    xmlBufferFree(buf);
+    if (close(fd) != 0)
+        ok = 0;
+    if (ok)
+        return path;
+    *why = g_strdup_printf("cannot write %s (disk full?)", path);
+    unlink(path);
+    g_free(path);
+    return NULL;
 }

@@ -15,5 +15,11 @@ xmlNodePtr ss_xml_child(xmlNodePtr n, const char *name);
 /* Whether a and b (either may be NULL: then not the same) serialize to the same
  * text, attributes in order.  Aborts when out of memory. */
 int ss_xml_same_text(xmlNodePtr a, xmlNodePtr b);
+/* Write n as indented text to a new private temporary file named after
+ * `pattern` (g_file_open_tmp, e.g. "slotstore-patch-XXXXXX.xml"): for tools
+ * that take XML only as a file (cibadmin --patch, crm_mon under CIB_file).
+ * Returns its path (the caller unlinks it and frees it with g_free), or NULL
+ * with why was not in *why (caller g_frees). */
+char *ss_xml_temp_file(xmlNodePtr n, const char *pattern, char **why);
 
 #endif

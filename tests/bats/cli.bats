@@ -267,13 +267,22 @@ EOT
 }
 
 @test "apply: a CIB_file Pacemaker cannot load is named, with how to see why; it stays as it was" {
-    printf 'not a CIB\n' > "$TMP/odd.xml"
+    # a <cib> the schema rejects (a node without id): Pacemaker's complaint
+    printf '<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes><node/></nodes><resources/><constraints/></configuration><status/></cib>\n' > "$TMP/odd.xml"
     cp "$TMP/odd.xml" "$TMP/odd-before.xml"
     run env CIB_file="$TMP/odd.xml" "$SLOTSTORE" apply "$DATA/four.topo"
     [ "$status" -eq 1 ]
     [[ "$output" == *"Pacemaker cannot load CIB_file=$TMP/odd.xml"* ]]
     [[ "$output" == *"cibadmin -Q"* ]]
     cmp "$TMP/odd.xml" "$TMP/odd-before.xml"
+    # not XML at all, or missing: said before libcib is asked (as status and cleanup do)
+    printf 'not a CIB\n' > "$TMP/text.xml"
+    run env CIB_file="$TMP/text.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"slotstore: apply: CIB_file=$TMP/text.xml is not a CIB (line 1: Start tag expected"* ]]
+    run env CIB_file="$TMP/missing.xml" "$SLOTSTORE" apply "$DATA/four.topo"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"slotstore: apply: cannot read CIB_file=$TMP/missing.xml (No such file or directory)"* ]]
 }
 
 @test "apply sets load-threshold unless the operator chose one; cib writes it" {
