@@ -24,6 +24,9 @@ teardown() { lab_test_teardown; }
     run on_live "$SLOTSTORE" apply "$TOPO"
     [ "$status" -eq 0 ]
     e2e_save_cib
+    # the zones went into the live CIB as node attributes Pacemaker's tools read
+    [ "$(on_live crm_attribute -N imap01 -n slotstore-zone -l forever -G -q)" = a ]
+    [ "$(on_live crm_attribute -N imap03 -n slotstore-zone -l forever -G -q)" = c ]
     wait_for 120 as_planned
     wait_for 60 all_in_sync
     read -r m first second < <(e2e_cluster slots "$E2E_CIB" | awk -v s="$st" '$1 == s { print $2, $3, $4 }')
