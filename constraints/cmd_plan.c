@@ -278,7 +278,11 @@ static void print_text(const struct ss_placement *p, const struct ss_balance *b,
     if (b->doubles_computed)
         printf("  any double failure: at most %d masters on a survivor, at most %d stores lost\n",
                b->max_double_busiest, b->max_double_lost);
-    printf("  most stores on one machine pair: %d\n", b->max_pair);
+    if (p->copies == 2)
+        printf("  most stores on one machine pair: %d (bound %d: no placement with these copy "
+               "counts has fewer)\n", b->max_pair, b->lost_bound);
+    else
+        printf("  most stores on one machine pair: %d\n", b->max_pair);
     if (rm)
         print_moves_text(p, rm, o);
 }
@@ -407,6 +411,8 @@ static void print_xml(const struct ss_placement *p, const struct ss_balance *b,
     }
     xmlTextWriterStartElement(w, BAD_CAST "balance");
     cli_xml_int(w, "max-pair", b->max_pair);
+    if (p->copies == 2)
+        cli_xml_int(w, "max-pair-bound", b->lost_bound);
     cli_xml_int(w, "single-excess", b->single_excess);
     cli_xml_int(w, "single-least-excess", b->single_least_excess);
     if (b->doubles_computed) {

@@ -1670,6 +1670,9 @@ struct sim_totals {
     int above;            /* failures whose busiest survivor is above the bound */
     int single_excess;    /* most masters a single failure left above its bound */
     int double_excess;    /* likewise for double failures (a balanced plan: at most 1) */
+    int double_lost;      /* most stores one double failure left without any copy */
+    int lost_bound;       /* 2-slot stores: what some double failure loses in any
+                           * placement with these copy counts (ss_pair_cap); else -1 */
     int single_least;     /* the least single_excess any placement with the steady
                            * state's master counts has (ss_single_least_excess) */
 };
@@ -1691,6 +1694,19 @@ static int single_least_excess(const struct sim *sim)
     return least;
 }
 
+/* 2-slot stores: no placement with these copies per machine has fewer
+ * stores on its fullest pair, which a double failure loses. */
+static int lost_bound(const struct sim *sim)
+{
+    int M = sim->nmachines;
+    int *n = ss_xcalloc((size_t)M, sizeof(int));
+    for (int b = 0; b < M; b++)
+        n[b] = sim->m[b].copies;
+    int bound = ss_pair_cap(sim->rule, n, sim->nstores);
+    free(n);
+    return bound;
+}
+
 static struct sim_totals totals(const struct sim *sim)
 {
     struct sim_totals t = {0};
@@ -1705,11 +1721,14 @@ static struct sim_totals totals(const struct sim *sim)
         t.off_plan += f->off_plan;
         t.broken += broken(f);
         t.above += f->bound >= 0 && f->busiest_masters > f->bound;
+        if (i >= sim->nsingle && f->lost > t.double_lost)
+            t.double_lost = f->lost;
         int *excess = i < sim->nsingle ? &t.single_excess : &t.double_excess;
         if (f->bound >= 0 && f->busiest_masters - f->bound > *excess)
             *excess = f->busiest_masters - f->bound;
     }
     t.single_least = t.single_excess > 0 ? single_least_excess(sim) : 0;
+    t.lost_bound = sim->nfail > sim->nsingle && sim->rule->replicas == 1 ? lost_bound(sim) : -1;
     return t;
 }
 
@@ -1742,6 +1761,9 @@ static void print_text(const struct sim *sim)
     if (sim->nfail > sim->nsingle)
         printf("  double failures: at most %d above the bound (a balanced plan keeps them "
                "within 1)\n", t.double_excess);
+    if (t.lost_bound >= 0)
+        printf("  stores lost by one double failure: at most %d (bound %d: no placement with "
+               "these copy counts loses fewer)\n", t.double_lost, t.lost_bound);
     printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
            t.no_master, t.with_copy);
     printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
@@ -1851,8 +1873,12 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     cli_xml_int(w, "above-bound", t.above);
     cli_xml_int(w, "single-excess", t.single_excess);
     cli_xml_int(w, "single-least-excess", t.single_least);
-    if (sim->nfail > sim->nsingle)
+    if (sim->nfail > sim->nsingle) {
         cli_xml_int(w, "double-excess", t.double_excess);
+        cli_xml_int(w, "double-lost", t.double_lost);
+    }
+    if (t.lost_bound >= 0)
+        cli_xml_int(w, "lost-bound", t.lost_bound);
     cli_xml_int(w, "differing-simulations", t.broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);

@@ -219,6 +219,13 @@ struct ss_balance *ss_balance_compute(const struct ss_placement *p, int doubles)
                     b->max_pair = pair[lo * M + hi];
             }
     }
+    if (p->copies == 2) {
+        int *n = ss_xcalloc((size_t)M, sizeof(int));
+        for (int i = 0; i < M; i++)
+            n[i] = b->masters[i] + b->replicas[i];
+        b->lost_bound = ss_pair_cap(p->topo, n, p->nstores);
+        free(n);
+    }
     for (int i = 0; i < M; i++)
         b->fair[i] = total_slots ? (double)p->nstores * p->topo->machines[i].slots / total_slots : 0;
     int *load = ss_xcalloc((size_t)M, sizeof(int));

@@ -34,6 +34,9 @@ struct ss_balance {
     int max_pair;        /* most stores sharing one machine pair */
     int max_double_busiest; /* most masters on a survivor over every double failure */
     int max_double_lost;    /* most stores lost by one double failure */
+    int lost_bound;         /* 2-slot stores: the most stores on one machine pair that
+                             * any placement with these copy counts must have (so some
+                             * double failure loses that many; ss_pair_cap); 0 for 3 */
     int *double_bound;      /* nmachines x nmachines, [a*n+b] = [b*n+a]: lower bound when a
                              * and b fail; NULL unless doubles were computed */
 };

@@ -203,7 +203,8 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     # a restarted controller wipes its node's transient attributes (here both nodes')
     crm_attribute --promotion=st1-cyrus -N m1 -D
     crm_attribute --promotion=st1-cyrus -N m2 -D
-    [ -z "$(score m1)" ] && [ -z "$(score m2)" ]
+    [ -z "$(score m1)" ]
+    [ -z "$(score m2)" ]
     run agent m1 monitor          # probe of the master: its own score is back
     [ "$status" -eq 8 ]
     [ "$(score m1)" = 1100 ]

@@ -207,7 +207,8 @@ dry() {
     # the second machine of m1's first store
     s=$(xmllint --xpath 'string(//store[slot[@position="0" and @machine="m1"]][1]/@name)' "$TMP/plan.xml")
     x=$(planned "$s" 1)
-    [ -n "$x" ] && [ "$x" != m1 ]
+    [ -n "$x" ]
+    [ "$x" != m1 ]
     CIB_file=$TMP/live.xml crm_attribute -N "$x" -n standby -v on
     settle "$TMP/live.xml"
     scores

@@ -200,6 +200,12 @@ check_against_plan() {
     assert_equal "$(xpath "$sim" 'sum(//failures[@kind="double"]/failure/@lost)')" \
                  "$(xpath "$TMP/four.plan.xml" 'count(//store)')"
     assert_equal "$(xpath "$sim" 'string(//summary/@without-master-with-copy)')" 0
+    # the most lost by one double failure, against the least any placement loses: as plan says
+    assert_equal "$(xpath "$sim" 'string(//summary/@double-lost)')" \
+                 "$(xpath "$TMP/four.plan.xml" 'string(//balance/@max-double-lost)')"
+    assert_equal "$(xpath "$sim" 'string(//summary/@lost-bound)')" \
+                 "$(xpath "$TMP/four.plan.xml" 'string(//balance/@max-pair-bound)')"
+    assert_equal "$(xpath "$sim" 'string(//summary/@lost-bound)')" 2
     # the plan's worst double failure, as Pacemaker handles it
     local a b f
     a=$(xpath "$TMP/four.plan.xml" 'string(//worst-double/@failed)')
@@ -213,6 +219,7 @@ check_against_plan() {
     run "$SLOTSTORE" simulate --cib "$TMP/four.xml" --pairs
     assert_success
     assert_equal "$(echo "$output" | grep -cE '^  imap0[1-4]\+imap0[1-4] ')" 6
+    assert_output --partial "stores lost by one double failure: at most 2 (bound 2: no placement with these copy counts loses fewer)"
 }
 
 @test "the live CIB through CIB_file" {
