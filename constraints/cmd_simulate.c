@@ -1192,12 +1192,13 @@ static int read_outcome(const struct sim *sim, const char *path, struct sim_outc
     o->actions = o->multi = 0;
     xmlTextReaderPtr rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
     struct outcome_reader st = {0, 0, -1, 0};
-    int ret = rd ? 1 : -1, revised = 0;
-    while (rd && (ret = xmlTextReaderRead(rd)) == 1)
-        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT) {
-            outcome_element(sim, rd, &st, o);
-            revised |= st.in_revised;
-        }
+    int ret = -1, revised = 0;
+    if (rd != NULL)
+        while ((ret = xmlTextReaderRead(rd)) == 1)
+            if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT) {
+                outcome_element(sim, rd, &st, o);
+                revised |= st.in_revised;
+            }
     xmlFreeTextReader(rd);
     if (ret != 0 || !revised) {
         free(o->promoted);
@@ -1283,8 +1284,8 @@ static int read_summary(const struct sim *sim, const char *path, const struct si
     for (int s = 0; s < sim->nstores; s++)
         c.lost[s] = c.gained[s] = -1;
     xmlTextReaderPtr rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
-    int ret = rd ? 1 : -1, in_actions = 0, seen = 0;
-    while (rd && (ret = xmlTextReaderRead(rd)) == 1) {
+    int ret = -1, in_actions = 0, seen = 0;
+    while (rd != NULL && (ret = xmlTextReaderRead(rd)) == 1) {
         if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
             continue;
         const char *name = (const char *)xmlTextReaderConstName(rd);
