@@ -1737,7 +1737,8 @@ static void print_text(const struct sim *sim)
 {
     printf("Simulated with crm_simulate from %s: %d machines", sim->cib_path, sim->nmachines);
     if (sim->rule->nzones > 0)
-        printf(" in %d zones (the bounds respect them)", sim->rule->nzones);
+        printf(" in %d zone%s (the bounds respect them)", sim->rule->nzones,
+               sim->rule->nzones == 1 ? "" : "s");
     printf(", %d stores\n", sim->nstores);
     for (int i = 0; i < sim->nnotes && i < SIM_NOTES_SHOWN; i++)
         printf("Note: %s\n", sim->notes[i]);
