@@ -29,6 +29,10 @@ teardown() { lab_test_teardown; }
     [ "$(on_live crm_attribute -N imap03 -n slotstore-zone -l forever -G -q)" = c ]
     wait_for 120 as_planned
     wait_for 60 all_in_sync
+    # and simulate, on the live CIB, judges the failures by the zones
+    run on_live "$SLOTSTORE" simulate
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"from the live CIB: 3 machines in 3 zones (the bounds respect them), 3 stores"* ]]
     read -r m first second < <(e2e_cluster slots "$E2E_CIB" | awk -v s="$st" '$1 == s { print $2, $3, $4 }')
     # the master can no longer reach its first failover target (which stays promotable:
     # outdate_grace is 60 s here); the second one gets every write
