@@ -54,19 +54,6 @@ int ss_xml_same_text(xmlNodePtr a, xmlNodePtr b)
     return same;
 }
 
-/* All of len bytes to fd; whether they went. */
-static int write_all(int fd, const char *text, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n <= 0)
-            return 0;
-        done += (size_t)n;
-    }
-    return 1;
-}
-
 char *ss_xml_temp_file(xmlNodePtr n, const char *pattern, char **why)
 {
     GError *gerr = NULL;
@@ -78,17 +65,18 @@ char *ss_xml_temp_file(xmlNodePtr n, const char *pattern, char **why)
         g_error_free(gerr);
         return NULL;
     }
+    close(fd);
     xmlBufferPtr buf = xmlBufferCreate();
-    if (buf == NULL || xmlNodeDump(buf, n->doc, n, 0, 1) < 0)
+    if (buf == NULL || xmlNodeDump(buf, n->doc, n, 0, 1) < 0 || xmlBufferCCat(buf, "\n") != 0)
         abort();
-    int ok = write_all(fd, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf)) &&
-             write_all(fd, "\n", 1);
+    /* glib writes it whole (or says why); 0600: a CIB may hold fencing passwords */
+    int ok = g_file_set_contents_full(path, (const char *)xmlBufferContent(buf),
+                                      xmlBufferLength(buf), G_FILE_SET_CONTENTS_NONE, 0600, &gerr);
     xmlBufferFree(buf);
-    if (close(fd) != 0)
-        ok = 0;
     if (ok)
         return path;
-    *why = g_strdup_printf("cannot write %s (disk full?)", path);
+    *why = g_strdup_printf("cannot write %s: %s", path, gerr->message);
+    g_error_free(gerr);
     unlink(path);
     g_free(path);
     return NULL;
