@@ -266,13 +266,20 @@ static void cluster_options(xmlTextWriterPtr w)
     end(w);
 }
 
+/* The id of a machine's attribute set (cib writes it, apply adds it to a live
+ * CIB: the two must agree, or a CIB apply wrote would differ from cib's). */
+static void zone_set_id(char *id, size_t len, const struct ss_machine *m)
+{
+    snprintf(id, len, SS_ID_PREFIX "node-%s", m->name);
+}
+
 /* A machine's zone as a permanent node attribute: simulate reads it back to
  * judge failures by the zone rule, and operators may use it in rules. */
 static void zone_attribute(xmlTextWriterPtr w, const struct ss_machine *m)
 {
     char id[512];
     start(w, "instance_attributes");
-    snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s", m->name);
+    zone_set_id(id, sizeof(id), m);
     attr(w, "id", id);
     nvpair(w, id, SS_ZONE_ATTRIBUTE, m->zone);
     end(w);
@@ -464,8 +471,8 @@ int ss_cib_strip_owned(xmlDocPtr cib)
 {
     int removed = strip_children(ss_cib_section(cib, "resources")) +
                   strip_children(ss_cib_section(cib, "constraints"));
-    xmlNodePtr nodes = ss_cib_section(cib, "nodes");
-    for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next)
+    xmlNodePtr section = ss_cib_section(cib, "nodes");
+    for (xmlNodePtr n = section ? section->children : NULL; n; n = n->next)
         if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, X("node")))
             removed += strip_children(n);
     return removed;
@@ -481,9 +488,9 @@ static xmlNodePtr new_child(xmlNodePtr parent, const char *name, const char *id)
 
 int ss_cib_add_zones(xmlDocPtr cib, const struct ss_topology *t)
 {
-    xmlNodePtr nodes = ss_cib_section(cib, "nodes");
+    xmlNodePtr section = ss_cib_section(cib, "nodes");
     int added = 0;
-    for (xmlNodePtr n = nodes ? nodes->children : NULL; n; n = n->next) {
+    for (xmlNodePtr n = section ? section->children : NULL; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, X("node")))
             continue;
         xmlChar *uname = xmlGetProp(n, X("uname"));
@@ -491,11 +498,11 @@ int ss_cib_add_zones(xmlDocPtr cib, const struct ss_topology *t)
         xmlFree(uname);
         if (m < 0 || t->machines[m].zone == NULL)
             continue;
-        char id[512];
-        snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s", t->machines[m].name);
+        char id[512], nv_id[600];
+        zone_set_id(id, sizeof(id), &t->machines[m]);
         xmlNodePtr set = new_child(n, "instance_attributes", id);
-        snprintf(id, sizeof(id), SS_ID_PREFIX "node-%s-" SS_ZONE_ATTRIBUTE, t->machines[m].name);
-        xmlNodePtr nv = new_child(set, "nvpair", id);
+        snprintf(nv_id, sizeof(nv_id), "%s-%s", id, SS_ZONE_ATTRIBUTE); /* as nvpair() */
+        xmlNodePtr nv = new_child(set, "nvpair", nv_id);
         if (xmlNewProp(nv, X("name"), X(SS_ZONE_ATTRIBUTE)) == NULL ||
             xmlNewProp(nv, X("value"), X(t->machines[m].zone)) == NULL)
             oom();
