@@ -1733,7 +1733,7 @@ static struct sim_totals totals(const struct sim *sim)
     return t;
 }
 
-static void print_text(const struct sim *sim)
+static void print_text(const struct sim *sim, const struct sim_totals *t)
 {
     printf("Simulated with crm_simulate from %s: %d machines", sim->cib_path, sim->nmachines);
     if (sim->rule->nzones > 0)
@@ -1750,30 +1750,29 @@ static void print_text(const struct sim *sim)
     text_failures(sim, 0, sim->nsingle, "Single machine failures");
     if (sim->nfail > sim->nsingle)
         text_failures(sim, sim->nsingle, sim->nfail, "Double machine failures");
-    struct sim_totals t = totals(sim);
     printf("\nSummary:\n");
     text_worst(sim, worst(sim, 0, sim->nsingle), "single");
     text_worst(sim, worst(sim, sim->nsingle, sim->nfail), "double");
-    printf("  failures with the busiest survivor above the bound: %d of %d\n", t.above,
+    printf("  failures with the busiest survivor above the bound: %d of %d\n", t->above,
            sim->nfail);
-    if (t.single_least > 0)
+    if (t->single_least > 0)
         printf("  single failures: at most %d above the bound; %d above is the least any "
                "placement with these master counts reaches\n",
-               t.single_excess, t.single_least);
+               t->single_excess, t->single_least);
     if (sim->nfail > sim->nsingle)
         printf("  double failures: at most %d above the bound (a balanced plan keeps them "
-               "within 1)\n", t.double_excess);
-    if (t.lost_bound >= 0)
+               "within 1)\n", t->double_excess);
+    if (t->lost_bound >= 0)
         printf("  stores lost by one double failure: at most %d (bound %d: no placement with "
-               "these copy counts loses fewer)\n", t.double_lost, t.lost_bound);
+               "these copy counts loses fewer)\n", t->double_lost, t->lost_bound);
     printf("  stores without a master: %d in all simulations (%d with a surviving copy)\n",
-           t.no_master, t.with_copy);
-    printf("  stores promoted off plan: %d in all simulations\n", t.off_plan);
-    if (t.broken == 0)
+           t->no_master, t->with_copy);
+    printf("  stores promoted off plan: %d in all simulations\n", t->off_plan);
+    if (t->broken == 0)
         printf("  result: Pacemaker does what the plan says\n");
     else
         printf("  result: Pacemaker does NOT do what the plan says (%d of %d simulations "
-               "differ)\n", t.broken, sim->nfail + 1);
+               "differ)\n", t->broken, sim->nfail + 1);
 }
 
 /* ---- XML output -------------------------------------------------------- */
@@ -1852,16 +1851,15 @@ static void xml_failures(xmlTextWriterPtr w, const struct sim *sim, int from, in
     xmlTextWriterEndElement(w);
 }
 
-static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
+static void xml_body(xmlTextWriterPtr w, const struct sim *sim, const struct sim_totals *t)
 {
-    struct sim_totals t = totals(sim);
     xmlTextWriterStartElement(w, BAD_CAST "simulate");
     cli_xml_str(w, "cib", sim->cib_path);
     cli_xml_int(w, "machines", sim->nmachines);
     if (sim->rule->nzones > 0)
         cli_xml_int(w, "zones", sim->rule->nzones);
     cli_xml_int(w, "stores", sim->nstores);
-    cli_xml_str(w, "result", t.broken ? "differs" : "as-planned");
+    cli_xml_str(w, "result", t->broken ? "differs" : "as-planned");
     for (int i = 0; i < sim->nnotes; i++)
         xmlTextWriterWriteElement(w, BAD_CAST "note", BAD_CAST sim->notes[i]);
     xml_steady(w, sim);
@@ -1869,28 +1867,28 @@ static void xml_body(xmlTextWriterPtr w, const struct sim *sim)
     if (sim->nfail > sim->nsingle)
         xml_failures(w, sim, sim->nsingle, sim->nfail, "double");
     xmlTextWriterStartElement(w, BAD_CAST "summary");
-    cli_xml_int(w, "without-master", t.no_master);
-    cli_xml_int(w, "without-master-with-copy", t.with_copy);
-    cli_xml_int(w, "off-plan", t.off_plan);
-    cli_xml_int(w, "above-bound", t.above);
-    cli_xml_int(w, "single-excess", t.single_excess);
-    cli_xml_int(w, "single-least-excess", t.single_least);
+    cli_xml_int(w, "without-master", t->no_master);
+    cli_xml_int(w, "without-master-with-copy", t->with_copy);
+    cli_xml_int(w, "off-plan", t->off_plan);
+    cli_xml_int(w, "above-bound", t->above);
+    cli_xml_int(w, "single-excess", t->single_excess);
+    cli_xml_int(w, "single-least-excess", t->single_least);
     if (sim->nfail > sim->nsingle) {
-        cli_xml_int(w, "double-excess", t.double_excess);
-        cli_xml_int(w, "double-lost", t.double_lost);
+        cli_xml_int(w, "double-excess", t->double_excess);
+        cli_xml_int(w, "double-lost", t->double_lost);
     }
-    if (t.lost_bound >= 0)
-        cli_xml_int(w, "lost-bound", t.lost_bound);
-    cli_xml_int(w, "differing-simulations", t.broken);
+    if (t->lost_bound >= 0)
+        cli_xml_int(w, "lost-bound", t->lost_bound);
+    cli_xml_int(w, "differing-simulations", t->broken);
     xmlTextWriterEndElement(w);
     xmlTextWriterEndElement(w);
 }
 
-static void print_xml(const struct sim *sim)
+static void print_xml(const struct sim *sim, const struct sim_totals *t)
 {
     struct cli_xml x;
     xmlTextWriterPtr w = cli_xml_begin(&x, "simulate");
-    xml_body(w, sim);
+    xml_body(w, sim, t);
     cli_xml_end(&x);
 }
 
@@ -1999,11 +1997,12 @@ static int simulate(struct sim *sim, const struct sim_opts *o)
     remove_dir(sim);
     if (rc != 0)
         return rc;
+    struct sim_totals t = totals(sim);
     if (o->output == SS_OUT_XML)
-        print_xml(sim);
+        print_xml(sim, &t);
     else
-        print_text(sim);
-    return totals(sim).broken ? SS_EXIT_CHECK : SS_EXIT_OK;
+        print_text(sim, &t);
+    return t.broken ? SS_EXIT_CHECK : SS_EXIT_OK;
 }
 
 int cmd_simulate(int argc, char **argv)
