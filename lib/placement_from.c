@@ -1229,8 +1229,14 @@ static void reorder_final(struct replan *r, const struct ss_placement *old, int 
         ss_polish3(r->t, r->pl, old, budget, 100000000L, 0);
 }
 
+/* One re-plan of `variant`.  pass (NULL: none) = {i, j}: once the master
+ * ceilings are chosen, one more passes from machine i to j; where property 1
+ * or the zones' shares forbid that pass, nothing is planned and the result
+ * is REPLAN_SKIPPED. */
+#define REPLAN_SKIPPED (-1)
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
-                       struct ss_placement **out, struct ss_moves *moves, struct ss_error *err)
+                       const int *pass, struct ss_placement **out, struct ss_moves *moves,
+                       struct ss_error *err)
 {
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
                        .k = ss_topology_copies(topo), .S_old = old->nstores,
@@ -1312,6 +1318,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
         if (got == S)
             break;
     }
+    if (rc == 0 && pass != NULL && !replan_pass_ceiling(&r, pass[0], pass[1]))
+        rc = REPLAN_SKIPPED;
     /* 2-slot stores: the pairs are set; where no order of them meets the
      * single-failure levels, other machines may take the master ceilings */
     if (rc == 0 && r.k == 2 && M <= 64 && (variant & CEILINGS))
@@ -1475,12 +1483,67 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
-        if (replan_once(topo, old, variant, &alt, &mv2, &err2) != 0)
+        if (replan_once(topo, old, variant, NULL, &alt, &mv2, &err2) != 0)
             continue;
         misses2(topo, alt, &mv2, q2);
         if (keep_better(pl, mv, q, alt, &mv2, q2, 4))
             best_v = variant;
     }
+}
+
+/* Machines that hold more than bound + 1 masters after some double failure
+ * of pl (over[c] = 1); returns how many. */
+static int over_in_doubles(const struct ss_placement *pl, unsigned char *over)
+{
+    int M = pl->topo->nmachines, count = 0;
+    struct ss_balance *b = ss_balance_compute(pl, 1);
+    int *load = ss_xcalloc((size_t)M, sizeof(int));
+    for (int x = 0; x < M; x++)
+        for (int y = x + 1; y < M; y++) {
+            int failed[2] = {x, y};
+            ss_balance_after_failure(pl, failed, 2, load);
+            for (int c = 0; c < M; c++)
+                if (c != x && c != y && load[c] > b->double_bound[x * M + y] + 1 && !over[c]) {
+                    over[c] = 1;
+                    count++;
+                }
+        }
+    free(load);
+    ss_balance_free(b);
+    return count;
+}
+
+/* 3-slot stores whose re-plan meets every single failure's level but leaves
+ * a double failure 2 or more over: which machines take the master ceilings
+ * was chosen for the single failures alone, and a machine at its ceiling
+ * that also receives second failovers may be what no order mends (generated
+ * 6 machines in 3 zones + 1: m005 at its ceiling, 7 masters after a double
+ * failure of bound 5; with that ceiling on m002 every failure meets its
+ * bound, with the same 4 slot moves).  Re-plan `variant` with one ceiling
+ * passed from such a machine to another, at most DOUBLE_CEILING_TRIES times,
+ * and keep the best (q as plan_from_kept has it). */
+#define DOUBLE_CEILING_TRIES 12
+static void try_double_ceilings(const struct ss_topology *topo, const struct ss_placement *old,
+                                int variant, struct ss_placement **pl, struct ss_moves *mv,
+                                int *q)
+{
+    int M = topo->nmachines, tries = 0;
+    unsigned char *over = ss_xcalloc((size_t)M, 1);
+    over_in_doubles(*pl, over);
+    for (int c = 0; c < M && q[1] > 1 && tries < DOUBLE_CEILING_TRIES; c++)
+        for (int j = 0; j < M && over[c] && q[1] > 1 && tries < DOUBLE_CEILING_TRIES; j++) {
+            int pass[2] = {c, j}, q2[3];
+            struct ss_placement *alt = NULL;
+            struct ss_moves mv2 = {0};
+            struct ss_error err2 = {0};
+            if (j == c || replan_once(topo, old, variant, pass, &alt, &mv2, &err2) != 0)
+                continue;
+            tries++;
+            ss_plan_excess(alt, &q2[0], &q2[1]);
+            q2[2] = mv2.slot_moves;
+            keep_better(pl, mv, q, alt, &mv2, q2, 3);
+        }
+    free(over);
 }
 
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure
@@ -1508,7 +1571,7 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     int rc = replan_refusal(topo, old, err);
     if (rc != 0)
         return rc;
-    rc = replan_once(topo, old, 0, &pl, &mv, err);
+    rc = replan_once(topo, old, 0, NULL, &pl, &mv, err);
     if (rc != 0) {
         struct ss_error err2 = {0};
         if (!fresh || fresh_matched(topo, old, out, moves, &err2) != 0)
@@ -1553,13 +1616,15 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
-        if (replan_once(topo, old, variant, &alt, &mv2, &err2) != 0)
+        if (replan_once(topo, old, variant, NULL, &alt, &mv2, &err2) != 0)
             continue;
         ss_plan_excess(alt, &q2[0], &q2[1]);
         q2[2] = mv2.slot_moves;
         if (keep_better(&pl, &mv, q, alt, &mv2, q2, 3))
             best_v = variant;
     }
+    if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && q[0] <= 0 && q[1] > 1)
+        try_double_ceilings(topo, old, best_v & ~BREAKOUT, &pl, &mv, q);
     /* a fresh plan matched to the old stores, where it fits the budget (not
      * when the fresh plan itself asked: it re-plans its holes) */
     if (fresh && ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && (q[0] > 0 || q[1] > 1)) {

@@ -45,6 +45,9 @@ void replan_masters_follow_old(struct replan *r, const struct ss_placement *old)
 /* 3-slot stores: pass master ceilings between machines while the order flow
  * can order more stores; returns how many it can. */
 long replan_choose_master_ceilings(struct replan *r);
+/* Pass one master ceiling from machine i to j where property 1 (and the
+ * zones' shares, unless any_zone_masters) allows it; returns whether it did. */
+int replan_pass_ceiling(struct replan *r, int i, int j);
 /* The master and first failover store `was` has among the machines `now`
  * keeps, in lead[0..1] (-1: none): its old order with the machines it lost
  * left out, as a failure of those would promote. */

@@ -205,6 +205,17 @@ long replan_choose_master_ceilings(struct replan *r)
     return best;
 }
 
+int replan_pass_ceiling(struct replan *r, int i, int j)
+{
+    struct zone_share z;
+    zone_share_init(r, &z);
+    int ok = ceiling_may_pass(r, &z, i, j);
+    if (ok)
+        pass_ceiling(r, &z, i, j);
+    zone_share_free(&z);
+    return ok;
+}
+
 /* The master and first failover store `was` has among the machines `now`
  * keeps: its old order with the machines it lost left out, as a failure of
  * those would promote (a removed master's store starts from its failover). */

@@ -1580,7 +1580,9 @@ static void remove_generated_cases(void)
                  {9, 12, 2, 0},  {20, 40, 2, 2}, {24, 40, 1, 0}, {9, 12, 1, 3},
                  {20, 12, 2, 2}, {24, 20, 2, 3}, {15, 40, 2, 3}, {9, 40, 1, 3},
                  /* met only with the zones' shares of masters dropped */
-                 {27, 12, 2, 2}, {30, 12, 2, 2}, {20, 20, 2, 3}, {9, 20, 1, 3}};
+                 {27, 12, 2, 2}, {30, 12, 2, 2}, {20, 20, 2, 3}, {9, 20, 1, 3},
+                 /* met within 1.25x once a ceiling could move for the doubles */
+                 {30, 20, 2, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct removed x;
         remove_last(&x, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
@@ -1627,6 +1629,7 @@ static void move_budget_case(void)
 struct replans {
     int plain, zoned3, with3, refused;
     int plain_unreachable; /* misses without 3 zones where a fresh plan misses too */
+    int zoned3_unreachable; /* the same in 3 zones */
     int unreachable;       /* new topologies whose fresh plan misses 1-3 */
 };
 
@@ -1669,8 +1672,10 @@ static void replan_generated(int count, struct replans *out)
         out->with3 += zones == 3;
         out->unreachable += !reachable;
         if (rc != 0 || !ok || !moves) {
-            if (zones == 3)
+            if (zones == 3 && (reachable || !moves || rc != 0))
                 out->zoned3++;
+            else if (zones == 3)
+                out->zoned3_unreachable++;
             else if (reachable || !moves || rc != 0)
                 out->plain++;
             else
@@ -1693,9 +1698,44 @@ static void replan_generated(int count, struct replans *out)
     }
 }
 
+/* A re-plan whose single failures were met while a double failure stayed 2
+ * over (the master ceiling on m005, which also receives second failovers):
+ * mixed machines in 3 zones plus one (generated; it missed before the
+ * ceilings were tried again for the doubles). */
+static void add_machine_double_ceiling(void)
+{
+    const char *before = "replicas 2\n"
+                         "machine m001 slots=10 zone=z0\nmachine m002 slots=7 zone=z1\n"
+                         "machine m003 slots=12 zone=z2\nmachine m004 slots=8 zone=z0\n"
+                         "machine m005 slots=14 zone=z1\nmachine m006 slots=7 zone=z2\n";
+    char after[512];
+    snprintf(after, sizeof(after), "%smachine m007 slots=7 zone=z0\n", before);
+    struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
+    struct ss_placement *p0 = NULL, *p1 = NULL;
+    struct ss_moves mv = {0};
+    struct ss_error err = {0};
+    int rc = ss_plan(t0, &p0, &err);
+    if (rc == 0)
+        rc = ss_plan_from(t1, p0, &p1, &mv, &err);
+    struct chk_report r = {0};
+    int held = rc == 0 ? copies_on(p1, 6) : 0;
+    int ok = rc == 0 && good(p1, &r, 1);
+    CHECK(ok && 4 * mv.slot_moves <= 5 * held,
+          "6 mixed machines in 3 zones (3-slot) + 1: properties 1-4 (%d slot moves for %d slots, "
+          "single excess %d, double excess %d) %s%s",
+          mv.slot_moves, held, r.single_worst_excess, r.double_worst_excess, rc ? err.msg : "",
+          r.why);
+    ss_placement_free(p0);
+    ss_placement_free(p1);
+    ss_topology_free(t0);
+    ss_topology_free(t1);
+}
+
 /* Property 4 on topologies nobody chose: generated ones (the generator's
  * stream goes on after the fresh-plan cases, so these are others) plus one
- * machine.  3 zones are open work (README): at least 4 in 5 there. */
+ * machine.  Where a fresh plan of the new topology misses properties 1-3
+ * (proven impossible with its counts in the cases seen: 3-slot stores in 3
+ * zones of unequal machines), the re-plan may miss them too. */
 static void add_machine_generated(int count)
 {
     struct replans r;
@@ -1705,9 +1745,10 @@ static void add_machine_generated(int count)
           "where a fresh plan of the new topology meets 1-3 (%d miss, %d refused; %d more miss "
           "where the fresh plan does too)",
           count, count - r.with3, r.plain, r.refused, r.plain_unreachable);
-    CHECK(5 * r.zoned3 <= r.with3,
-          "%d of them in 3 zones: at least 4 in 5 meet properties 1-4 (%d miss)", r.with3,
-          r.zoned3);
+    CHECK(r.zoned3 == 0,
+          "%d of them in 3 zones: all meet properties 1-4 where a fresh plan of the new "
+          "topology meets 1-3 (%d miss; %d more miss where the fresh plan does too)", r.with3,
+          r.zoned3, r.zoned3_unreachable);
 }
 
 /* `test_placement sweep-random N`: the table alone, from the generator's start
@@ -1716,8 +1757,10 @@ static int sweep_random(int count)
 {
     struct replans r;
     replan_generated(count, &r);
-    printf("%d of %d re-plans miss (%d of %d with 3 zones; %d refused)\n", r.plain + r.zoned3,
-           count, r.zoned3, r.with3, r.refused);
+    printf("%d of %d re-plans miss (%d of %d with 3 zones; %d refused; %d where a fresh plan "
+           "misses too)\n", r.plain + r.zoned3 + r.plain_unreachable + r.zoned3_unreachable,
+           count, r.zoned3 + r.zoned3_unreachable, r.with3, r.refused,
+           r.plain_unreachable + r.zoned3_unreachable);
     return 0;
 }
 
@@ -1926,6 +1969,7 @@ int main(int argc, char **argv)
     generated_cases(generated);
     add_machine_cases();
     add_machine_generated(generated * 2 / 5);
+    add_machine_double_ceiling();
     impossible_cases();
     proven_pair_case();
     tight_zone_cases();
