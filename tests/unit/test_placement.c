@@ -775,17 +775,25 @@ static int copies_on(const struct ss_placement *p, int machine)
     return held;
 }
 
-static void add_one(struct added *a, int machines, int slots, int replicas, int zones)
+/* Plan topology text `before` afresh, then re-plan `after` (before plus the
+ * machine of index `added`) from it; a owns both texts (malloc'd). */
+static void add_texts(struct added *a, char *before, char *after, int added)
 {
     memset(a, 0, sizeof(*a));
-    a->before = gen_equal(machines, slots, replicas, zones);
-    a->after = gen_equal(machines + 1, slots, replicas, zones);
+    a->before = before;
+    a->after = after;
     a->t0 = topo_from(a->before);
     a->t1 = topo_from(a->after);
     a->rc = ss_plan(a->t0, &a->p0, &a->err);
     if (a->rc == 0)
         a->rc = ss_plan_from(a->t1, a->p0, &a->p1, &a->mv, &a->err);
-    a->held = a->rc == 0 ? copies_on(a->p1, machines) : 0;
+    a->held = a->rc == 0 ? copies_on(a->p1, added) : 0;
+}
+
+static void add_one(struct added *a, int machines, int slots, int replicas, int zones)
+{
+    add_texts(a, gen_equal(machines, slots, replicas, zones),
+              gen_equal(machines + 1, slots, replicas, zones), machines);
 }
 
 static void added_free(struct added *a)
@@ -1650,14 +1658,13 @@ static void replan_generated(int count, struct replans *out)
         if (zones)
             sprintf(after + o, " zone=z%d", machines % zones);
         strcat(after, "\n");
-        struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
-        struct ss_placement *p0 = NULL, *p1 = NULL;
-        struct ss_moves mv = {0};
-        struct ss_error err = {0};
-        int rc = ss_plan(t0, &p0, &err);
-        if (rc == 0)
-            rc = ss_plan_from(t1, p0, &p1, &mv, &err);
-        int held = rc == 0 ? copies_on(p1, machines) : 0;
+        struct added a;
+        add_texts(&a, before, after, machines);
+        struct ss_topology *t1 = a.t1;
+        struct ss_placement *p0 = a.p0, *p1 = a.p1;
+        struct ss_moves mv = a.mv;
+        struct ss_error err = a.err;
+        int rc = a.rc, held = a.held;
         struct chk_report r = {0}, r0 = {0}, rf = {0};
         int ok = rc == 0 && good_slack(p1, &r), moves = 4 * mv.slot_moves <= 5 * held;
         int fresh = rc == 0 && good_slack(p0, &r0);
@@ -1689,12 +1696,7 @@ static void replan_generated(int count, struct replans *out)
             if (getenv("SHOW"))
                 printf("%s", after);
         }
-        ss_placement_free(p0);
-        ss_placement_free(p1);
-        ss_topology_free(t0);
-        ss_topology_free(t1);
-        free(before);
-        free(after);
+        added_free(&a);
     }
 }
 
@@ -1708,27 +1710,18 @@ static void add_machine_double_ceiling(void)
                          "machine m001 slots=10 zone=z0\nmachine m002 slots=7 zone=z1\n"
                          "machine m003 slots=12 zone=z2\nmachine m004 slots=8 zone=z0\n"
                          "machine m005 slots=14 zone=z1\nmachine m006 slots=7 zone=z2\n";
-    char after[512];
-    snprintf(after, sizeof(after), "%smachine m007 slots=7 zone=z0\n", before);
-    struct ss_topology *t0 = topo_from(before), *t1 = topo_from(after);
-    struct ss_placement *p0 = NULL, *p1 = NULL;
-    struct ss_moves mv = {0};
-    struct ss_error err = {0};
-    int rc = ss_plan(t0, &p0, &err);
-    if (rc == 0)
-        rc = ss_plan_from(t1, p0, &p1, &mv, &err);
+    char *after = malloc(strlen(before) + 64);
+    sprintf(after, "%smachine m007 slots=7 zone=z0\n", before);
+    struct added a;
+    add_texts(&a, strdup(before), after, 6);
     struct chk_report r = {0};
-    int held = rc == 0 ? copies_on(p1, 6) : 0;
-    int ok = rc == 0 && good(p1, &r, 1);
-    CHECK(ok && 4 * mv.slot_moves <= 5 * held,
+    int ok = a.rc == 0 && good(a.p1, &r, 1);
+    CHECK(ok && 4 * a.mv.slot_moves <= 5 * a.held,
           "6 mixed machines in 3 zones (3-slot) + 1: properties 1-4 (%d slot moves for %d slots, "
           "single excess %d, double excess %d) %s%s",
-          mv.slot_moves, held, r.single_worst_excess, r.double_worst_excess, rc ? err.msg : "",
-          r.why);
-    ss_placement_free(p0);
-    ss_placement_free(p1);
-    ss_topology_free(t0);
-    ss_topology_free(t1);
+          a.mv.slot_moves, a.held, r.single_worst_excess, r.double_worst_excess,
+          a.rc ? a.err.msg : "", r.why);
+    added_free(&a);
 }
 
 /* Property 4 on topologies nobody chose: generated ones (the generator's
