@@ -3,15 +3,14 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <glib.h>
 
 int cli_fail(const struct ss_error *err)
 {
@@ -43,38 +42,17 @@ int cli_output_option(const char *arg, enum ss_output *out)
     return 0;
 }
 
-int cli_write_atomic(const char *path, const char *data, size_t len)
+int cli_write_atomic(const char *path, const char *data, size_t len, char **why)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (tmp == NULL)
-        return -1;
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    int ok = done == len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (ok)
-        ok = fchmodat(AT_FDCWD, tmp, 0644, 0) == 0 && rename(tmp, path) == 0;
-    if (!ok) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-    }
-    free(tmp);
-    return ok ? 0 : -1;
+    GError *gerr = NULL;
+    /* CONSISTENT: a temp file renamed over path; DURABLE: fsync'd first */
+    if (g_file_set_contents_full(path, data, (gssize)len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0644, &gerr))
+        return 0;
+    *why = g_strdup(gerr->message);
+    g_error_free(gerr);
+    return -1;
 }
 
 volatile sig_atomic_t cli_signal;

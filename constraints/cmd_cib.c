@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
 #include <libxml/tree.h>
 
 #include "cib_xml.h"
@@ -41,6 +42,7 @@ int cmd_cib(int argc, char **argv)
     struct ss_topology *topo = NULL;
     struct ss_placement *p = NULL;
     xmlBufferPtr text = xmlBufferCreate();
+    char *why = NULL;
     int rc = ss_topology_load(topology, &topo, &err);
     if (rc == 0)
         rc = ss_plan(topo, &p, &err);
@@ -51,12 +53,14 @@ int cmd_cib(int argc, char **argv)
         size_t len = (size_t)xmlBufferLength(text);
         if (output == NULL) {
             fwrite(mem, 1, len, stdout);
-        } else if (cli_write_atomic(output, mem, len) != 0) {
-            ss_error_set(&err, SS_ERR_RUNTIME, "cib: cannot write %s", output);
+        } else if (cli_write_atomic(output, mem, len, &why) != 0) {
+            ss_error_set(&err, SS_ERR_RUNTIME, "cib: cannot write %s: %s; check the directory "
+                         "exists and is writable", output, why);
             rc = SS_ERR_RUNTIME;
         }
     }
     xmlBufferFree(text);
+    g_free(why);
     ss_placement_free(p);
     ss_topology_free(topo);
     return rc ? cli_fail(&err) : SS_EXIT_OK;

@@ -993,10 +993,8 @@ static int sim_copy(const struct drain *d, struct sim_files *f)
     struct cs_child c;
     char *why = NULL;
     int rc = run_child(argv, NULL, &c, &why);
-    if (rc == 0 && cli_write_atomic(f->cib, c.out, strlen(c.out)) != 0) {
-        why = g_strdup_printf("cannot write %s: %s", f->cib, strerror(errno));
+    if (rc == 0 && cli_write_atomic(f->cib, c.out, strlen(c.out), &why) != 0)
         rc = -1;
-    }
     if (rc != 0)
         fprintf(stderr, "slotstore: %s: cannot copy the CIB (%s)\n", d->o.verb, why);
     g_free(why);

@@ -10,11 +10,12 @@
  * Plain SVG 1.1 text, no dependencies.  Every coordinate is an integer so
  * the output does not depend on the C locale's decimal separator.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "balance.h"
 #include "cli.h"
@@ -657,6 +658,7 @@ int ss_svg_write(const struct ss_placement *p, const char *path, struct ss_error
     struct picture pic;
     struct layout L;
     struct sbuf sb = {0};
+    char *why = NULL;
     int rc = SS_OK;
     if (build_picture(&pic, p, b) != 0) {
         rc = ss_error_set(err, SS_ERR_RUNTIME, "%s: out of memory drawing the SVG", path);
@@ -666,10 +668,11 @@ int ss_svg_write(const struct ss_placement *p, const char *path, struct ss_error
     render(&sb, &pic, &L);
     if (sb.oom)
         rc = ss_error_set(err, SS_ERR_RUNTIME, "%s: out of memory drawing the SVG", path);
-    else if (cli_write_atomic(path, sb.data, sb.len) != 0)
+    else if (cli_write_atomic(path, sb.data, sb.len, &why) != 0)
         rc = ss_error_set(err, SS_ERR_RUNTIME, "cannot write %s: %s; check the directory exists "
-                          "and is writable", path, strerror(errno));
+                          "and is writable", path, why);
 out:
+    g_free(why);
     free(pic.extra);
     free(sb.data);
     ss_balance_free(b);
