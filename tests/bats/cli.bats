@@ -90,6 +90,57 @@ promoted_by_simulate() {
     [ ! -e "$TMP/out.xml" ]
 }
 
+@test "plan --svg draws the plan's first-failover matrix and masters per machine" {
+    printf 'replicas 2\n' > "$TMP/nine.topo"
+    for i in 1 2 3 4 5 6 7 8 9; do
+        echo "machine m0$i slots=8 zone=z$((i % 3))" >> "$TMP/nine.topo"
+    done
+    run "$SLOTSTORE" plan "$TMP/nine.topo" --svg "$TMP/plan.svg"
+    [ "$status" -eq 0 ]
+    xmllint --noout "$TMP/plan.svg"
+    "$SLOTSTORE" plan "$TMP/nine.topo" --output-as=xml > "$TMP/plan.xml"
+    # the plan's (master, first failover) pairs counted, every non-zero cell of the SVG's matrix
+    xmllint --xpath '//store/slot[@position="0" or @position="1"]/@machine' "$TMP/plan.xml" |
+        grep -o 'machine="[^"]*"' | cut -d'"' -f2 | paste - - | sort | uniq -c |
+        awk '{print $2, $3, $1}' > "$TMP/planned"
+    grep -o '<title>m[0-9]* &#8594; m[0-9]*: [1-9][0-9]*</title>' "$TMP/plan.svg" |
+        sed 's/<title>\(m[0-9]*\) &#8594; \(m[0-9]*\): \([0-9]*\)<\/title>/\1 \2 \3/' |
+        sort > "$TMP/drawn"
+    [ -s "$TMP/planned" ]
+    diff "$TMP/planned" "$TMP/drawn"
+    # 9 x 8 cells off the diagonal, zero or not
+    [ "$(grep -c '&#8594; m[0-9]*: [0-9]*</title>' "$TMP/plan.svg")" -eq 72 ]
+    # masters per machine: the bars' titles against the plan
+    xmllint --xpath '//machines/machine' "$TMP/plan.xml" |
+        sed -n 's/.*name="\([^"]*\)".*masters="\([0-9]*\)".*/\1 \2/p' > "$TMP/masters"
+    grep -o '<title>m[0-9]*: [0-9]* masters' "$TMP/plan.svg" |
+        sed 's/<title>\(m[0-9]*\): \([0-9]*\) masters/\1 \2/' > "$TMP/bars"
+    [ "$(wc -l < "$TMP/masters")" -eq 9 ]
+    diff "$TMP/masters" "$TMP/bars"
+}
+
+@test "plan --svg and cib --output: an unwritable path is named with why, exit 1, nothing left behind" {
+    printf 'replicas 1\nmachine a slots=4\nmachine b slots=4\nmachine c slots=4\n' > "$TMP/three.topo"
+    run "$SLOTSTORE" plan "$TMP/three.topo" --svg "$TMP/missing/plan.svg"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot write $TMP/missing/plan.svg: "*"No such file or directory; check the directory exists"* ]]
+    run "$SLOTSTORE" cib "$TMP/three.topo" --output "$TMP/missing/cib.xml"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cib: cannot write $TMP/missing/cib.xml: "*"No such file or directory"* ]]
+    # a directory where the file should go: the rename fails, the temp file goes
+    mkdir "$TMP/cib.xml"
+    run "$SLOTSTORE" cib "$TMP/three.topo" --output "$TMP/cib.xml"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot write $TMP/cib.xml"* ]]
+    [ -d "$TMP/cib.xml" ]
+    [ "$(find "$TMP" -name 'cib.xml.*' | wc -l)" -eq 0 ]
+    # and a good path gets the whole file, readable by others (mode 0644)
+    run "$SLOTSTORE" cib "$TMP/three.topo" --output "$TMP/good.xml"
+    [ "$status" -eq 0 ]
+    xmllint --noout "$TMP/good.xml"
+    [ "$(stat -c %a "$TMP/good.xml")" = 644 ]
+}
+
 @test "impossible request is explained" {
     printf 'replicas 2\nmachine a slots=4\nmachine b slots=4\n' > "$TMP/two.topo"
     run "$SLOTSTORE" plan "$TMP/two.topo"
