@@ -1492,10 +1492,10 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
 }
 
 /* Machines that hold more than bound + 1 masters after some double failure
- * of pl (over[c] = 1); returns how many. */
-static int over_in_doubles(const struct ss_placement *pl, unsigned char *over)
+ * of pl: over[c] = 1. */
+static void over_in_doubles(const struct ss_placement *pl, unsigned char *over)
 {
-    int M = pl->topo->nmachines, count = 0;
+    int M = pl->topo->nmachines;
     struct ss_balance *b = ss_balance_compute(pl, 1);
     int *load = ss_xcalloc((size_t)M, sizeof(int));
     for (int x = 0; x < M; x++)
@@ -1503,14 +1503,11 @@ static int over_in_doubles(const struct ss_placement *pl, unsigned char *over)
             int failed[2] = {x, y};
             ss_balance_after_failure(pl, failed, 2, load);
             for (int c = 0; c < M; c++)
-                if (c != x && c != y && load[c] > b->double_bound[x * M + y] + 1 && !over[c]) {
+                if (c != x && c != y && load[c] > b->double_bound[x * M + y] + 1)
                     over[c] = 1;
-                    count++;
-                }
         }
     free(load);
     ss_balance_free(b);
-    return count;
 }
 
 /* 3-slot stores whose re-plan meets every single failure's level but leaves
