@@ -1647,6 +1647,11 @@ static void replan_generated(int count, struct replans *out)
     for (int i = 0; i < count; i++) {
         int machines, replicas, zones;
         char *before = gen_random(&machines, &replicas, &zones);
+        /* SS_ONLY=i (sweep-random): that re-plan alone, to study it */
+        if (getenv("SS_ONLY") && atoi(getenv("SS_ONLY")) != i) {
+            free(before);
+            continue;
+        }
         const char *last = strrchr(before, 'm');
         while (last > before && last[-1] != '\n')
             last--;
