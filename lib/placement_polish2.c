@@ -13,7 +13,9 @@
  * The search keeps every machine's master and copy counts:
  *   - exchange the masters of two stores, or their replicas (slot moves in a
  *     re-plan, within the budget; also moves copies back home);
- *   - reverse a cycle x->y, y->z, z->x of three stores (order only).
+ *   - reverse a cycle x->y, y->z, z->x of three stores (order only); where
+ *     failures stay over, a last search also reverses x->y, y->z, z->w,
+ *     w->x where no z->x store exists.
  * Cost, compared lexicographically: pairs over the cap and single failures
  * over their level (dominant), double failures over their bound + 1, slot
  * and master moves against the old placement; then the sum of squared pair
@@ -33,6 +35,7 @@
 #define W_SLOT 3LL           /* a slot move copies a store's data */
 #define W_MASTER 1LL         /* a master move is a planned switchover */
 #define ATTEMPTS 4
+#define MOVE_STORES 4 /* the most stores one move changes (a cycle of 4) */
 #define WEIGHT_MAX 64 /* breakout weights stop there: costs stay far from overflow */
 
 #define MEMO_WAYS 4
@@ -58,6 +61,7 @@ struct polish2 {
     int receivers_floor;  /* fresh plans keep each machine's at least this */
     int spread_broken;    /* machines below that floor now */
     cost_t ex_now;        /* fresh plans: the failure cost now (to stop at 0) */
+    int long_cycles;      /* propose may reverse cycles of 4 stores too */
     long long least_even;
     struct memo *memo;    /* M * M * MEMO_WAYS double targets by (F[x][y], F[y][x]) */
     unsigned *memo_next;  /* M * M */
@@ -211,9 +215,10 @@ static int pair_count(const struct polish2 *p, const struct ss_store *st)
     return p->F[x * p->M + y] + p->F[y * p->M + x];
 }
 
-/* Propose a move on up to three stores (ids[], *n of them); 0 if none
+/* Propose a move on up to MOVE_STORES stores (ids[], *n of them); 0 if none
  * applies.  The stores are changed in place; the caller prices and undoes.
- * *kind: 0 cycle, 1 masters exchanged, 2 replicas exchanged. */
+ * *kind: 0 cycle (of 3 or 4 stores), 1 masters exchanged, 2 replicas
+ * exchanged. */
 static int propose(struct polish2 *p, unsigned r, int *ids, int *n, int *kind)
 {
     struct ss_store *st = p->pl->stores;
@@ -233,13 +238,28 @@ static int propose(struct polish2 *p, unsigned r, int *ids, int *n, int *kind)
         if (st[b].fixed || z == x)
             return 0;
         int c = find_store(p, z, x, r >> 11);
-        if (c < 0)
+        *n = 3;
+        if (c < 0 && !p->long_cycles)
             return 0;
+        if (c < 0) {
+            /* no z->x: close the cycle one store later, z->w, w->x (between
+             * two zones every cycle is even: x->y->z->x never exists) */
+            int nz = p->seg[z + 1] - p->seg[z];
+            if (nz == 0)
+                return 0;
+            c = p->byorder[p->seg[z] + (int)((r >> 15) % (unsigned)nz)];
+            int w = st[c].machine[1];
+            if (st[c].fixed || w == x || w == y)
+                return 0;
+            ids[3] = find_store(p, w, x, r >> 19);
+            if (ids[3] < 0)
+                return 0;
+            *n = 4;
+        }
         ids[1] = b;
         ids[2] = c;
-        *n = 3;
         *kind = 0;
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < *n; i++)
             ss_store_swap(&st[ids[i]], 0, &st[ids[i]], 1);
         return 1;
     }
@@ -268,7 +288,7 @@ static int propose(struct polish2 *p, unsigned r, int *ids, int *n, int *kind)
 /* Swap the stores' contributions: those of `before` out, the current in. */
 static cost_t reprice(struct polish2 *p, const int *ids, int n, const struct ss_store *before)
 {
-    struct ss_store now[3];
+    struct ss_store now[MOVE_STORES];
     cost_t delta = 0;
     for (int i = 0; i < n; i++) {
         now[i] = p->pl->stores[ids[i]];
@@ -306,8 +326,8 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
     cost_t gain = 0;
     while (work > 0 && stale < limit) {
         unsigned r = ss_xorshift(rng);
-        int ids[3], n = 0, kind = 0;
-        struct ss_store before[3];
+        int ids[MOVE_STORES], n = 0, kind = 0;
+        struct ss_store before[MOVE_STORES];
         work -= 4;
         stale++;
         if (!propose(p, r, ids, &n, &kind))
@@ -328,7 +348,7 @@ static cost_t search(struct polish2 *p, long work, unsigned *rng)
         int over = p->old != NULL && p->moved > moved0 && p->moved > p->budget;
         int worse = delta > 0 || (delta == 0 && even > 0) || p->spread_broken > 0;
         if (over || worse || (delta == 0 && even == 0 && (ss_xorshift(rng) & 3u) != 0)) {
-            struct ss_store now[3];
+            struct ss_store now[MOVE_STORES];
             for (int i = 0; i < n; i++)
                 now[i] = p->pl->stores[ids[i]];
             for (int i = 0; i < n; i++)
@@ -547,6 +567,26 @@ static void breakout(struct polish2 *p, long work, struct best2 *b)
     p->stale_limit = 0;
 }
 
+/* Where the search leaves a failure over, one more from the best with
+ * cycles of 4 stores as well: between two zones a cycle of stores is even,
+ * never x->y->z->x (6x24 in 3 zones + 1: a double failure 2 over that one
+ * reversed 4-cycle mends).  Only here, after everything else: the longer
+ * cycles change the course of every search, and some removals that meet
+ * the bounds now missed them with 4-cycles throughout. */
+static void long_cycles(struct polish2 *p, long work, struct best2 *b)
+{
+    memcpy(p->pl->stores, b->stores, sizeof(struct ss_store) * (size_t)p->S);
+    tally(p);
+    compute_targets(p);
+    p->exact = 1;
+    p->ex_now = b->ex;
+    p->long_cycles = 1;
+    unsigned rng = 40503u;
+    search(p, work, &rng);
+    keep_if_better(p, b);
+    p->long_cycles = 0;
+}
+
 void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
                 const struct ss_placement *old, int budget, int pcap, long work,
                 long breakout_work)
@@ -605,6 +645,8 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
     }
     if (b.ex != 0 && breakout_work > 0)
         breakout(&p, breakout_work, &b);
+    if (b.ex != 0)
+        long_cycles(&p, work / attempts, &b);
     memcpy(pl->stores, best, bytes);
     ss_keep_old_slots(pl, old);
     free(start);

@@ -868,7 +868,10 @@ static void add_machine_cases(void)
                  {27, 40, 2, 3},
                  /* no order within the single-failure levels while every
                   * zone keeps its share of masters; one without */
-                 {16, 12, 2, 3}, {30, 20, 2, 3}};
+                 {16, 12, 2, 3}, {30, 20, 2, 3},
+                 /* 2-slot stores between two zones form even cycles only:
+                  * the polish's order cycles needed 4 stores */
+                 {6, 24, 1, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct added a;
         add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
