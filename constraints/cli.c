@@ -50,7 +50,9 @@ int cli_write_atomic(const char *path, const char *data, size_t len, char **why)
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                  0644, &gerr))
         return 0;
-    *why = g_strdup(gerr->message);
+    /* glib's message names the temp file; the caller's reader wants path */
+    *why = g_strdup_printf("cannot write %s: %s; check the directory exists and is writable",
+                           path, gerr->message);
     g_error_free(gerr);
     return -1;
 }

@@ -42,7 +42,8 @@ int cli_output_option(const char *arg, enum ss_output *out);
 void cli_progress(int tty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_done(int tty);
 /* Write `data` to `path` atomically (temp file, fsync, rename; mode 0644):
- * 0, or -1 with *why set to what failed (g_free it); path is then as before. */
+ * 0, or -1 with *why set to "cannot write PATH: reason; hint" (g_free it);
+ * path is then as before. */
 int cli_write_atomic(const char *path, const char *data, size_t len, char **why);
 
 /* SIGINT, SIGTERM and SIGHUP set cli_signal (no SA_RESTART: a sleep or waitpid returns

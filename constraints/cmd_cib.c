@@ -54,8 +54,7 @@ int cmd_cib(int argc, char **argv)
         if (output == NULL) {
             fwrite(mem, 1, len, stdout);
         } else if (cli_write_atomic(output, mem, len, &why) != 0) {
-            ss_error_set(&err, SS_ERR_RUNTIME, "cib: cannot write %s: %s; check the directory "
-                         "exists and is writable", output, why);
+            ss_error_set(&err, SS_ERR_RUNTIME, "cib: %s", why);
             rc = SS_ERR_RUNTIME;
         }
     }

@@ -996,7 +996,7 @@ static int sim_copy(const struct drain *d, struct sim_files *f)
     if (rc == 0 && cli_write_atomic(f->cib, c.out, strlen(c.out), &why) != 0)
         rc = -1;
     if (rc != 0)
-        fprintf(stderr, "slotstore: %s: cannot copy the CIB (%s)\n", d->o.verb, why);
+        fprintf(stderr, "slotstore: %s: cannot copy the CIB: %s\n", d->o.verb, why);
     g_free(why);
     cs_child_clear(&c);
     return rc == 0 ? 0 : SS_EXIT_RUNTIME;

@@ -669,8 +669,7 @@ int ss_svg_write(const struct ss_placement *p, const char *path, struct ss_error
     if (sb.oom)
         rc = ss_error_set(err, SS_ERR_RUNTIME, "%s: out of memory drawing the SVG", path);
     else if (cli_write_atomic(path, sb.data, sb.len, &why) != 0)
-        rc = ss_error_set(err, SS_ERR_RUNTIME, "cannot write %s: %s; check the directory exists "
-                          "and is writable", path, why);
+        rc = ss_error_set(err, SS_ERR_RUNTIME, "%s", why);
 out:
     g_free(why);
     free(pic.extra);
