@@ -305,9 +305,9 @@ static void compute_layout(const struct picture *pic, struct layout *L)
     L->width = L->bar_x + BAR_W + BAR_LABEL_W + MARGIN;
     if (L->width < 760)
         L->width = 760;
-    int below_grid = 24 + 72;    /* legend */
-    int below_bars = 40 + 3 * 18 + 8;   /* axis + bar legend */
-    L->height = L->grid_y + L->grid + (below_grid > below_bars ? below_grid : below_bars) + MARGIN;
+    /* below the grid its legend (24 + 72), below the bars their axis and
+     * legend (40 + 3 x 18 + 8): the taller of the two */
+    L->height = L->grid_y + L->grid + 40 + 3 * 18 + 8 + MARGIN;
 }
 
 /* Sequential blue-green scale (ColorBrewer YlGnBu): light is few, dark is many.
@@ -499,8 +499,8 @@ static void draw_fair(struct sbuf *sb, const struct picture *pic, const struct l
     for (int i = 1; i < pic->n; i++)
         if (fair[i] - fair[0] > 1e-9 || fair[0] - fair[i] > 1e-9)
             uniform = 0;
-    char buf[32];
     if (uniform) {
+        char buf[32];
         int x = L->bar_x + (int)(fair[0] * BAR_W / pic->bar_max + 0.5);
         fmt_tenths(buf, sizeof(buf), fair[0]);
         sb_printf(sb, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "

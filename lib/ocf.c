@@ -162,8 +162,8 @@ int ocf_run(const char *const argv[], const char *in, char *out, size_t outlen)
         }
         close(inp[1]);
     }
-    size_t got = 0;
     if (out) {
+        size_t got = 0;
         close(outp[1]);
         ssize_t n;
         while (pid > 0 && got + 1 < outlen && (n = read(outp[0], out + got, outlen - 1 - got)) > 0)

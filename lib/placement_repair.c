@@ -166,10 +166,8 @@ void ss_repair_double_failures(int M, const int *m, const int *room, const int *
 
 struct tsearch {
     int M;
-    const int *m, *room;
+    const int *m;
     int *F, *T, *W2, *rowmax;
-    struct ss_store *stores;
-    int nstores;
     unsigned char *alive;
 };
 
@@ -247,8 +245,7 @@ void ss_repair_double_failures3(const struct ss_topology *t, struct ss_placement
                                 const int *m, const int *room, long budget)
 {
     int M = t->nmachines;
-    struct tsearch d = {.M = M, .m = m, .room = room, .stores = pl->stores,
-                        .nstores = pl->nstores};
+    struct tsearch d = {.M = M, .m = m};
     d.F = ss_xcalloc((size_t)M * M, sizeof(int));
     d.T = ss_xcalloc((size_t)M * M * M, sizeof(int));
     d.W2 = ss_xcalloc((size_t)M * M, sizeof(int));
