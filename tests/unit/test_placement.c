@@ -135,6 +135,29 @@ static char *gen_equal(int machines, int slots, int replicas, int zones)
     return buf;
 }
 
+/* A topology text planned afresh and checked (property 1-3 report in r). */
+struct planned {
+    struct ss_topology *t;
+    struct ss_placement *p;
+    struct ss_error err;
+    struct chk_report r;
+    int rc, ok;
+};
+
+static void plan_checked(struct planned *x, const char *text)
+{
+    memset(x, 0, sizeof(*x));
+    x->t = topo_from(text);
+    x->rc = x->t ? ss_plan(x->t, &x->p, &x->err) : -1;
+    x->ok = x->rc == 0 && good(x->p, &x->r, 1);
+}
+
+static void planned_free(struct planned *x)
+{
+    ss_placement_free(x->p);
+    ss_topology_free(x->t);
+}
+
 static void fixed_cases(void)
 {
     static const struct {
@@ -147,19 +170,14 @@ static void fixed_cases(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *text = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
                                cases[i].zones);
-        struct ss_topology *t = topo_from(text);
-        struct ss_placement *p = NULL;
-        struct ss_error err = {0};
-        int rc = t ? ss_plan(t, &p, &err) : -1;
-        struct chk_report r = {0};
-        int ok = rc == 0 && good(p, &r, 1);
-        CHECK(ok, "%d machines x %d slots, replicas %d, %d zones: single excess %d, double excess "
-                  "%d, lost %d (bound %d) %s%s",
+        struct planned x;
+        plan_checked(&x, text);
+        CHECK(x.ok, "%d machines x %d slots, replicas %d, %d zones: single excess %d, double "
+                    "excess %d, lost %d (bound %d) %s%s",
               cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones,
-              r.single_worst_excess, r.double_worst_excess, r.double_max_lost, r.pair_bound,
-              rc ? err.msg : "", r.why);
-        ss_placement_free(p);
-        ss_topology_free(t);
+              x.r.single_worst_excess, x.r.double_worst_excess, x.r.double_max_lost,
+              x.r.pair_bound, x.rc ? x.err.msg : "", x.r.why);
+        planned_free(&x);
         free(text);
     }
 }
@@ -946,20 +964,16 @@ static void impossible_cases(void)
 static void proven_pair_case(void)
 {
     char *text = gen_equal(9, 40, 1, 3);
-    struct ss_topology *t = topo_from(text);
-    struct ss_placement *p = NULL;
-    struct ss_error err = {0};
-    struct chk_report r = {0};
-    int rc = t ? ss_plan(t, &p, &err) : -1;
-    int ok = rc == 0 && good(p, &r, 1);
-    double v = rc == 0 ? within1_violation_pairs(p) : -1;
-    CHECK(rc == 0 && !ok && v > 1e-6 && r.double_worst_excess == 2 &&
-              r.double_max_lost <= r.pair_bound && r.single_worst_excess <= r.single_slack,
+    struct planned x;
+    plan_checked(&x, text);
+    double v = x.rc == 0 ? within1_violation_pairs(x.p) : -1;
+    CHECK(x.rc == 0 && !x.ok && v > 1e-6 && x.r.double_worst_excess == 2 &&
+              x.r.double_max_lost <= x.r.pair_bound &&
+              x.r.single_worst_excess <= x.r.single_slack,
           "9x40 replicas 1 in 3 zones: double failure %d over its bound, within 1 proven "
           "impossible with these counts (LP violation %.3f), 2 over reached",
-          r.double_worst_excess, v);
-    ss_placement_free(p);
-    ss_topology_free(t);
+          x.r.double_worst_excess, v);
+    planned_free(&x);
     free(text);
 }
 
@@ -977,19 +991,14 @@ static void zone_ceiling_case(void)
                        "machine m003 slots=24 zone=z2\nmachine m004 slots=24 zone=z0\n"
                        "machine m005 slots=24 zone=z1\nmachine m006 slots=24 zone=z2\n"
                        "machine m007 slots=24 zone=z0\n";
-    struct ss_topology *t = topo_from(text);
-    struct ss_placement *p = NULL;
-    struct ss_error err = {0};
-    struct chk_report r = {0};
-    int rc = t ? ss_plan(t, &p, &err) : -1;
-    int ok = rc == 0 && good(p, &r, 1);
-    CHECK(ok && p->nstores == 48,
+    struct planned x;
+    plan_checked(&x, text);
+    CHECK(x.ok && x.p->nstores == 48,
           "7 machines of 24 slots in 3 zones of 3, 2 and 2 (3-slot): properties 1-3 (%d stores, "
           "single excess %d, double excess %d) %s%s",
-          p ? p->nstores : 0, r.single_worst_excess, r.double_worst_excess,
-          rc ? err.msg : "", r.why);
-    ss_placement_free(p);
-    ss_topology_free(t);
+          x.p ? x.p->nstores : 0, x.r.single_worst_excess, x.r.double_worst_excess,
+          x.rc ? x.err.msg : "", x.r.why);
+    planned_free(&x);
 }
 
 /* 3-slot stores on a few machines of 1-3 slots in 3 or 4 zones: whenever the
