@@ -205,11 +205,16 @@ int ss_copy_allowed(const struct ss_topology *t, const int *machines, int n, int
            ss_triple_allowed(t, machines[0], machines[1], x);
 }
 
-void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi)
+void ss_fair_share(long S, long slots, long total, int *lo, int *hi)
 {
-    long total = ss_topology_total_slots(t), num = (long)S * t->machines[i].slots;
+    long num = S * slots;
     *lo = (int)(num / total);
     *hi = *lo + (num % total != 0);
+}
+
+void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi)
+{
+    ss_fair_share(S, t->machines[i].slots, ss_topology_total_slots(t), lo, hi);
 }
 
 /* ---- store count ---------------------------------------------------------- */
@@ -382,10 +387,10 @@ static int zone_masters(const struct ss_topology *t, int S, const int *n, int *m
             int best = -1;
             double best_gap = 0;
             for (int i = 0; i < M; i++) {
-                int z = t->machines[i].zone_id;
-                long znum = (long)S * zslots[z];
-                long want = pass == 0 ? znum / total : (znum + total - 1) / total;
-                double gap = (double)znum / (double)total - zm[z];
+                int z = t->machines[i].zone_id, lo, hi;
+                ss_fair_share(S, zslots[z], total, &lo, &hi);
+                int want = pass == 0 ? lo : hi;
+                double gap = (double)S * (double)zslots[z] / (double)total - zm[z];
                 if (frac[i] <= 0 || m[i] >= n[i] || zm[z] >= want)
                     continue;
                 if (best < 0 || gap > best_gap + 1e-9 ||
@@ -1685,17 +1690,19 @@ static int below_ceiling(const struct ss_topology *t, int S, const int *m, int i
     return hi > lo && m[i] == lo;
 }
 
-/* Would zone z's masters in m be the floor or ceiling of its share? */
-static int zone_within_share(const struct ss_topology *t, int S, const int *m, int z)
+/* Would zone z's masters in m, changed by delta, be the floor or ceiling of
+ * its share? */
+static int zone_within_share(const struct ss_topology *t, int S, const int *m, int z, int delta)
 {
-    long total = ss_topology_total_slots(t), slots = 0, masters = 0;
+    long slots = 0, masters = delta;
+    int lo, hi;
     for (int i = 0; i < t->nmachines; i++)
         if (t->machines[i].zone_id == z) {
             slots += t->machines[i].slots;
             masters += m[i];
         }
-    long num = (long)S * slots;
-    return masters >= num / total && masters <= (num + total - 1) / total;
+    ss_fair_share(S, slots, ss_topology_total_slots(t), &lo, &hi);
+    return masters >= lo && masters <= hi;
 }
 
 /* The plan and master counts try_master_shifts works on. */
@@ -1715,13 +1722,8 @@ static int may_shift(const struct shifts *sh, int i, int j, int cross)
     int zi = t->machines[i].zone_id, zj = t->machines[j].zone_id;
     if (j == i || sh->moved[j] || (zi != zj) != cross || !below_ceiling(t, sh->S, sh->m, j))
         return 0;
-    if (!cross)
-        return 1;
-    memcpy(sh->trial, sh->m, sizeof(int) * (size_t)t->nmachines);
-    sh->trial[i]--;
-    sh->trial[j]++;
-    return zone_within_share(t, sh->S, sh->trial, zi) &&
-           zone_within_share(t, sh->S, sh->trial, zj);
+    return !cross || (zone_within_share(t, sh->S, sh->m, zi, -1) &&
+                      zone_within_share(t, sh->S, sh->m, zj, +1));
 }
 
 /* Pass i's ceiling to j and re-plan; keep it unless the plan got worse

@@ -21,6 +21,9 @@ int ss_triple_allowed(const struct ss_topology *t, int a, int b, int c);
 /* May machine x join a store whose first n copies are on machines[0..n-1]
  * (distinct machines, the zone rule)? */
 int ss_copy_allowed(const struct ss_topology *t, const int *machines, int n, int x);
+/* Floor (lo) and ceiling (hi) of S * slots / total: the fair share of S
+ * masters of a machine or zone with that many of all total slots. */
+void ss_fair_share(long S, long slots, long total, int *lo, int *hi);
 /* Floor (lo) and ceiling (hi) of machine i's fair share of S masters. */
 void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi);
 int ss_max_stores(const struct ss_topology *t);

@@ -108,17 +108,19 @@ static void zone_share_free(struct zone_share *z)
 static int ceiling_may_pass(const struct replan *r, const struct zone_share *z, int i, int j)
 {
     const struct ss_topology *t = r->t;
-    long total = z->total, S = r->S;
-    long fi = S * t->machines[i].slots, fj = S * t->machines[j].slots;
-    if (i == j || (long)(r->m[i] - 1) * total < fi - total + 1 || /* m_i - 1 >= floor(f_i) */
-        (long)(r->m[j] + 1) * total > fj + total - 1 ||           /* m_j + 1 <= ceil(f_j) */
-        r->m[j] + 1 > r->n[j])
+    int ilo, ihi, jlo, jhi;
+    if (i == j)
+        return 0;
+    ss_fair_share(r->S, t->machines[i].slots, z->total, &ilo, &ihi);
+    ss_fair_share(r->S, t->machines[j].slots, z->total, &jlo, &jhi);
+    if (r->m[i] - 1 < ilo || r->m[j] + 1 > jhi || r->m[j] + 1 > r->n[j])
         return 0;
     int zi = t->machines[i].zone_id, zj = t->machines[j].zone_id;
     if (t->nzones == 0 || zi == zj || r->any_zone_masters)
         return 1;
-    return (z->masters[zi] - 1) * total >= S * z->slots[zi] - total + 1 &&
-           (z->masters[zj] + 1) * total <= S * z->slots[zj] + total - 1;
+    ss_fair_share(r->S, z->slots[zi], z->total, &ilo, &ihi);
+    ss_fair_share(r->S, z->slots[zj], z->total, &jlo, &jhi);
+    return z->masters[zi] - 1 >= ilo && z->masters[zj] + 1 <= jhi;
 }
 
 static void pass_ceiling(struct replan *r, struct zone_share *z, int i, int j)
