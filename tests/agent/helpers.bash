@@ -68,6 +68,16 @@ recorded_groups() {
     cat "$T"/m*/st1/state/*.pid 2>/dev/null | sort -u
 }
 
+# The machine of slot $1 dies: every process group the agent recorded there is
+# killed.  A group already gone is no error (a sync client that lost its replica
+# may have exited just before); one that is still there after the kill is.
+kill_machine() {
+    local g
+    for g in $(cat "$T/$1"/st1/state/*.pid); do
+        kill -KILL -- "-$g" 2>/dev/null || ! kill -0 -- "-$g" 2>/dev/null || return 1
+    done
+}
+
 # Live processes whose command line names this test's tree.
 live_procs() {
     local p c

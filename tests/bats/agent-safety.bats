@@ -105,7 +105,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     replica_down_after frank
     $LMTP "$(addr m1)" 10024 frank 3 orphan "$T/accepted"
     # the machine of m1 dies: every process of the slot, no agent involved
-    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    kill_machine m1
     agent m2 start
     agent m2 promote
     $LMTP "$(addr m2)" 10024 frank 2 after "$T/accepted"
@@ -157,7 +157,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     wait_for 15 monitor_until_score m1 m2 -INFINITY
     [ "$(outdated_attr m2)" = 1 ]
     # the machine of m1 dies; m2 could not have been promoted (it is marked)
-    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    kill_machine m1
     agent m1 stop
     agent m1 start
     [ -z "$(ls "$T"/m1/st1/state/ | grep '^parked-')" ]
@@ -180,7 +180,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     $LMTP "$(addr m1)" 10024 yan 2 onlyhere "$T/accepted"
     imap_folder m1 yan Drafts append draft-1
     $LMTP "$(addr m1)" 10024 old 1 orphan "$T/accepted"
-    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    kill_machine m1
     sleep 2
     agent m2 start
     agent m2 promote
@@ -226,7 +226,7 @@ monitor_until_score() { monitor "$1" >/dev/null 2>&1; score_is "$2" "$3"; }
     agent m3 stop
     $LMTP "$(addr m1)" 10024 ivy 3 late "$T/accepted"
     wait_for 10 has_ids m2 late 3
-    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    kill_machine m1
     agent m3 start
     # Pacemaker chose m3 (say, the plan's first failover target): pre-promote notify, promote
     for n in m2 m3; do   # (under valgrind: the progress walk and attribute parsing)

@@ -150,7 +150,7 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
 @test "agent: a recorded PID reused by another slot's Cyrus (after a reboot) is not taken for ours" {
     agent m1 start
     agent m2 start
-    for g in $(cat "$T"/m1/st1/state/*.pid); do kill -KILL -- "-$g"; done
+    kill_machine m1
     # a fresh PID namespace hands out small PIDs again: m1's record now names m2's master
     cat "$T/m2/st1/state/master.pid" > "$T/m1/st1/state/master.pid"
     run agent m1 monitor
