@@ -1,6 +1,11 @@
-/* flow.c - Dinic's maximum flow on an adjacency-array graph. */
+/* flow.c - Dinic's maximum flow on an adjacency-array graph; least cost by
+ * primal-dual: shortest distances from the source, then Dinic on the edges
+ * on shortest paths only, until the sink is out of reach.  The planner's
+ * costs are a few small integers, so there are few distinct distances and
+ * few rounds. */
 #include "flow.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +13,7 @@
 struct edge {
     int to;
     int cap;      /* residual capacity */
+    int cost;     /* per unit; the reverse edge has its negation */
     int next;     /* next edge out of the same node, -1 ends */
 };
 
@@ -20,6 +26,9 @@ struct ss_flow {
     int *iter;
     int *queue;
     int *orig;    /* original capacity per forward edge (indexed by edge id / 2) */
+    long *dist;   /* least cost from the source (min-cost runs only, else NULL) */
+    unsigned char *queued;
+    int *times_queued;
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -57,7 +66,7 @@ void ss_flow_free(struct ss_flow *f)
     free(f);
 }
 
-static void push_edge(struct ss_flow *f, int u, int v, int cap)
+static void push_edge(struct ss_flow *f, int u, int v, int cap, int cost)
 {
     if (f->nedges == f->capedges) {
         f->capedges = f->capedges ? f->capedges * 2 : 64;
@@ -70,23 +79,35 @@ static void push_edge(struct ss_flow *f, int u, int v, int cap)
         f->e = e;
         f->orig = o;
     }
-    f->e[f->nedges] = (struct edge){.to = v, .cap = cap, .next = f->head[u]};
+    f->e[f->nedges] = (struct edge){.to = v, .cap = cap, .cost = cost, .next = f->head[u]};
     f->head[u] = f->nedges++;
+}
+
+int ss_flow_add_edge_cost(struct ss_flow *f, int u, int v, int cap, int cost)
+{
+    int id = f->nedges;
+    push_edge(f, u, v, cap, cost);
+    push_edge(f, v, u, 0, -cost);
+    f->orig[id / 2] = cap;
+    return id;
 }
 
 int ss_flow_add_edge(struct ss_flow *f, int u, int v, int cap)
 {
-    int id = f->nedges;
-    push_edge(f, u, v, cap);
-    push_edge(f, v, u, 0);
-    f->orig[id / 2] = cap;
-    return id;
+    return ss_flow_add_edge_cost(f, u, v, cap, 0);
 }
 
 void ss_flow_preset(struct ss_flow *f, int edge, int flow)
 {
     f->e[edge].cap -= flow;
     f->e[edge ^ 1].cap += flow;
+}
+
+/* May flow use edge i out of u?  Residual capacity, and in a min-cost run
+ * only on a shortest path. */
+static int usable(const struct ss_flow *f, int u, int i)
+{
+    return f->e[i].cap > 0 && (f->dist == NULL || f->dist[f->e[i].to] == f->dist[u] + f->e[i].cost);
 }
 
 static int bfs(struct ss_flow *f, int s, int t)
@@ -98,7 +119,7 @@ static int bfs(struct ss_flow *f, int s, int t)
     while (qh < qt) {
         int u = f->queue[qh++];
         for (int i = f->head[u]; i >= 0; i = f->e[i].next) {
-            if (f->e[i].cap > 0 && f->level[f->e[i].to] < 0) {
+            if (usable(f, u, i) && f->level[f->e[i].to] < 0) {
                 f->level[f->e[i].to] = f->level[u] + 1;
                 f->queue[qt++] = f->e[i].to;
             }
@@ -117,7 +138,7 @@ static long augment(struct ss_flow *f, int s, int t)
         while (u != t) {
             int i;
             for (i = f->iter[u]; i >= 0; i = f->e[i].next)
-                if (f->e[i].cap > 0 && f->level[f->e[i].to] == f->level[u] + 1)
+                if (usable(f, u, i) && f->level[f->e[i].to] == f->level[u] + 1)
                     break;
             f->iter[u] = i;
             if (i < 0) {
@@ -154,6 +175,75 @@ long ss_flow_run(struct ss_flow *f, int s, int t)
             f->iter[u] = f->head[u];
         total += augment(f, s, t);
     }
+    return total;
+}
+
+/* Least costs from s over residual edges (no negative cycles: the flow so
+ * far is of least cost); the queue-based Bellman-Ford.  Unreached: LONG_MAX.
+ * -1 if a node was queued more often than there are nodes: a negative cycle
+ * (a preset flow not of least cost), where this would never end. */
+static int shortest(struct ss_flow *f, int s)
+{
+    int n = f->nodes, qh = 0, qt = 0;
+    for (int u = 0; u < n; u++) {
+        f->dist[u] = LONG_MAX;
+        f->times_queued[u] = 0;
+    }
+    memset(f->queued, 0, (size_t)n);
+    f->dist[s] = 0;
+    f->queue[qt++] = s;
+    f->queued[s] = 1;
+    int count = 1;
+    while (count > 0) {
+        int u = f->queue[qh];
+        qh = (qh + 1) % n;
+        count--;
+        f->queued[u] = 0;
+        for (int i = f->head[u]; i >= 0; i = f->e[i].next) {
+            int v = f->e[i].to;
+            if (f->e[i].cap <= 0 || f->dist[u] + f->e[i].cost >= f->dist[v])
+                continue;
+            f->dist[v] = f->dist[u] + f->e[i].cost;
+            if (!f->queued[v]) {
+                if (++f->times_queued[v] > n)
+                    return -1;
+                f->queued[v] = 1;
+                f->queue[qt] = v;
+                qt = (qt + 1) % n;
+                count++;
+            }
+        }
+    }
+    return 0;
+}
+
+long ss_flow_run_min_cost(struct ss_flow *f, int s, int t)
+{
+    long total = 0;
+    f->dist = xcalloc((size_t)f->nodes, sizeof(long));
+    f->queued = xcalloc((size_t)f->nodes, 1);
+    f->times_queued = xcalloc((size_t)f->nodes, sizeof(int));
+    for (;;) {
+        if (shortest(f, s) != 0) { /* the caller broke the contract: a maximum flow at least */
+            free(f->dist);
+            f->dist = NULL;
+            total += ss_flow_run(f, s, t);
+            break;
+        }
+        if (f->dist[t] == LONG_MAX)
+            break;
+        /* unreached nodes keep LONG_MAX: no edge into them is usable */
+        long pushed = ss_flow_run(f, s, t);
+        if (pushed == 0)
+            break;
+        total += pushed;
+    }
+    free(f->dist);
+    free(f->queued);
+    free(f->times_queued);
+    f->dist = NULL;
+    f->queued = NULL;
+    f->times_queued = NULL;
     return total;
 }
 

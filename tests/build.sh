@@ -9,4 +9,5 @@ if [ ! -f Makefile ] || [ -n "$*" ]; then
     ./configure --enable-werror "$@" >/dev/null
 fi
 make -s -j2 >/dev/null
-make -s -j2 tests/unit/test_topology tests/unit/test_placement tests/unit/test_cib >/dev/null
+make -s -j2 tests/unit/test_topology tests/unit/test_placement tests/unit/test_cib \
+    tests/unit/test_flow >/dev/null

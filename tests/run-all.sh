@@ -40,6 +40,7 @@ run_tap() {
 run_tap "unit: topology" tests/unit/test_topology
 run_tap "unit: placement" tests/unit/test_placement 150
 run_tap "unit: cib" tests/unit/test_cib
+run_tap "unit: flow" tests/unit/test_flow
 run_tap "unit under ASan/UBSan" tests/sanitize.sh
 for f in tests/bats/*.bats; do
     [ -e "$f" ] || continue

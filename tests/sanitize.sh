@@ -17,10 +17,13 @@ cc $flags -o "$out/test_topology" tests/unit/test_topology.c $lib $libs
 cc $flags -o "$out/test_placement" tests/unit/test_placement.c tests/unit/checker.c tests/unit/lp.c $lib $libs
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_cib" tests/unit/test_cib.c $lib $libs
+# shellcheck disable=SC2086
+cc $flags -o "$out/test_flow" tests/unit/test_flow.c $lib $libs
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 "$out/test_topology" | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 "$out/test_placement" 40 | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 "$out/test_cib" | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
+"$out/test_flow" 500 | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 
 # The CLI under cli.bats (plan, cib, apply and simulate on CIB files).  Reports go to
 # files: a test expecting a failure exit code would not notice one otherwise.  The
