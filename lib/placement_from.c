@@ -1200,9 +1200,11 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * on where it is stuck, with the failures it is stuck on weighing more each
  * round (the last variant, on the best one; 2-slot stores get a quarter of
  * the work); ANY_ZONE_MASTERS lets the master ceilings pass between zones
- * whatever the zones' shares of masters (see ceiling_may_pass). */
+ * whatever the zones' shares of masters (see ceiling_may_pass); LEAST_MOVES
+ * has the order flow take the order of fewest master moves within the
+ * single-failure levels (see try_least_moves). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64,
-       ANY_ZONE_MASTERS = 128 };
+       ANY_ZONE_MASTERS = 128, LEAST_MOVES = 256 };
 /* The breakout's work: 10x the polish's (a few seconds at most; only where
  * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
  * meet the bounds, 12x40 between 6x and 10x. */
@@ -1241,7 +1243,8 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     struct replan r = {.t = topo, .err = err, .M = topo->nmachines,
                        .k = ss_topology_copies(topo), .S_old = old->nstores,
                        .free_any = (variant & FREE_ANY) != 0,
-                       .any_zone_masters = (variant & ANY_ZONE_MASTERS) != 0};
+                       .any_zone_masters = (variant & ANY_ZONE_MASTERS) != 0,
+                       .least_moves = (variant & LEAST_MOVES) != 0};
     int S = topo->stores ? topo->stores : ss_max_stores(topo);
     int M = r.M;
     r.S = S;
@@ -1465,17 +1468,17 @@ static int keep_better(struct ss_placement **pl, struct ss_moves *mv, int *q,
  *   them (CEILINGS: generated 13x11 in 3 zones + 1 gets a single failure
  *   within its bound; applied everywhere it spoiled a removal).
  * Keep the best of the variants (misses2, then fewer slot moves). */
-static void try_variants2(const struct ss_topology *topo, const struct ss_placement *old,
-                          struct ss_placement **pl, struct ss_moves *mv)
+static int try_variants2(const struct ss_topology *topo, const struct ss_placement *old,
+                         struct ss_placement **pl, struct ss_moves *mv)
 {
     static const int variants[] = {FREE_ANY, CEILINGS, FREE_ANY | CEILINGS};
     int q[4], q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
     misses2(topo, *pl, mv, q);
     for (int v = 0; v <= n + 1; v++) {
         if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
-            return;
+            return best_v;
         if (v == n + 1 && topo->nzones == 0)
-            return;
+            return best_v;
         /* then the best so far, its polish going on where it is stuck; last,
          * that with the zones' shares of masters dropped */
         int variant = v < n ? variants[v] : v == n ? best_v | BREAKOUT
@@ -1489,6 +1492,7 @@ static void try_variants2(const struct ss_topology *topo, const struct ss_placem
         if (keep_better(pl, mv, q, alt, &mv2, q2, 4))
             best_v = variant;
     }
+    return best_v;
 }
 
 /* Machines that hold more than bound + 1 masters after some double failure
@@ -1520,11 +1524,11 @@ static void over_in_doubles(const struct ss_placement *pl, unsigned char *over)
  * passed from such a machine to another, at most DOUBLE_CEILING_TRIES times,
  * and keep the best (q as plan_from_kept has it). */
 #define DOUBLE_CEILING_TRIES 12
-static void try_double_ceilings(const struct ss_topology *topo, const struct ss_placement *old,
-                                int variant, struct ss_placement **pl, struct ss_moves *mv,
-                                int *q)
+static int try_double_ceilings(const struct ss_topology *topo, const struct ss_placement *old,
+                               int variant, struct ss_placement **pl, struct ss_moves *mv,
+                               int *q)
 {
-    int M = topo->nmachines, tries = 0;
+    int M = topo->nmachines, tries = 0, kept = 0;
     unsigned char *over = ss_xcalloc((size_t)M, 1);
     over_in_doubles(*pl, over);
     for (int c = 0; c < M && q[1] > 1 && tries < DOUBLE_CEILING_TRIES; c++)
@@ -1538,9 +1542,63 @@ static void try_double_ceilings(const struct ss_topology *topo, const struct ss_
             tries++;
             ss_plan_excess(alt, &q2[0], &q2[1]);
             q2[2] = mv2.slot_moves;
-            keep_better(pl, mv, q, alt, &mv2, q2, 3);
+            kept |= keep_better(pl, mv, q, alt, &mv2, q2, 3);
         }
     free(over);
+    return kept;
+}
+
+/* How far plan pl misses the bounds, worst first, slot moves last: as
+ * misses2 has it for 2-slot stores; for 3-slot stores the single and double
+ * excess (0 and 1 meet), 0, slot moves.  Returns whether it meets them. */
+static int plan_misses(const struct ss_topology *topo, const struct ss_placement *pl,
+                       const struct ss_moves *mv, int q[4])
+{
+    if (ss_topology_copies(topo) == 2) {
+        misses2(topo, pl, mv, q);
+        return q[0] == 0 && q[1] <= 0 && q[2] == 0;
+    }
+    ss_plan_excess(pl, &q[0], &q[1]);
+    q[2] = 0;
+    q[3] = mv->slot_moves;
+    return q[0] <= 0 && q[1] <= 1;
+}
+
+/* The order flow starts from the current order but goes where its augmenting
+ * paths go, and switches more masters than it must (30x20 in 3 zones + 1:
+ * 90 where the master counts need 9).  Where the plan (of `variant`) meets
+ * the failure bounds, re-plan that variant with the order of fewest master
+ * moves within the single-failure levels (LEAST_MOVES), and keep that plan
+ * if it is no worse in any bound, within the slot-move budget, and cheaper
+ * in moves (a slot move copies a store's data: it weighs as much as
+ * SLOT_MOVE_WEIGHT master moves, as in the polishes).  Not the default:
+ * the steps after the order start from it, and in some re-plans they then
+ * miss bounds they met (the sweeps: 21x20 and 24x20 in 3 zones + 1, and 3
+ * removals). */
+#define SLOT_MOVE_WEIGHT 3
+static void try_least_moves(const struct ss_topology *topo, const struct ss_placement *old,
+                            int variant, struct ss_placement **pl, struct ss_moves *mv)
+{
+    int q[4], q2[4];
+    struct ss_placement *alt = NULL;
+    struct ss_moves mv2 = {0};
+    struct ss_error err2 = {0};
+    if (mv->master_moves <= mv->master_moves_bound || !plan_misses(topo, *pl, mv, q) ||
+        replan_once(topo, old, variant | LEAST_MOVES, NULL, &alt, &mv2, &err2) != 0)
+        return;
+    plan_misses(topo, alt, &mv2, q2);
+    int worse = mv2.slot_moves > mv->slot_moves_budget ||
+                SLOT_MOVE_WEIGHT * mv2.slot_moves + mv2.master_moves >=
+                    SLOT_MOVE_WEIGHT * mv->slot_moves + mv->master_moves;
+    for (int i = 0; i < 3; i++)
+        worse |= q2[i] > q[i];
+    if (worse) {
+        ss_placement_free(alt);
+        return;
+    }
+    ss_placement_free(*pl);
+    *pl = alt;
+    *mv = mv2;
 }
 
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure
@@ -1576,13 +1634,14 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         memset(err, 0, sizeof(*err));
         return 0;
     }
+    int best_v = 0, same_variant = 1; /* pl is what replan_once(best_v) makes */
     if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
-        try_variants2(topo, old, &pl, &mv);
+        best_v = try_variants2(topo, old, &pl, &mv);
     /* how far it misses: single-failure excess, double, slot moves */
     int q[3] = {0, 0, mv.slot_moves}, q2[3];
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
         ss_plan_excess(pl, &q[0], &q[1]);
-    int variants = copies_lost(topo, old) ? 4 : 2, best_v = 0;
+    int variants = copies_lost(topo, old) ? 4 : 2;
     for (int v = 1; v <= variants + 5 && (q[0] > 0 || q[1] > 1); v++) {
         int variant = v;
         if (v == variants + 5) {
@@ -1621,7 +1680,7 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
             best_v = variant;
     }
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && q[0] <= 0 && q[1] > 1)
-        try_double_ceilings(topo, old, best_v & ~BREAKOUT, &pl, &mv, q);
+        same_variant &= !try_double_ceilings(topo, old, best_v & ~BREAKOUT, &pl, &mv, q);
     /* a fresh plan matched to the old stores, where it fits the budget (not
      * when the fresh plan itself asked: it re-plans its holes) */
     if (fresh && ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && (q[0] > 0 || q[1] > 1)) {
@@ -1632,11 +1691,13 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
             ss_plan_excess(alt, &q2[0], &q2[1]);
             q2[2] = mv2.slot_moves;
             if (mv2.slot_moves <= mv.slot_moves_budget)
-                keep_better(&pl, &mv, q, alt, &mv2, q2, 3);
+                same_variant &= !keep_better(&pl, &mv, q, alt, &mv2, q2, 3);
             else
                 ss_placement_free(alt);
         }
     }
+    if (same_variant && topo->nmachines <= 64)
+        try_least_moves(topo, old, best_v, &pl, &mv);
     if (moves)
         *moves = mv;
     *out = pl;

@@ -19,6 +19,8 @@ struct replan {
     struct ss_placement *pl; /* working placement: sets first, order later */
     int free_any;            /* make_room may free slots new stores cannot use */
     int any_zone_masters;    /* master ceilings may pass whatever a zone's share */
+    int least_moves;         /* the order flow takes, within the levels, the order of
+                              * fewest master moves (else any, from the current one) */
 };
 
 /* Does store st have a copy (among its first k) on machine? */

@@ -239,12 +239,27 @@ static int banned(const int *ban, int nopt, int s, int pair)
     return 0;
 }
 
+/* Costs of the order flow's choices with least_moves: a store's current
+ * order is free, a new first failover costs a little, a new master (a
+ * switchover in the live cluster) much more.  Without, every choice is free. */
+#define COST_FAILOVER 1
+#define COST_MASTER 10
+
+static int order_cost(const struct replan *r, const int lead[2], int a, int b)
+{
+    if (!r->least_moves || lead[0] < 0 || (lead[0] == a && lead[1] == b))
+        return 0;
+    return lead[0] == a ? COST_FAILOVER : COST_MASTER;
+}
+
 /* Put each store's machines in order: master, first failover, rest.  One flow
  * chooses every store's (master, first failover) pair: store -> pair (a,b) ->
  * machine a -> sink, with pair (a,b) capped at a's single-failure level
  * (m_b + F[a][b] <= L_a) and machine a at its share of masters.  It starts
- * from the current order (few master moves); levels rise uniformly only as
- * far as needed.  ban (or NULL): per store, nopt (master, first failover) pairs as a * M + b
+ * from the current order; with least_moves it takes, of the orders within
+ * the levels, one of fewest master moves (else the flow goes where its
+ * augmenting paths go).  Levels rise uniformly only as far as needed.
+ * ban (or NULL): per store, nopt (master, first failover) pairs as a * M + b
  * the flow may not choose (-1: none).  With `strict`, the levels do not rise:
  * 1 (and no change) when no order meets them. */
 static int order_stores(struct replan *r, const struct ss_placement *old, const int *ban,
@@ -296,7 +311,8 @@ static int order_stores(struct replan *r, const struct ss_placement *old, const 
                         gedge[a * M + b] = ss_flow_add_edge(fl, grp0 + a * M + b, mach0 + a, cap);
                         gfree[a * M + b] = cap;
                     }
-                    edge[s * nopt + o] = ss_flow_add_edge(fl, st0 + s, grp0 + a * M + b, 1);
+                    edge[s * nopt + o] = ss_flow_add_edge_cost(fl, st0 + s, grp0 + a * M + b, 1,
+                                                               order_cost(r, lead, a, b));
                     /* the current order; else at least the current master */
                     if (lead[0] == a && (lead[1] == b || warm < 0))
                         warm = o;
@@ -304,7 +320,8 @@ static int order_stores(struct replan *r, const struct ss_placement *old, const 
                 }
             if (warm < 0 || edge[s * nopt + warm] < 0)
                 continue;
-            /* warm start: keep the current order where the caps allow it */
+            /* warm start: keep the current order where the caps allow it (a
+             * least-cost flow may start only from choices of cost 0) */
             int wo = 0, a = -1, b = -1;
             for (int c1 = 0; c1 < k; c1++)
                 for (int c2 = 0; c2 < k; c2++)
@@ -312,7 +329,7 @@ static int order_stores(struct replan *r, const struct ss_placement *old, const 
                         a = st->machine[c1];
                         b = st->machine[c2];
                     }
-            if (mfree[a] > 0 && gfree[a * M + b] > 0) {
+            if (mfree[a] > 0 && gfree[a * M + b] > 0 && order_cost(r, lead, a, b) == 0) {
                 mfree[a]--;
                 gfree[a * M + b]--;
                 warmed++;
@@ -322,7 +339,8 @@ static int order_stores(struct replan *r, const struct ss_placement *old, const 
                 ss_flow_preset(fl, medge[a], 1);
             }
         }
-        got = warmed + ss_flow_run(fl, src, sink);
+        got = warmed + (r->least_moves ? ss_flow_run_min_cost(fl, src, sink)
+                                       : ss_flow_run(fl, src, sink));
         if (got == S)
             for (int s = 0; s < S; s++)
                 for (int o = 0; o < nopt; o++)

@@ -1388,6 +1388,7 @@ static int sweep(void)
     static const int sizes[] = {6, 8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 24, 27, 30};
     static const int slots[] = {12, 20, 40}, zones[] = {0, 2, 3};
     int cases = 0, missed = 0, proven = 0;
+    long master_moves = 0, master_bound = 0;
     printf("%-12s %-3s %-5s %-8s %-7s %-7s %-11s %-9s %-16s %s\n", "size", "rep", "zones",
            "moves", "single/sl", "double", "lost/bound", "fresh ok", "larger budget", "misses");
     for (size_t z = 0; z < 3; z++)
@@ -1406,6 +1407,10 @@ static int sweep(void)
                     int fresh = rc == 0 && good_slack(p0, &r0) && ss_plan(run.t1, &f1, &err) == 0 &&
                                 good_slack(f1, &rf);
                     cases++;
+                    if (rc == 0) {
+                        master_moves += mv.master_moves;
+                        master_bound += mv.master_moves_bound;
+                    }
                     /* 3-slot stores in 3 zones, doubles over: is within 1 possible
                      * at all with the new plan's master and copy counts? */
                     const char *proof = "";
@@ -1433,6 +1438,7 @@ static int sweep(void)
     printf("%d of %d re-plans miss, %d of them proven unable to meet the double bound with "
            "their counts\n",
            missed, cases, proven);
+    printf("master moves: %ld in all (the counts' bound: %ld)\n", master_moves, master_bound);
     return 0;
 }
 
