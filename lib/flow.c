@@ -107,7 +107,9 @@ void ss_flow_preset(struct ss_flow *f, int edge, int flow)
  * only on a shortest path. */
 static int usable(const struct ss_flow *f, int u, int i)
 {
-    return f->e[i].cap > 0 && (f->dist == NULL || f->dist[f->e[i].to] == f->dist[u] + f->e[i].cost);
+    if (f->e[i].cap <= 0)
+        return 0;
+    return f->dist == NULL || f->dist[f->e[i].to] == f->dist[u] + f->e[i].cost;
 }
 
 static int bfs(struct ss_flow *f, int s, int t)

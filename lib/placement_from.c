@@ -1467,12 +1467,13 @@ static int keep_better(struct ss_placement **pl, struct ss_moves *mv, int *q,
  *   order of the pairs meets the single-failure levels, others may take
  *   them (CEILINGS: generated 13x11 in 3 zones + 1 gets a single failure
  *   within its bound; applied everywhere it spoiled a removal).
- * Keep the best of the variants (misses2, then fewer slot moves). */
+ * Keep the best of the variants (misses2, then fewer slot moves); q gets
+ * how far it misses. */
 static int try_variants2(const struct ss_topology *topo, const struct ss_placement *old,
-                         struct ss_placement **pl, struct ss_moves *mv)
+                         struct ss_placement **pl, struct ss_moves *mv, int q[4])
 {
     static const int variants[] = {FREE_ANY, CEILINGS, FREE_ANY | CEILINGS};
-    int q[4], q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
+    int q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
     misses2(topo, *pl, mv, q);
     for (int v = 0; v <= n + 1; v++) {
         if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
@@ -1550,17 +1551,24 @@ static int try_double_ceilings(const struct ss_topology *topo, const struct ss_p
 
 /* How far plan pl misses the bounds, worst first, slot moves last: as
  * misses2 has it for 2-slot stores; for 3-slot stores the single and double
- * excess (0 and 1 meet), 0, slot moves.  Returns whether it meets them. */
-static int plan_misses(const struct ss_topology *topo, const struct ss_placement *pl,
-                       const struct ss_moves *mv, int q[4])
+ * excess (0 and 1 meet), 0, slot moves. */
+static void plan_misses(const struct ss_topology *topo, const struct ss_placement *pl,
+                        const struct ss_moves *mv, int q[4])
 {
     if (ss_topology_copies(topo) == 2) {
         misses2(topo, pl, mv, q);
-        return q[0] == 0 && q[1] <= 0 && q[2] == 0;
+        return;
     }
     ss_plan_excess(pl, &q[0], &q[1]);
     q[2] = 0;
     q[3] = mv->slot_moves;
+}
+
+/* Does a plan that misses by q (as plan_misses has it) meet the bounds? */
+static int plan_meets(const struct ss_topology *topo, const int q[4])
+{
+    if (ss_topology_copies(topo) == 2)
+        return q[0] == 0 && q[1] <= 0 && q[2] == 0;
     return q[0] <= 0 && q[1] <= 1;
 }
 
@@ -1570,26 +1578,26 @@ static int plan_misses(const struct ss_topology *topo, const struct ss_placement
  * the failure bounds, re-plan that variant with the order of fewest master
  * moves within the single-failure levels (LEAST_MOVES), and keep that plan
  * if it is no worse in any bound, within the slot-move budget, and cheaper
- * in moves (a slot move copies a store's data: it weighs as much as
- * SLOT_MOVE_WEIGHT master moves, as in the polishes).  Not the default:
+ * in moves (weighed as in the polishes: SS_W_SLOT, SS_W_MASTER).  q: how
+ * far *pl misses, as plan_misses has it.  Not the default:
  * the steps after the order start from it, and in some re-plans they then
  * miss bounds they met (the sweeps: 21x20 and 24x20 in 3 zones + 1, and 3
  * removals). */
-#define SLOT_MOVE_WEIGHT 3
 static void try_least_moves(const struct ss_topology *topo, const struct ss_placement *old,
-                            int variant, struct ss_placement **pl, struct ss_moves *mv)
+                            int variant, const int q[4], struct ss_placement **pl,
+                            struct ss_moves *mv)
 {
-    int q[4], q2[4];
+    int q2[4];
     struct ss_placement *alt = NULL;
     struct ss_moves mv2 = {0};
     struct ss_error err2 = {0};
-    if (mv->master_moves <= mv->master_moves_bound || !plan_misses(topo, *pl, mv, q) ||
+    if (mv->master_moves <= mv->master_moves_bound || !plan_meets(topo, q) ||
         replan_once(topo, old, variant | LEAST_MOVES, NULL, &alt, &mv2, &err2) != 0)
         return;
     plan_misses(topo, alt, &mv2, q2);
     int worse = mv2.slot_moves > mv->slot_moves_budget ||
-                SLOT_MOVE_WEIGHT * mv2.slot_moves + mv2.master_moves >=
-                    SLOT_MOVE_WEIGHT * mv->slot_moves + mv->master_moves;
+                SS_W_SLOT * mv2.slot_moves + SS_W_MASTER * mv2.master_moves >=
+                    SS_W_SLOT * mv->slot_moves + SS_W_MASTER * mv->master_moves;
     for (int i = 0; i < 3; i++)
         worse |= q2[i] > q[i];
     if (worse) {
@@ -1635,8 +1643,9 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         return 0;
     }
     int best_v = 0, same_variant = 1; /* pl is what replan_once(best_v) makes */
+    int q2slot[4] = {0}; /* 2-slot stores: how far pl misses, as misses2 has it */
     if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
-        best_v = try_variants2(topo, old, &pl, &mv);
+        best_v = try_variants2(topo, old, &pl, &mv, q2slot);
     /* how far it misses: single-failure excess, double, slot moves */
     int q[3] = {0, 0, mv.slot_moves}, q2[3];
     if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
@@ -1696,8 +1705,11 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
                 ss_placement_free(alt);
         }
     }
-    if (same_variant && topo->nmachines <= 64)
-        try_least_moves(topo, old, best_v, &pl, &mv);
+    if (same_variant && topo->nmachines <= 64) {
+        int q3slot[4] = {q[0], q[1], 0, q[2]};
+        try_least_moves(topo, old, best_v, ss_topology_copies(topo) == 2 ? q2slot : q3slot, &pl,
+                        &mv);
+    }
     if (moves)
         *moves = mv;
     *out = pl;

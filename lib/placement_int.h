@@ -8,6 +8,12 @@
 
 #include "placement.h"
 
+/* What re-plan moves weigh against each other, wherever plans are compared
+ * by their moves: a slot move copies a store's data, a master move is a
+ * planned switchover. */
+#define SS_W_SLOT 3LL
+#define SS_W_MASTER 1LL
+
 void *ss_xcalloc(size_t n, size_t size);
 char *ss_xstrdup(const char *s);
 

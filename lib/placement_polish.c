@@ -29,8 +29,6 @@
 
 #define W_SINGLE (1LL << 24) /* one single-failure excess outweighs any double ones */
 #define W_DOUBLE 8LL
-#define W_SLOT 3LL           /* a slot move copies a store's data */
-#define W_MASTER 1LL         /* a master move is a planned switchover */
 #define POLISH_ATTEMPTS 4
 
 struct polish {
@@ -109,7 +107,7 @@ static cost_t move_cost(const struct polish *p, int s, int *slots)
     const struct ss_store *st = &p->pl->stores[s];
     for (int c = 0; c < p->pl->copies; c++)
         *slots += !in_old(p, s, st->machine[c]);
-    return W_SLOT * *slots + W_MASTER * (st->machine[0] != p->old->stores[s].machine[0]);
+    return SS_W_SLOT * *slots + SS_W_MASTER * (st->machine[0] != p->old->stores[s].machine[0]);
 }
 
 /* Add (sign 1) or remove (-1) store s's contributions; returns the cost change. */

@@ -32,8 +32,6 @@
 
 #define W_SINGLE (1LL << 24) /* a lost store or a single excess outweighs any double ones */
 #define W_DOUBLE 8LL
-#define W_SLOT 3LL           /* a slot move copies a store's data */
-#define W_MASTER 1LL         /* a master move is a planned switchover */
 #define ATTEMPTS 4
 #define MOVE_STORES 4 /* the most stores one move changes (a cycle of 4) */
 #define WEIGHT_MAX 64 /* breakout weights stop there: costs stay far from overflow */
@@ -182,7 +180,7 @@ static cost_t move_cost(const struct polish2 *p, int s, int *slots)
         return 0;
     const struct ss_store *st = &p->pl->stores[s];
     *slots = !in_old(p, s, st->machine[0]) + !in_old(p, s, st->machine[1]);
-    return W_SLOT * *slots + W_MASTER * (st->machine[0] != p->old->stores[s].machine[0]);
+    return SS_W_SLOT * *slots + SS_W_MASTER * (st->machine[0] != p->old->stores[s].machine[0]);
 }
 
 /* Add (sign 1) or remove (-1) store s's contributions; returns the cost change. */
