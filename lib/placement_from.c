@@ -1456,6 +1456,29 @@ static int keep_better(struct ss_placement **pl, struct ss_moves *mv, int *q,
     return 1;
 }
 
+/* How far plan pl misses the bounds, worst first, slot moves last: as
+ * misses2 has it for 2-slot stores; for 3-slot stores the single and double
+ * excess (0 and 1 meet), 0, slot moves. */
+static void plan_misses(const struct ss_topology *topo, const struct ss_placement *pl,
+                        const struct ss_moves *mv, int q[4])
+{
+    if (ss_topology_copies(topo) == 2) {
+        misses2(topo, pl, mv, q);
+        return;
+    }
+    ss_plan_excess(pl, &q[0], &q[1]);
+    q[2] = 0;
+    q[3] = mv->slot_moves;
+}
+
+/* Does a plan that misses by q (as plan_misses has it) meet the bounds? */
+static int plan_meets(const struct ss_topology *topo, const int q[4])
+{
+    if (ss_topology_copies(topo) == 2)
+        return q[0] == 0 && q[1] <= 0 && q[2] == 0;
+    return q[0] <= 0 && q[1] <= 1;
+}
+
 /* 2-slot stores (at most 64 machines), where the re-plan misses a bound:
  * - a machine added: make_room takes over copies whose freed slot a new
  *   store can pair with the new machine (in zones: one in another zone), so
@@ -1476,7 +1499,7 @@ static int try_variants2(const struct ss_topology *topo, const struct ss_placeme
     int q2[4], best_v = 0, n = (int)(sizeof(variants) / sizeof(variants[0]));
     misses2(topo, *pl, mv, q);
     for (int v = 0; v <= n + 1; v++) {
-        if (q[0] == 0 && q[1] <= 0 && q[2] == 0)
+        if (plan_meets(topo, q))
             return best_v;
         if (v == n + 1 && topo->nzones == 0)
             return best_v;
@@ -1523,53 +1546,29 @@ static void over_in_doubles(const struct ss_placement *pl, unsigned char *over)
  * failure of bound 5; with that ceiling on m002 every failure meets its
  * bound, with the same 4 slot moves).  Re-plan `variant` with one ceiling
  * passed from such a machine to another, at most DOUBLE_CEILING_TRIES times,
- * and keep the best (q as plan_from_kept has it). */
+ * and keep the best (q: how far *pl misses, as plan_misses has it). */
 #define DOUBLE_CEILING_TRIES 12
 static int try_double_ceilings(const struct ss_topology *topo, const struct ss_placement *old,
                                int variant, struct ss_placement **pl, struct ss_moves *mv,
-                               int *q)
+                               int q[4])
 {
     int M = topo->nmachines, tries = 0, kept = 0;
     unsigned char *over = ss_xcalloc((size_t)M, 1);
     over_in_doubles(*pl, over);
     for (int c = 0; c < M && q[1] > 1 && tries < DOUBLE_CEILING_TRIES; c++)
         for (int j = 0; j < M && over[c] && q[1] > 1 && tries < DOUBLE_CEILING_TRIES; j++) {
-            int pass[2] = {c, j}, q2[3];
+            int pass[2] = {c, j}, q2[4];
             struct ss_placement *alt = NULL;
             struct ss_moves mv2 = {0};
             struct ss_error err2 = {0};
             if (j == c || replan_once(topo, old, variant, pass, &alt, &mv2, &err2) != 0)
                 continue;
             tries++;
-            ss_plan_excess(alt, &q2[0], &q2[1]);
-            q2[2] = mv2.slot_moves;
-            kept |= keep_better(pl, mv, q, alt, &mv2, q2, 3);
+            plan_misses(topo, alt, &mv2, q2);
+            kept |= keep_better(pl, mv, q, alt, &mv2, q2, 4);
         }
     free(over);
     return kept;
-}
-
-/* How far plan pl misses the bounds, worst first, slot moves last: as
- * misses2 has it for 2-slot stores; for 3-slot stores the single and double
- * excess (0 and 1 meet), 0, slot moves. */
-static void plan_misses(const struct ss_topology *topo, const struct ss_placement *pl,
-                        const struct ss_moves *mv, int q[4])
-{
-    if (ss_topology_copies(topo) == 2) {
-        misses2(topo, pl, mv, q);
-        return;
-    }
-    ss_plan_excess(pl, &q[0], &q[1]);
-    q[2] = 0;
-    q[3] = mv->slot_moves;
-}
-
-/* Does a plan that misses by q (as plan_misses has it) meet the bounds? */
-static int plan_meets(const struct ss_topology *topo, const int q[4])
-{
-    if (ss_topology_copies(topo) == 2)
-        return q[0] == 0 && q[1] <= 0 && q[2] == 0;
-    return q[0] <= 0 && q[1] <= 1;
 }
 
 /* The order flow starts from the current order but goes where its augmenting
@@ -1643,15 +1642,15 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         return 0;
     }
     int best_v = 0, same_variant = 1; /* pl is what replan_once(best_v) makes */
-    int q2slot[4] = {0}; /* 2-slot stores: how far pl misses, as misses2 has it */
+    /* how far pl misses, as plan_misses has it (measured up to 64 machines) */
+    int q[4] = {0, 0, 0, mv.slot_moves}, q2[4];
+    int three = ss_topology_copies(topo) == 3 && topo->nmachines <= 64;
     if (ss_topology_copies(topo) == 2 && topo->nmachines <= 64)
-        best_v = try_variants2(topo, old, &pl, &mv, q2slot);
-    /* how far it misses: single-failure excess, double, slot moves */
-    int q[3] = {0, 0, mv.slot_moves}, q2[3];
-    if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64)
-        ss_plan_excess(pl, &q[0], &q[1]);
+        best_v = try_variants2(topo, old, &pl, &mv, q);
+    if (three)
+        plan_misses(topo, pl, &mv, q);
     int variants = copies_lost(topo, old) ? 4 : 2;
-    for (int v = 1; v <= variants + 5 && (q[0] > 0 || q[1] > 1); v++) {
+    for (int v = 1; three && v <= variants + 5 && !plan_meets(topo, q); v++) {
         int variant = v;
         if (v == variants + 5) {
             /* last, the best so far with the zones' shares of masters dropped */
@@ -1683,33 +1682,28 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
         struct ss_error err2 = {0};
         if (replan_once(topo, old, variant, NULL, &alt, &mv2, &err2) != 0)
             continue;
-        ss_plan_excess(alt, &q2[0], &q2[1]);
-        q2[2] = mv2.slot_moves;
-        if (keep_better(&pl, &mv, q, alt, &mv2, q2, 3))
+        plan_misses(topo, alt, &mv2, q2);
+        if (keep_better(&pl, &mv, q, alt, &mv2, q2, 4))
             best_v = variant;
     }
-    if (ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && q[0] <= 0 && q[1] > 1)
+    if (three && q[0] <= 0 && q[1] > 1)
         same_variant &= !try_double_ceilings(topo, old, best_v & ~BREAKOUT, &pl, &mv, q);
     /* a fresh plan matched to the old stores, where it fits the budget (not
      * when the fresh plan itself asked: it re-plans its holes) */
-    if (fresh && ss_topology_copies(topo) == 3 && topo->nmachines <= 64 && (q[0] > 0 || q[1] > 1)) {
+    if (fresh && three && !plan_meets(topo, q)) {
         struct ss_placement *alt = NULL;
         struct ss_moves mv2 = {0};
         struct ss_error err2 = {0};
         if (fresh_matched(topo, old, &alt, &mv2, &err2) == 0) {
-            ss_plan_excess(alt, &q2[0], &q2[1]);
-            q2[2] = mv2.slot_moves;
+            plan_misses(topo, alt, &mv2, q2);
             if (mv2.slot_moves <= mv.slot_moves_budget)
-                same_variant &= !keep_better(&pl, &mv, q, alt, &mv2, q2, 3);
+                same_variant &= !keep_better(&pl, &mv, q, alt, &mv2, q2, 4);
             else
                 ss_placement_free(alt);
         }
     }
-    if (same_variant && topo->nmachines <= 64) {
-        int q3slot[4] = {q[0], q[1], 0, q[2]};
-        try_least_moves(topo, old, best_v, ss_topology_copies(topo) == 2 ? q2slot : q3slot, &pl,
-                        &mv);
-    }
+    if (same_variant && topo->nmachines <= 64)
+        try_least_moves(topo, old, best_v, q, &pl, &mv);
     if (moves)
         *moves = mv;
     *out = pl;

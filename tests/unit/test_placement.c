@@ -911,6 +911,14 @@ static void check_master_moves(const struct ss_placement *old, const struct ss_p
     }
 }
 
+/* Both lists of a re-plan's moves checked, wherever a test re-plans. */
+static void check_replan_moves(const struct ss_topology *t, const struct ss_placement *old,
+                               const struct ss_placement *p, const struct ss_moves *mv)
+{
+    check_move_list(t, old, p, mv);
+    check_master_moves(old, p, mv);
+}
+
 /* Property 4: adding one machine moves at most 1.25x the slots it ends up
  * holding, and the new plan meets properties 1-3 (the new machine joins zone
  * machines % zones). */
@@ -936,10 +944,8 @@ static void add_machine_cases(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct added a;
         add_one(&a, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
-        if (a.rc == 0) {
-            check_move_list(a.t1, a.p0, a.p1, &a.mv);
-            check_master_moves(a.p0, a.p1, &a.mv);
-        }
+        if (a.rc == 0)
+            check_replan_moves(a.t1, a.p0, a.p1, &a.mv);
         struct ss_placement *p0 = a.p0, *p1 = a.p1;
         struct ss_moves mv = a.mv;
         struct ss_error err = a.err;
@@ -1159,10 +1165,8 @@ static void replan_texts(struct replanned *x, const char *before, const char *af
     if (x->rc == 0) {
         x->old = renumbered(x->p0, x->t1);
         x->rc = ss_plan_from(x->t1, x->old, &x->p1, &x->mv, &x->err);
-        if (x->rc == 0) {
-            check_move_list(x->t1, x->old, x->p1, &x->mv);
-            check_master_moves(x->old, x->p1, &x->mv);
-        }
+        if (x->rc == 0)
+            check_replan_moves(x->t1, x->old, x->p1, &x->mv);
     }
 }
 
