@@ -1608,6 +1608,34 @@ static void try_least_moves(const struct ss_topology *topo, const struct ss_plac
     *mv = mv2;
 }
 
+/* replan_restore_leads' measure: plan_misses with the re-plan's moves. */
+struct misses_ctx {
+    const struct ss_topology *topo;
+    const struct ss_moves *mv;
+};
+
+static void measure_misses(const struct ss_placement *pl, void *ctx, int q[4])
+{
+    const struct misses_ctx *c = ctx;
+    plan_misses(c->topo, pl, c->mv, q);
+}
+
+/* The finished re-plan's stores back on their old masters wherever no bound
+ * gets worse (see replan_leads.c); mv's master moves counted again. */
+static void restore_leads(const struct ss_topology *topo, const struct ss_placement *old,
+                          struct ss_placement *pl, struct ss_moves *mv)
+{
+    struct misses_ctx ctx = {topo, mv};
+    int q[4];
+    plan_misses(topo, pl, mv, q);
+    if (replan_restore_leads(pl, old, q, measure_misses, &ctx) == 0)
+        return;
+    int S = old->nstores < pl->nstores ? old->nstores : pl->nstores;
+    mv->master_moves = 0;
+    for (int s = 0; s < S; s++)
+        mv->master_moves += old->stores[s].machine[0] != pl->stores[s].machine[0];
+}
+
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure
  * bound, re-plan again with the other variants (where the change takes
  * copies away, also with fill_orphans3; while a single failure is over its
@@ -1704,6 +1732,8 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
     }
     if (same_variant && topo->nmachines <= 64)
         try_least_moves(topo, old, best_v, q, &pl, &mv);
+    if (topo->nmachines <= 64)
+        restore_leads(topo, old, pl, &mv);
     if (moves)
         *moves = mv;
     *out = pl;

@@ -62,5 +62,13 @@ int replan_order_stores(struct replan *r, const struct ss_placement *old);
 /* 3-slot stores: reorder for the double failures over bound + 1, keeping
  * every order within the single-failure levels. */
 void replan_order_doubles(struct replan *r, const struct ss_placement *old);
+/* How far a plan misses its bounds, in q[0..3] (worst first; q[3] slot moves). */
+typedef void (*replan_measure)(const struct ss_placement *pl, void *ctx, int q[4]);
+/* After a re-plan: give stores back their old masters by cycles of lead
+ * hand-overs that keep every machine's master count (so property 1), each
+ * kept only where measure's first three entries get no worse than q (which
+ * follows).  Returns how many cycles it kept. */
+int replan_restore_leads(struct ss_placement *pl, const struct ss_placement *old, int q[4],
+                         replan_measure measure, void *ctx);
 
 #endif

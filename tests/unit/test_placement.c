@@ -911,12 +911,44 @@ static void check_master_moves(const struct ss_placement *old, const struct ss_p
     }
 }
 
+/* 2-slot stores: two stores on the same machines, led from opposite ends,
+ * one of them off its old master that the other leads, the other not on
+ * its own old master: handing both leads over gives one its old master
+ * back and changes no machine's masters or first failovers, so no failure
+ * at all.  A re-plan should leave no such pair (restore_leads).  Counts the
+ * pairs of p (quadratic in the stores; the tests' plans are small). */
+static int free_swaps_checked, free_swaps_left;
+
+static int free_lead_swaps(const struct ss_placement *old, const struct ss_placement *p)
+{
+    if (p->copies != 2)
+        return 0;
+    int S = old->nstores < p->nstores ? old->nstores : p->nstores, found = 0;
+    for (int a = 0; a < S; a++) {
+        const struct ss_store *x = &p->stores[a];
+        int want = old->stores[a].machine[0];
+        if (x->fixed || want != x->machine[1])
+            continue;
+        for (int b = 0; b < p->nstores && !found; b++) {
+            const struct ss_store *y = &p->stores[b];
+            int own = b < S ? old->stores[b].machine[0] : -1;
+            found = b != a && !y->fixed && y->machine[0] == want &&
+                    y->machine[1] == x->machine[0] && own != want;
+        }
+        if (found)
+            return 1;
+    }
+    return 0;
+}
+
 /* Both lists of a re-plan's moves checked, wherever a test re-plans. */
 static void check_replan_moves(const struct ss_topology *t, const struct ss_placement *old,
                                const struct ss_placement *p, const struct ss_moves *mv)
 {
     check_move_list(t, old, p, mv);
     check_master_moves(old, p, mv);
+    free_swaps_checked += p->copies == 2;
+    free_swaps_left += free_lead_swaps(old, p);
 }
 
 /* Property 4: adding one machine moves at most 1.25x the slots it ends up
@@ -1562,6 +1594,7 @@ static int sweep_remove(void)
     static const int sizes[] = {6, 8, 9, 10, 12, 14, 15, 16, 18, 20, 21, 24, 27, 30};
     static const int slots[] = {12, 20, 40}, zones[] = {0, 2, 3};
     int cases = 0, missed = 0, proven = 0;
+    long master_moves = 0, master_bound = 0, sets_bound = 0;
     printf("%-12s %-3s %-5s %-11s %-9s %-7s %-11s %-9s %s\n", "size", "rep", "zones",
            "moves/bound", "single/sl", "double", "lost/bound", "fresh ok", "larger budget");
     for (size_t z = 0; z < 3; z++)
@@ -1578,6 +1611,11 @@ static int sweep_remove(void)
                     if (x.f1 != NULL) {
                         cases++;
                         int fresh = good_slack(x.f1, &rf);
+                        if (x.re.rc == 0) {
+                            master_moves += x.re.mv.master_moves;
+                            master_bound += x.re.mv.master_moves_bound;
+                            sets_bound += master_moves_sets_bound(x.re.old, x.re.p1);
+                        }
                         if (!removal_ok(&x, &r)) {
                             missed++;
                             /* doubles over: is within 1 possible with these counts? */
@@ -1606,6 +1644,8 @@ static int sweep_remove(void)
     printf("%d of %d removals miss, %d of them proven unable to meet the double bound with "
            "their counts\n",
            missed, cases, proven);
+    printf("master moves: %ld in all (the counts' bound: %ld; the sets' bound: %ld)\n",
+           master_moves, master_bound, sets_bound);
     return 0;
 }
 
@@ -2086,6 +2126,10 @@ int main(int argc, char **argv)
           "master moves of all %d re-plans above counted again: as many as plan --from says, at "
           "least the fewest their sets allow, which is at least the bound it prints (%d not)",
           masters_checked, masters_unexplained);
+    CHECK(free_swaps_checked > 10 && free_swaps_left == 0,
+          "none of the %d 2-slot re-plans above leaves two stores that could swap leads for an "
+          "old master with no failure changed (%d do)",
+          free_swaps_checked, free_swaps_left);
     fixed_store_case();
     zone_budget_cases();
     DONE();

@@ -1,0 +1,194 @@
+/* replan_leads.c - give a finished re-plan's stores back their old masters.
+ *
+ * The re-plan's order steps choose masters for the failure bounds and take
+ * more master moves than the final sets need (the sweep of 252 added
+ * machines: 2401 master moves where the sets force 898; 2-slot 27x20 in 2
+ * zones + 1 switched 15 masters though its new stores could take every new
+ * lead).  A store led by x whose old master y is still one of its machines
+ * goes back to y; y then leads one store too many, so a store led by y hands
+ * its lead on to another of its machines, and so on until a hand-over
+ * reaches x: every machine keeps its master count.  The path is the
+ * shortest over machines (breadth first) through stores that do not leave
+ * their own old master; it is kept only where no bound of the plan gets
+ * worse (the caller measures), so each kept cycle saves at least one master
+ * move and costs nothing else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "placement_int.h"
+#include "replan_int.h"
+
+#define LEADS_PASSES 3
+#define LEADS_TRIES 4 /* paths tried per store whose old master is free */
+/* A measure counts every double failure (M^2 / 2 of them, each over the S
+ * stores): at most this much of that work in all, about a second. */
+#define LEADS_WORK 2000000000.0
+
+struct leads {
+    struct ss_placement *pl;
+    const struct ss_placement *old;
+    int M, S_old;
+    long measures_left;
+    int *lead, *lead_at;  /* stores by master: lead[lead_at[u] .. lead_at[u+1]) */
+    int *via, *from;      /* BFS: the store that hands machine v its lead, and from where */
+    unsigned char *banned; /* stores a rejected path used (for the current store) */
+};
+
+static int pos_of(const struct ss_store *st, int k, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (st->machine[c] == machine)
+            return c;
+    return -1;
+}
+
+/* The old master of store s, or -1 (a new store, or one whose master left). */
+static int old_master(const struct leads *L, int s)
+{
+    if (s >= L->S_old)
+        return -1;
+    int y = L->old->stores[s].machine[0];
+    return y >= 0 && y < L->M ? y : -1;
+}
+
+static void list_leads(struct leads *L)
+{
+    int M = L->M, S = L->pl->nstores;
+    memset(L->lead_at, 0, sizeof(int) * (size_t)(M + 1));
+    for (int s = 0; s < S; s++)
+        if (L->pl->stores[s].machine[0] >= 0)
+            L->lead_at[L->pl->stores[s].machine[0] + 1]++;
+    for (int u = 0; u < M; u++)
+        L->lead_at[u + 1] += L->lead_at[u];
+    int *next = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < S; s++) {
+        int u = L->pl->stores[s].machine[0];
+        if (u >= 0)
+            L->lead[L->lead_at[u] + next[u]++] = s;
+    }
+    free(next);
+}
+
+/* May store s (led by u) hand its lead to its machine v on a path? */
+static int may_hand(const struct leads *L, int s, int skip, int u, int v)
+{
+    const struct ss_store *st = &L->pl->stores[s];
+    return s != skip && !st->fixed && !L->banned[s] && old_master(L, s) != u &&
+           pos_of(st, L->pl->copies, v) > 0;
+}
+
+/* Breadth first from y to x over hand-overs (a store led by u to its machine
+ * v); hand-overs back to a store's old master are tried first at each
+ * machine.  Fills via/from; returns whether x was reached. */
+static int find_path(struct leads *L, int skip, int y, int x)
+{
+    int M = L->M, k = L->pl->copies, head = 0, tail = 0;
+    int *queue = ss_xcalloc((size_t)M, sizeof(int));
+    for (int v = 0; v < M; v++)
+        L->via[v] = -1;
+    L->from[y] = -1;
+    L->via[y] = skip; /* reached */
+    queue[tail++] = y;
+    while (head < tail && L->via[x] < 0) {
+        int u = queue[head++];
+        for (int gain = 1; gain >= 0; gain--)
+            for (int i = L->lead_at[u]; i < L->lead_at[u + 1]; i++) {
+                int s = L->lead[i];
+                const struct ss_store *st = &L->pl->stores[s];
+                for (int c = 1; c < k; c++) {
+                    int v = st->machine[c];
+                    if (v < 0 || L->via[v] >= 0 || (old_master(L, s) == v) != gain ||
+                        !may_hand(L, s, skip, u, v))
+                        continue;
+                    L->via[v] = s;
+                    L->from[v] = u;
+                    queue[tail++] = v;
+                }
+            }
+    }
+    free(queue);
+    return L->via[x] >= 0;
+}
+
+/* Hand the leads along the path found to x (store a to y first); the stores
+ * changed go to changed[] (returns how many) with their old selves in save. */
+static int apply_path(struct leads *L, int a, int y, int x, int *changed, struct ss_store *save)
+{
+    int k = L->pl->copies, n = 0;
+    struct ss_store *st = L->pl->stores;
+    changed[n] = a;
+    save[n++] = st[a];
+    ss_store_swap(&st[a], 0, &st[a], pos_of(&st[a], k, y));
+    for (int v = x; v != y; v = L->from[v]) {
+        int s = L->via[v];
+        changed[n] = s;
+        save[n++] = st[s];
+        ss_store_swap(&st[s], 0, &st[s], pos_of(&st[s], k, v));
+    }
+    return n;
+}
+
+/* Try to give store a back its old master; returns whether it was. */
+static int lead_back(struct leads *L, int a, int q[4], replan_measure measure, void *ctx)
+{
+    struct ss_store *st = L->pl->stores;
+    int k = L->pl->copies, x = st[a].machine[0], y = old_master(L, a);
+    if (st[a].fixed || y < 0 || y == x || pos_of(&st[a], k, y) <= 0)
+        return 0;
+    int *changed = ss_xcalloc((size_t)L->M + 1, sizeof(int));
+    struct ss_store *save = ss_xcalloc((size_t)L->M + 1, sizeof(struct ss_store));
+    memset(L->banned, 0, (size_t)L->pl->nstores);
+    int kept = 0;
+    for (int t = 0; t < LEADS_TRIES && L->measures_left > 0 && find_path(L, a, y, x); t++) {
+        int n = apply_path(L, a, y, x, changed, save), q2[4];
+        measure(L->pl, ctx, q2);
+        L->measures_left--;
+        kept = q2[0] <= q[0] && q2[1] <= q[1] && q2[2] <= q[2];
+        if (kept) {
+            memcpy(q, q2, sizeof(q2));
+            break;
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            st[changed[i]] = save[i];
+            L->banned[changed[i]] = 1;
+        }
+    }
+    free(changed);
+    free(save);
+    return kept;
+}
+
+int replan_restore_leads(struct ss_placement *pl, const struct ss_placement *old, int q[4],
+                         replan_measure measure, void *ctx)
+{
+    struct leads L = {.pl = pl, .old = old, .M = pl->topo->nmachines,
+                      .S_old = old->nstores < pl->nstores ? old->nstores : pl->nstores};
+    if (pl->nstores == 0)
+        return 0;
+    L.lead = ss_xcalloc((size_t)pl->nstores, sizeof(int));
+    L.lead_at = ss_xcalloc((size_t)L.M + 1, sizeof(int));
+    L.via = ss_xcalloc((size_t)L.M, sizeof(int));
+    L.from = ss_xcalloc((size_t)L.M, sizeof(int));
+    L.banned = ss_xcalloc((size_t)pl->nstores, 1);
+    double one = 0.5 * L.M * L.M * (double)pl->nstores + 1.0;
+    L.measures_left = LEADS_WORK / one > 16.0 ? (long)(LEADS_WORK / one) : 16;
+    int kept = 0;
+    for (int pass = 0, changed = 1; changed && pass < LEADS_PASSES && L.measures_left > 0;
+         pass++) {
+        changed = 0;
+        for (int a = 0; a < L.S_old; a++) {
+            list_leads(&L);
+            if (lead_back(&L, a, q, measure, ctx)) {
+                changed = 1;
+                kept++;
+            }
+        }
+    }
+    free(L.lead);
+    free(L.lead_at);
+    free(L.via);
+    free(L.from);
+    free(L.banned);
+    return kept;
+}
