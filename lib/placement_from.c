@@ -1627,6 +1627,8 @@ static void restore_leads(const struct ss_topology *topo, const struct ss_placem
 {
     struct misses_ctx ctx = {topo, mv};
     int q[4];
+    if (mv->master_moves <= mv->master_moves_bound)
+        return; /* as few as the master counts allow */
     plan_misses(topo, pl, mv, q);
     if (replan_restore_leads(pl, old, q, measure_misses, &ctx) == 0)
         return;

@@ -22,14 +22,19 @@
 #define LEADS_PASSES 3
 #define LEADS_TRIES 4 /* paths tried per store whose old master is free */
 /* A measure counts every double failure (M^2 / 2 of them, each over the S
- * stores): at most this much of that work in all, about a second. */
-#define LEADS_WORK 2000000000.0
+ * stores): at most this much of that work in all, and no more after
+ * LEADS_FUTILE measures in a row kept nothing (3-slot stores in 3 zones,
+ * whose failures sit at their levels: 24x40 + 1 kept none of 388 cycles;
+ * 60x80 + 1 stops after 128, about a second). */
+#define LEADS_WORK 400000000.0
+#define LEADS_FUTILE 128
 
 struct leads {
     struct ss_placement *pl;
     const struct ss_placement *old;
     int M, S_old;
     long measures_left;
+    int futile; /* measures in a row that kept nothing */
     int *lead, *lead_at;  /* stores by master: lead[lead_at[u] .. lead_at[u+1]) */
     int *via, *from;      /* BFS: the store that hands machine v its lead, and from where */
     unsigned char *banned; /* stores a rejected path used (for the current store) */
@@ -147,8 +152,11 @@ static int lead_back(struct leads *L, int a, int q[4], replan_measure measure, v
         kept = q2[0] <= q[0] && q2[1] <= q[1] && q2[2] <= q[2];
         if (kept) {
             memcpy(q, q2, sizeof(q2));
+            L->futile = 0;
             break;
         }
+        if (++L->futile >= LEADS_FUTILE)
+            L->measures_left = 0;
         for (int i = n - 1; i >= 0; i--) {
             st[changed[i]] = save[i];
             L->banned[changed[i]] = 1;
