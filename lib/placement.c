@@ -72,6 +72,31 @@ void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb)
     b->slot[cb] = sl;
 }
 
+void ss_stores_by_master(const struct ss_placement *pl, int M, int *lead, int *lead_at)
+{
+    memset(lead_at, 0, sizeof(int) * (size_t)(M + 1));
+    for (int s = 0; s < pl->nstores; s++)
+        if (pl->stores[s].machine[0] >= 0)
+            lead_at[pl->stores[s].machine[0] + 1]++;
+    for (int u = 0; u < M; u++)
+        lead_at[u + 1] += lead_at[u];
+    int *next = ss_xcalloc((size_t)M, sizeof(int));
+    for (int s = 0; s < pl->nstores; s++) {
+        int u = pl->stores[s].machine[0];
+        if (u >= 0)
+            lead[lead_at[u] + next[u]++] = s;
+    }
+    free(next);
+}
+
+int ss_master_moves(const struct ss_placement *old, const struct ss_placement *pl)
+{
+    int S = old->nstores < pl->nstores ? old->nstores : pl->nstores, n = 0;
+    for (int s = 0; s < S; s++)
+        n += old->stores[s].machine[0] != pl->stores[s].machine[0];
+    return n;
+}
+
 /* ---- counting helpers ---------------------------------------------------- */
 
 int ss_apportion(int n, const double *weight, const int *cap, long total, int *out)

@@ -932,9 +932,8 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
             gone_masters++;
         else
             oldm[o->machine[0]]++;
-        if (o->machine[0] != nw->machine[0])
-            mv->master_moves++;
     }
+    mv->master_moves = ss_master_moves(old, r->pl);
     mv->new_stores = r->S - r->S_old;
     /* the bounds count from the copies and masters the plan ends with (the
      * targets, unless a repair had to leave one off them) */
@@ -1632,10 +1631,7 @@ static void restore_leads(const struct ss_topology *topo, const struct ss_placem
     plan_misses(topo, pl, mv, q);
     if (replan_restore_leads(pl, old, q, measure_misses, &ctx) == 0)
         return;
-    int S = old->nstores < pl->nstores ? old->nstores : pl->nstores;
-    mv->master_moves = 0;
-    for (int s = 0; s < S; s++)
-        mv->master_moves += old->stores[s].machine[0] != pl->stores[s].machine[0];
+    mv->master_moves = ss_master_moves(old, pl);
 }
 
 /* 3-slot stores (at most 64 machines): while the re-plan misses a failure

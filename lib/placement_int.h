@@ -103,6 +103,20 @@ static inline unsigned ss_xorshift(unsigned *rng)
 }
 /* Exchange copy ca of store a with copy cb of store b (machine and slot). */
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb);
+/* Which of store st's first k copies is on machine (0: its master), or -1. */
+static inline int ss_copy_index(const struct ss_store *st, int k, int machine)
+{
+    for (int c = 0; c < k; c++)
+        if (st->machine[c] == machine)
+            return c;
+    return -1;
+}
+/* pl's stores grouped by master: those led by machine u are
+ * lead[lead_at[u] .. lead_at[u+1]) in store order (lead: nstores entries,
+ * lead_at: M + 1); stores without a master are left out. */
+void ss_stores_by_master(const struct ss_placement *pl, int M, int *lead, int *lead_at);
+/* How many of old's stores (those pl still has) pl gives another master. */
+int ss_master_moves(const struct ss_placement *old, const struct ss_placement *pl);
 /* How far a plan is from the failure bounds (balance.c's): the worst single
  * failure's busiest survivor over its bound, then the worst double failure's. */
 void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl);

@@ -138,14 +138,6 @@ static int store_has(const struct ss_store *st, int machine)
     return st->machine[0] == machine || st->machine[1] == machine || st->machine[2] == machine;
 }
 
-static int pos_of(const struct ss_store *st, int machine)
-{
-    for (int c = 0; c < 3; c++)
-        if (st->machine[c] == machine)
-            return c;
-    return -1;
-}
-
 /* Three stores hand their leads round: a (led by x) to its y, b (led by y)
  * to its z, c (led by z, holding x) to x; every machine keeps its master
  * count.  b and c are found through the lead lists, which may be stale
@@ -165,7 +157,7 @@ static int propose_cycle(struct polish *p, unsigned r, int *s, struct ss_store *
         return 0;
     int nz = p->lead_at[z + 1] - p->lead_at[z];
     for (int i = 0, o = (int)((r >> 3) % (unsigned)(nz ? nz : 1)); i < nz; i++) {
-        int c = p->lead[p->lead_at[z] + (o + i) % nz], qc = pos_of(&st[c], x);
+        int c = p->lead[p->lead_at[z] + (o + i) % nz], qc = ss_copy_index(&st[c], 3, x);
         if (c == s[0] || c == s[1] || st[c].fixed || st[c].machine[0] != z || qc <= 0)
             continue;
         s[2] = c;
@@ -202,7 +194,7 @@ static int propose(struct polish *p, unsigned r, int *s, struct ss_store *save)
     if (s[0] == s[1])
         return 0;
     if (kind < 4) { /* exchange masters: each holds the other's master */
-        int qa = pos_of(a, b->machine[0]), qb = pos_of(b, a->machine[0]);
+        int qa = ss_copy_index(a, 3, b->machine[0]), qb = ss_copy_index(b, 3, a->machine[0]);
         if (qa <= 0 || qb <= 0)
             return 0;
         ss_store_swap(a, 0, a, qa);
@@ -315,7 +307,7 @@ static int led_by(const struct polish *p, int machine, int skip1, int skip2, int
     const struct ss_store *st = p->pl->stores;
     for (int c = from; c < p->pl->nstores; c++)
         if (c != skip1 && c != skip2 && !st[c].fixed && st[c].machine[0] == machine &&
-            (holding < 0 || pos_of(&st[c], holding) > 0))
+            (holding < 0 || ss_copy_index(&st[c], 3, holding) > 0))
             return c;
     return -1;
 }
@@ -330,7 +322,7 @@ static int lead_back(struct polish *p, int a)
 {
     struct ss_store *st = p->pl->stores;
     int x = st[a].machine[0], y = p->old->stores[a].machine[0];
-    if (st[a].fixed || y < 0 || y >= p->M || y == x || pos_of(&st[a], y) <= 0)
+    if (st[a].fixed || y < 0 || y >= p->M || y == x || ss_copy_index(&st[a], 3, y) <= 0)
         return 0;
     for (int b = led_by(p, y, a, a, 0, -1); b >= 0; b = led_by(p, y, a, a, b + 1, -1))
         for (int q = 1; q < 3; q++) {
@@ -339,10 +331,10 @@ static int lead_back(struct polish *p, int a)
                  c = led_by(p, z, a, b, c + 1, x)) {
                 int s[3] = {a, b, c}, n = z == x ? 2 : 3;
                 struct ss_store save[3] = {st[a], st[b], c >= 0 ? st[c] : st[a]};
-                ss_store_swap(&st[a], 0, &st[a], pos_of(&st[a], y));
+                ss_store_swap(&st[a], 0, &st[a], ss_copy_index(&st[a], 3, y));
                 ss_store_swap(&st[b], 0, &st[b], q);
                 if (n == 3)
-                    ss_store_swap(&st[c], 0, &st[c], pos_of(&st[c], x));
+                    ss_store_swap(&st[c], 0, &st[c], ss_copy_index(&st[c], 3, x));
                 if (price_n(p, n, s, save) < 0)
                     return 1;
                 undo_n(p, n, s, save);
@@ -402,23 +394,6 @@ static void attempt(struct polish *p, long work, unsigned *rng)
     compute_targets(p);
 }
 
-/* The stores grouped by master (for propose_cycle). */
-static void list_leads(struct polish *p)
-{
-    int M = p->M, S = p->pl->nstores;
-    memset(p->lead_at, 0, sizeof(int) * (size_t)(M + 1));
-    for (int s = 0; s < S; s++)
-        p->lead_at[p->pl->stores[s].machine[0] + 1]++;
-    for (int x = 0; x < M; x++)
-        p->lead_at[x + 1] += p->lead_at[x];
-    int *next = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < S; s++) {
-        int x = p->pl->stores[s].machine[0];
-        p->lead[p->lead_at[x] + next[x]++] = s;
-    }
-    free(next);
-}
-
 /* Breakout (Morris 1993): where the search is stuck with double failures
  * over their target, each such (failure, survivor) weighs one more, so that
  * the next search trades them for ones that are not stuck.  Keeps the best
@@ -440,7 +415,7 @@ static void breakout(struct polish *p, long work, unsigned *rng, struct ss_store
     p->lead_at = ss_xcalloc((size_t)M + 1, sizeof(int));
     long end = p->work_used + work;
     while (p->work_used < end && *best_ex != 0) {
-        list_leads(p);
+        ss_stores_by_master(p->pl, p->M, p->lead, p->lead_at);
         search(p, end - p->work_used, rng);
         compute_targets(p);
         cost_t mv, ex = total_cost(p, &mv);

@@ -26,10 +26,7 @@ struct replan {
 /* Does store st have a copy (among its first k) on machine? */
 static inline int replan_member(const struct ss_store *st, int k, int machine)
 {
-    for (int c = 0; c < k; c++)
-        if (st->machine[c] == machine)
-            return 1;
-    return 0;
+    return ss_copy_index(st, k, machine) >= 0;
 }
 
 /* Single-failure level of each machine under the new targets: its masters

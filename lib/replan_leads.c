@@ -37,16 +37,11 @@ struct leads {
     int futile; /* measures in a row that kept nothing */
     int *lead, *lead_at;  /* stores by master: lead[lead_at[u] .. lead_at[u+1]) */
     int *via, *from;      /* BFS: the store that hands machine v its lead, and from where */
+    int *queue;           /* BFS: machines reached, in order (M) */
     unsigned char *banned; /* stores a rejected path used (for the current store) */
+    int *changed;          /* stores a path changed (M + 1) ... */
+    struct ss_store *save; /* ... and what they were */
 };
-
-static int pos_of(const struct ss_store *st, int k, int machine)
-{
-    for (int c = 0; c < k; c++)
-        if (st->machine[c] == machine)
-            return c;
-    return -1;
-}
 
 /* The old master of store s, or -1 (a new store, or one whose master left). */
 static int old_master(const struct leads *L, int s)
@@ -57,30 +52,11 @@ static int old_master(const struct leads *L, int s)
     return y >= 0 && y < L->M ? y : -1;
 }
 
-static void list_leads(struct leads *L)
+/* May store s (led by u) hand its lead on along a path?  (Its machine to
+ * hand to is one of its replicas: find_path offers no other.) */
+static int may_hand(const struct leads *L, int s, int skip, int u)
 {
-    int M = L->M, S = L->pl->nstores;
-    memset(L->lead_at, 0, sizeof(int) * (size_t)(M + 1));
-    for (int s = 0; s < S; s++)
-        if (L->pl->stores[s].machine[0] >= 0)
-            L->lead_at[L->pl->stores[s].machine[0] + 1]++;
-    for (int u = 0; u < M; u++)
-        L->lead_at[u + 1] += L->lead_at[u];
-    int *next = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < S; s++) {
-        int u = L->pl->stores[s].machine[0];
-        if (u >= 0)
-            L->lead[L->lead_at[u] + next[u]++] = s;
-    }
-    free(next);
-}
-
-/* May store s (led by u) hand its lead to its machine v on a path? */
-static int may_hand(const struct leads *L, int s, int skip, int u, int v)
-{
-    const struct ss_store *st = &L->pl->stores[s];
-    return s != skip && !st->fixed && !L->banned[s] && old_master(L, s) != u &&
-           pos_of(st, L->pl->copies, v) > 0;
+    return s != skip && !L->pl->stores[s].fixed && !L->banned[s] && old_master(L, s) != u;
 }
 
 /* Breadth first from y to x over hand-overs (a store led by u to its machine
@@ -88,8 +64,7 @@ static int may_hand(const struct leads *L, int s, int skip, int u, int v)
  * machine.  Fills via/from; returns whether x was reached. */
 static int find_path(struct leads *L, int skip, int y, int x)
 {
-    int M = L->M, k = L->pl->copies, head = 0, tail = 0;
-    int *queue = ss_xcalloc((size_t)M, sizeof(int));
+    int M = L->M, k = L->pl->copies, head = 0, tail = 0, *queue = L->queue;
     for (int v = 0; v < M; v++)
         L->via[v] = -1;
     L->from[y] = -1;
@@ -104,7 +79,7 @@ static int find_path(struct leads *L, int skip, int y, int x)
                 for (int c = 1; c < k; c++) {
                     int v = st->machine[c];
                     if (v < 0 || L->via[v] >= 0 || (old_master(L, s) == v) != gain ||
-                        !may_hand(L, s, skip, u, v))
+                        !may_hand(L, s, skip, u))
                         continue;
                     L->via[v] = s;
                     L->from[v] = u;
@@ -112,24 +87,24 @@ static int find_path(struct leads *L, int skip, int y, int x)
                 }
             }
     }
-    free(queue);
     return L->via[x] >= 0;
 }
 
 /* Hand the leads along the path found to x (store a to y first); the stores
- * changed go to changed[] (returns how many) with their old selves in save. */
-static int apply_path(struct leads *L, int a, int y, int x, int *changed, struct ss_store *save)
+ * changed go to L->changed (returns how many) with their old selves in
+ * L->save. */
+static int apply_path(struct leads *L, int a, int y, int x)
 {
-    int k = L->pl->copies, n = 0;
-    struct ss_store *st = L->pl->stores;
+    int k = L->pl->copies, n = 0, *changed = L->changed;
+    struct ss_store *st = L->pl->stores, *save = L->save;
     changed[n] = a;
     save[n++] = st[a];
-    ss_store_swap(&st[a], 0, &st[a], pos_of(&st[a], k, y));
+    ss_store_swap(&st[a], 0, &st[a], ss_copy_index(&st[a], k, y));
     for (int v = x; v != y; v = L->from[v]) {
         int s = L->via[v];
         changed[n] = s;
         save[n++] = st[s];
-        ss_store_swap(&st[s], 0, &st[s], pos_of(&st[s], k, v));
+        ss_store_swap(&st[s], 0, &st[s], ss_copy_index(&st[s], k, v));
     }
     return n;
 }
@@ -139,14 +114,12 @@ static int lead_back(struct leads *L, int a, int q[4], replan_measure measure, v
 {
     struct ss_store *st = L->pl->stores;
     int k = L->pl->copies, x = st[a].machine[0], y = old_master(L, a);
-    if (st[a].fixed || y < 0 || y == x || pos_of(&st[a], k, y) <= 0)
+    if (st[a].fixed || y < 0 || y == x || ss_copy_index(&st[a], k, y) <= 0)
         return 0;
-    int *changed = ss_xcalloc((size_t)L->M + 1, sizeof(int));
-    struct ss_store *save = ss_xcalloc((size_t)L->M + 1, sizeof(struct ss_store));
     memset(L->banned, 0, (size_t)L->pl->nstores);
     int kept = 0;
     for (int t = 0; t < LEADS_TRIES && L->measures_left > 0 && find_path(L, a, y, x); t++) {
-        int n = apply_path(L, a, y, x, changed, save), q2[4];
+        int n = apply_path(L, a, y, x), q2[4];
         measure(L->pl, ctx, q2);
         L->measures_left--;
         kept = q2[0] <= q[0] && q2[1] <= q[1] && q2[2] <= q[2];
@@ -158,12 +131,10 @@ static int lead_back(struct leads *L, int a, int q[4], replan_measure measure, v
         if (++L->futile >= LEADS_FUTILE)
             L->measures_left = 0;
         for (int i = n - 1; i >= 0; i--) {
-            st[changed[i]] = save[i];
-            L->banned[changed[i]] = 1;
+            st[L->changed[i]] = L->save[i];
+            L->banned[L->changed[i]] = 1;
         }
     }
-    free(changed);
-    free(save);
     return kept;
 }
 
@@ -178,7 +149,10 @@ int replan_restore_leads(struct ss_placement *pl, const struct ss_placement *old
     L.lead_at = ss_xcalloc((size_t)L.M + 1, sizeof(int));
     L.via = ss_xcalloc((size_t)L.M, sizeof(int));
     L.from = ss_xcalloc((size_t)L.M, sizeof(int));
+    L.queue = ss_xcalloc((size_t)L.M, sizeof(int));
     L.banned = ss_xcalloc((size_t)pl->nstores, 1);
+    L.changed = ss_xcalloc((size_t)L.M + 1, sizeof(int));
+    L.save = ss_xcalloc((size_t)L.M + 1, sizeof(struct ss_store));
     double one = 0.5 * L.M * L.M * (double)pl->nstores + 1.0;
     L.measures_left = LEADS_WORK / one > 16.0 ? (long)(LEADS_WORK / one) : 16;
     int kept = 0;
@@ -186,7 +160,7 @@ int replan_restore_leads(struct ss_placement *pl, const struct ss_placement *old
          pass++) {
         changed = 0;
         for (int a = 0; a < L.S_old; a++) {
-            list_leads(&L);
+            ss_stores_by_master(pl, L.M, L.lead, L.lead_at);
             if (lead_back(&L, a, q, measure, ctx)) {
                 changed = 1;
                 kept++;
@@ -197,6 +171,9 @@ int replan_restore_leads(struct ss_placement *pl, const struct ss_placement *old
     free(L.lead_at);
     free(L.via);
     free(L.from);
+    free(L.queue);
     free(L.banned);
+    free(L.changed);
+    free(L.save);
     return kept;
 }

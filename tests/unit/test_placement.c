@@ -915,8 +915,8 @@ static void check_master_moves(const struct ss_placement *old, const struct ss_p
  * one of them off its old master that the other leads, the other not on
  * its own old master: handing both leads over gives one its old master
  * back and changes no machine's masters or first failovers, so no failure
- * at all.  A re-plan should leave no such pair (restore_leads).  Counts the
- * pairs of p (quadratic in the stores; the tests' plans are small). */
+ * at all.  A re-plan should leave no such pair (replan_restore_leads).
+ * Whether p has one (quadratic in the stores; the tests' plans are small). */
 static int free_swaps_checked, free_swaps_left;
 
 static int free_lead_swaps(const struct ss_placement *old, const struct ss_placement *p)
