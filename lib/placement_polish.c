@@ -14,8 +14,8 @@
  * against an old placement, copies moved off their old machines and masters
  * moved.  A store (x,y,z) adds F[x][y] and T[x][y][z]; changing one F entry
  * touches O(M) double failures, one T entry only one, so a move is priced in
- * O(M).  A re-plan ends with restore_masters: cycles of two or three stores
- * that give stores back their old masters where no failure gets worse.
+ * O(M).  (A re-plan gives stores back their old masters after its last
+ * step, in replan_leads.c.)
  * Where double failures stay over after the attempts (3 zones: kept sets of a
  * re-plan), a breakout search may go on: each round ends in a local minimum,
  * and each (double failure, survivor) still over then weighs one more in
@@ -299,63 +299,6 @@ static cost_t search(struct polish *p, long work, unsigned *rng)
     return gain;
 }
 
-/* The first store from `from` on, not skip1 or skip2 and not fixed, led by
- * `machine` and holding `holding` (-1: any); -1 if none. */
-static int led_by(const struct polish *p, int machine, int skip1, int skip2, int from,
-                  int holding)
-{
-    const struct ss_store *st = p->pl->stores;
-    for (int c = from; c < p->pl->nstores; c++)
-        if (c != skip1 && c != skip2 && !st[c].fixed && st[c].machine[0] == machine &&
-            (holding < 0 || ss_copy_index(&st[c], 3, holding) > 0))
-            return c;
-    return -1;
-}
-
-/* Masters back to their old machines (a re-plan): store a, led by x, is
- * given back to its old master y; a store b led by y hands its lead to one
- * of its machines z; if z is not x, a store c led by z and holding x gives
- * its lead to x.  Every machine keeps its master count.  Kept only where
- * the cost falls: a cycle changes at most 3 master moves, less than any
- * failure excess costs, so none rises. */
-static int lead_back(struct polish *p, int a)
-{
-    struct ss_store *st = p->pl->stores;
-    int x = st[a].machine[0], y = p->old->stores[a].machine[0];
-    if (st[a].fixed || y < 0 || y >= p->M || y == x || ss_copy_index(&st[a], 3, y) <= 0)
-        return 0;
-    for (int b = led_by(p, y, a, a, 0, -1); b >= 0; b = led_by(p, y, a, a, b + 1, -1))
-        for (int q = 1; q < 3; q++) {
-            int z = st[b].machine[q];
-            for (int c = z == x ? -1 : led_by(p, z, a, b, 0, x); z == x || c >= 0;
-                 c = led_by(p, z, a, b, c + 1, x)) {
-                int s[3] = {a, b, c}, n = z == x ? 2 : 3;
-                struct ss_store save[3] = {st[a], st[b], c >= 0 ? st[c] : st[a]};
-                ss_store_swap(&st[a], 0, &st[a], ss_copy_index(&st[a], 3, y));
-                ss_store_swap(&st[b], 0, &st[b], q);
-                if (n == 3)
-                    ss_store_swap(&st[c], 0, &st[c], ss_copy_index(&st[c], 3, x));
-                if (price_n(p, n, s, save) < 0)
-                    return 1;
-                undo_n(p, n, s, save);
-                if (n == 2)
-                    break;
-            }
-        }
-    return 0;
-}
-
-static void restore_masters(struct polish *p)
-{
-    tally(p);
-    compute_targets(p);
-    for (int pass = 0, changed = 1; changed && pass < 4; pass++) {
-        changed = 0;
-        for (int a = 0; a < p->S_old && a < p->pl->nstores; a++)
-            changed |= lead_back(p, a);
-    }
-}
-
 /* The whole cost from scratch: failure excess (*moves: move costs). */
 static cost_t total_cost(struct polish *p, cost_t *moves)
 {
@@ -490,8 +433,6 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
         breakout(&p, breakout_work, &rng, best, &best_ex, &best_mv);
     }
     memcpy(pl->stores, best, bytes);
-    if (old != NULL)
-        restore_masters(&p);
     ss_keep_old_slots(pl, old);
     free(start);
     free(best);
