@@ -6,6 +6,7 @@
 #define SS_REPLAN_INT_H
 
 #include "placement.h"
+#include "placement_int.h" /* ss_copy_index */
 
 struct replan {
     const struct ss_topology *t;
