@@ -455,10 +455,8 @@ static int fill_holes(struct replan *r)
  * no longer has). */
 static int old_slot(const struct ss_placement *old, int k, int s, int machine)
 {
-    for (int c = 0; c < k; c++)
-        if (old->stores[s].machine[c] == machine)
-            return old->stores[s].slot[c];
-    return 0;
+    int c = ss_copy_index(&old->stores[s], k, machine);
+    return c < 0 ? 0 : old->stores[s].slot[c];
 }
 
 /* Copies of old stores that are no longer on one of their old machines. */

@@ -371,7 +371,6 @@ static void tally(struct polish2 *p)
 {
     int M = p->M;
     memset(p->F, 0, sizeof(int) * (size_t)M * M);
-    memset(p->seg, 0, sizeof(int) * (size_t)(M + 1));
     p->moved = 0;
     p->even = 0;
     for (int s = 0; s < p->S; s++) {
@@ -379,24 +378,19 @@ static void tally(struct polish2 *p)
         int slots, x = st->machine[0], y = st->machine[1];
         p->even += 2 * (p->F[x * M + y] + p->F[y * M + x]) + 1;
         p->F[st->machine[0] * M + st->machine[1]]++;
-        p->seg[st->machine[0] + 1]++;
         move_cost(p, s, &slots);
         p->moved += slots;
     }
     for (int x = 0; x < M; x++) {
-        p->seg[x + 1] += p->seg[x];
         p->receivers[x] = 0;
         for (int y = 0; y < M; y++)
             p->receivers[x] += p->F[x * M + y] > 0;
     }
     p->spread_broken = 0;
-    int *fill = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < p->S; s++) {
-        int x = p->pl->stores[s].machine[0];
-        p->where[s] = p->seg[x] + fill[x]++;
-        p->byorder[p->where[s]] = s;
-    }
-    free(fill);
+    /* every store has a master here, so the grouping holds all S */
+    ss_stores_by_master(p->pl, M, p->byorder, p->seg);
+    for (int i = 0; i < p->S; i++)
+        p->where[p->byorder[i]] = i;
 }
 
 /* The whole cost from scratch: pairs and failures (*moves: move costs). */
