@@ -44,7 +44,8 @@ struct ss_moves {
 int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss_error *err);
 
 /* Plan for a changed topology, keeping as many of `old`'s slots where they are.
- * `old` may name machines that no longer exist (their copies move); its
+ * `old` numbers machines as `topo` does; -1 (or a number beyond topo's
+ * machines) is a machine that no longer exists (its copies move).  Its
  * topology pointer may be NULL.  Store names of `old` are kept. */
 int ss_plan_from(const struct ss_topology *topo, const struct ss_placement *old,
                  struct ss_placement **out, struct ss_moves *moves, struct ss_error *err);

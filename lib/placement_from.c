@@ -282,32 +282,70 @@ static int zone_fill_ok(const struct replan *r, const struct ss_store *st, int i
     return free_z > need;
 }
 
-/* The free slots left are all on machines st already uses: another store
- * hands st its copy on y and takes a free slot on x instead (one more slot
- * move).  0 if no such exchange exists. */
-static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole)
+/* fill_by_exchange with the free slot on x: a store o whose copy on y st
+ * could take (only copies placed by this re-plan with `moving`). */
+static int exchange_into(struct replan *r, struct ss_store *st, int hole, int x, int moving)
 {
-    for (int x = 0; x < r->M; x++) {
-        if (r->n[x] - r->used[x] <= 0)
+    for (int s = 0; s < r->S; s++) {
+        struct ss_store *o = &r->pl->stores[s];
+        if (o == st || o->fixed || replan_member(o, r->k, x))
             continue;
-        for (int s = 0; s < r->S; s++) {
-            struct ss_store *o = &r->pl->stores[s];
-            if (o == st || o->fixed || replan_member(o, r->k, x))
+        for (int c = 0; c < r->k; c++) {
+            int y = o->machine[c];
+            if (y < 0 || (moving && o->slot[c] != 0) || replan_member(st, r->k, y) ||
+                !zone_ok(r, st, y))
                 continue;
-            for (int c = 0; c < r->k; c++) {
-                int y = o->machine[c];
-                if (y < 0 || replan_member(st, r->k, y) || !zone_ok(r, st, y))
-                    continue;
-                o->machine[c] = -1;
-                int ok = zone_ok(r, o, x);
-                o->machine[c] = y;
-                if (!ok)
-                    continue;
-                remove_copy(r, o, c);
-                place_copy(r, o, c, x);
-                place_copy(r, st, hole, y);
-                return 1;
-            }
+            o->machine[c] = -1;
+            int ok = zone_ok(r, o, x);
+            o->machine[c] = y;
+            if (!ok)
+                continue;
+            remove_copy(r, o, c);
+            place_copy(r, o, c, x);
+            place_copy(r, st, hole, y);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The free slots left are all on machines st already uses: another store
+ * hands st its copy on y and takes a free slot on x instead.  With `moving`
+ * only copies that move anyway (placed by this re-plan, slot not yet
+ * chosen): then the exchange costs nothing (the greedy fill's order, not
+ * the topology, left st without a slot: 19x4 less one machine made 4 slot
+ * moves where 3 were forced); any other costs one more slot move.  0 if no
+ * such exchange exists. */
+static int fill_by_exchange(struct replan *r, struct ss_store *st, int hole, int moving)
+{
+    for (int x = 0; x < r->M; x++)
+        if (r->n[x] - r->used[x] > 0 && exchange_into(r, st, hole, x, moving))
+            return 1;
+    return 0;
+}
+
+/* The free slots left are all on machines st already uses or whose zone
+ * it cannot take, while an equal machine of the same zone, at one copy
+ * less, has room for it: the two exchange their copy targets (the share
+ * goes to either alike) and st goes there, no copy moving for it.  (12x4
+ * in 2 zones less one machine: the targets' ties went to m001-m003, and an
+ * exchange of copies made 4 slot moves where 3 were forced.) */
+static int fill_by_shift(struct replan *r, struct ss_store *st, int hole)
+{
+    const struct ss_topology *t = r->t;
+    for (int to = 0; to < r->M; to++) {
+        if (r->used[to] != r->n[to] || r->n[to] >= t->machines[to].slots ||
+            replan_member(st, r->k, to) || !zone_ok(r, st, to))
+            continue;
+        for (int x = 0; x < r->M; x++) {
+            if (r->n[x] <= r->used[x] || r->n[x] != r->n[to] + 1 || r->n[x] - 1 < r->m[x] ||
+                t->machines[x].slots != t->machines[to].slots ||
+                t->machines[x].zone_id != t->machines[to].zone_id)
+                continue;
+            r->n[x]--;
+            r->n[to]++;
+            place_copy(r, st, hole, to);
+            return 1;
         }
     }
     return 0;
@@ -438,7 +476,8 @@ static int fill_holes(struct replan *r)
                 }
                 if (best < 0 && pass == 0)
                     continue; /* the zone rules gave way: pass 1 without them */
-                if (best < 0 && fill_by_exchange(r, st, c))
+                if (best < 0 && (fill_by_exchange(r, st, c, 1) || fill_by_shift(r, st, c) ||
+                                 fill_by_exchange(r, st, c, 0)))
                     continue;
                 if (best < 0)
                     return ss_error_set(r->err, SS_ERR_INPUT,
@@ -1748,7 +1787,9 @@ static struct ss_placement *slots_that_remain(const struct ss_topology *topo,
         p->stores[s].name = ss_xstrdup(old->stores[s].name);
         for (int c = 0; c < old->copies; c++) {
             int x = old->stores[s].machine[c];
-            if (x >= 0 && x < topo->nmachines && old->stores[s].slot[c] > topo->machines[x].slots)
+            if (x >= topo->nmachines) /* beyond the topology: a machine it no longer has */
+                p->stores[s].machine[c] = -1;
+            else if (x >= 0 && old->stores[s].slot[c] > topo->machines[x].slots)
                 p->stores[s].slot[c] = 0;
         }
     }
