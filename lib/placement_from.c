@@ -76,16 +76,6 @@ static int zone_ok(const struct replan *r, const struct ss_store *st, int machin
     return ss_copy_allowed(r->t, others, n, machine);
 }
 
-/* May store st's copy c go to `machine` (the zone rule with its other copies)? */
-static int may_move(const struct replan *r, struct ss_store *st, int c, int machine)
-{
-    int from = st->machine[c];
-    st->machine[c] = -1;
-    int ok = zone_ok(r, st, machine);
-    st->machine[c] = from;
-    return ok;
-}
-
 /* Evict copies from machines holding more than their new target, most
  * crowded pairs first. */
 static int evict_excess(struct replan *r)
@@ -246,34 +236,10 @@ static int give_zone_copy(struct replan *r, int z)
     return 1;
 }
 
-/* ZONE_TARGETS: zone z lacks room, so one of its machines with a slot to
- * spare takes one copy more than its share, and the machine of another zone
- * with the most free copy targets one less: no kept copy has to move for it.
- * 0 if no machine can. */
-static int raise_zone_target(struct replan *r, int z)
-{
-    const struct ss_topology *t = r->t;
-    int up = -1, down = -1;
-    for (int i = 0; i < r->M; i++) {
-        int spare = t->machines[i].slots - r->n[i], fr = r->n[i] - r->used[i];
-        if (t->machines[i].zone_id == z && spare > 0 &&
-            (up < 0 || spare > t->machines[up].slots - r->n[up]))
-            up = i;
-        if (t->machines[i].zone_id != z && fr > 0 && (down < 0 || fr > r->n[down] - r->used[down]))
-            down = i;
-    }
-    if (up < 0 || down < 0)
-        return 0;
-    r->n[up]++;
-    r->n[down]--;
-    return 1;
-}
-
 /* With fewer zones than copies every store touches every zone, so each zone
  * needs a free slot for every store with holes that lacks it.  When a zone
  * has fewer (new stores, a new machine elsewhere), a full store with two
- * copies there hands one to a machine of another zone with room (or, with
- * zone_targets, a machine there takes one copy more than its share). */
+ * copies there hands one to a machine of another zone with room. */
 static void make_zone_room(struct replan *r)
 {
     const struct ss_topology *t = r->t;
@@ -287,11 +253,7 @@ static void make_zone_room(struct replan *r)
             for (int i = 0; i < r->M; i++)
                 if (t->machines[i].zone_id == z)
                     free_z += r->n[i] - r->used[i];
-            if (need <= free_z)
-                break;
-            if (r->zone_targets && raise_zone_target(r, z))
-                continue;
-            if (!give_zone_copy(r, z))
+            if (need <= free_z || !give_zone_copy(r, z))
                 break;
         }
 }
@@ -333,7 +295,10 @@ static int exchange_into(struct replan *r, struct ss_store *st, int hole, int x,
             if (y < 0 || (moving && o->slot[c] != 0) || replan_member(st, r->k, y) ||
                 !zone_ok(r, st, y))
                 continue;
-            if (!may_move(r, o, c, x))
+            o->machine[c] = -1;
+            int ok = zone_ok(r, o, x);
+            o->machine[c] = y;
+            if (!ok)
                 continue;
             remove_copy(r, o, c);
             place_copy(r, o, c, x);
@@ -737,6 +702,16 @@ static void keep_slot(struct replan *r, const struct ss_placement *old, int s, i
 {
     struct ss_store *st = &r->pl->stores[s];
     st->slot[c] = s < r->S_old ? old_slot(old, r->k, s, st->machine[c]) : 0;
+}
+
+/* May store st's copy c go to `machine` (the zone rule with its other copies)? */
+static int may_move(const struct replan *r, struct ss_store *st, int c, int machine)
+{
+    int from = st->machine[c];
+    st->machine[c] = -1;
+    int ok = zone_ok(r, st, machine);
+    st->machine[c] = from;
+    return ok;
 }
 
 /* One exchange of repick_moved: store A's copy ca goes from nm to w, and
@@ -1265,7 +1240,7 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * has the order flow take the order of fewest master moves within the
  * single-failure levels (see try_least_moves). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64,
-       ANY_ZONE_MASTERS = 128, LEAST_MOVES = 256, ZONE_TARGETS = 512 };
+       ANY_ZONE_MASTERS = 128, LEAST_MOVES = 256 };
 /* The breakout's work: 10x the polish's (a few seconds at most; only where
  * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
  * meet the bounds, 12x40 between 6x and 10x. */
@@ -1305,8 +1280,7 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
                        .k = ss_topology_copies(topo), .S_old = old->nstores,
                        .free_any = (variant & FREE_ANY) != 0,
                        .any_zone_masters = (variant & ANY_ZONE_MASTERS) != 0,
-                       .least_moves = (variant & LEAST_MOVES) != 0,
-                       .zone_targets = (variant & ZONE_TARGETS) != 0};
+                       .least_moves = (variant & LEAST_MOVES) != 0};
     int S = topo->stores ? topo->stores : ss_max_stores(topo);
     int M = r.M;
     r.S = S;
@@ -1670,38 +1644,6 @@ static void try_least_moves(const struct ss_topology *topo, const struct ss_plac
     *mv = mv2;
 }
 
-/* With fewer zones than copies, where the re-plan moves more copies than
- * the bound: the same variant with ZONE_TARGETS, kept where no bound gets
- * worse and fewer copies move (14 mixed machines in 2 zones less one,
- * 3-slot: 7 slot moves, the bound, instead of 9).  Not the default: a copy
- * more than the share may cost a failure bound elsewhere (30x12 in 2 zones
- * less one: a single failure 1 over).  Returns 1 when kept. */
-static int try_zone_targets(const struct ss_topology *topo, const struct ss_placement *old,
-                            int variant, int q[4], struct ss_placement **pl, struct ss_moves *mv)
-{
-    int q2[4];
-    struct ss_placement *alt = NULL;
-    struct ss_moves mv2 = {0};
-    struct ss_error err2 = {0};
-    if (topo->nzones == 0 || topo->nzones > ss_topology_copies(topo) ||
-        mv->slot_moves <= mv->slot_moves_bound ||
-        replan_once(topo, old, variant | ZONE_TARGETS, NULL, &alt, &mv2, &err2) != 0)
-        return 0;
-    plan_misses(topo, alt, &mv2, q2);
-    int worse = mv2.slot_moves >= mv->slot_moves;
-    for (int i = 0; i < 3; i++)
-        worse |= q2[i] > q[i];
-    if (worse) {
-        ss_placement_free(alt);
-        return 0;
-    }
-    ss_placement_free(*pl);
-    *pl = alt;
-    *mv = mv2;
-    memcpy(q, q2, sizeof(q2));
-    return 1;
-}
-
 /* replan_restore_leads' measure: plan_misses with the re-plan's moves. */
 struct misses_ctx {
     const struct ss_topology *topo;
@@ -1823,10 +1765,6 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
                 ss_placement_free(alt);
         }
     }
-    if (topo->nmachines <= 64 && try_zone_targets(topo, old, best_v, q, &pl, &mv)) {
-        best_v |= ZONE_TARGETS;
-        same_variant = 1;
-    }
     if (same_variant && topo->nmachines <= 64)
         try_least_moves(topo, old, best_v, q, &pl, &mv);
     if (topo->nmachines <= 64)
@@ -1894,7 +1832,7 @@ int ss_slot_moves(const struct ss_topology *topo, const struct ss_placement *old
             }
             struct ss_slot_move *m = &(*out)[n++];
             m->store = s;
-            m->from_machine = from < k ? kept->stores[s].machine[from] : -1;
+            m->from_machine = from < k ? old->stores[s].machine[from] : -1;
             m->from_slot = from < k ? old->stores[s].slot[from] : 0;
             m->to_machine = p->stores[s].machine[c];
             m->to_slot = p->stores[s].slot[c];
