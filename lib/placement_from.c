@@ -76,6 +76,16 @@ static int zone_ok(const struct replan *r, const struct ss_store *st, int machin
     return ss_copy_allowed(r->t, others, n, machine);
 }
 
+/* May store st's copy c go to `machine` (the zone rule with its other copies)? */
+static int may_move(const struct replan *r, struct ss_store *st, int c, int machine)
+{
+    int from = st->machine[c];
+    st->machine[c] = -1;
+    int ok = zone_ok(r, st, machine);
+    st->machine[c] = from;
+    return ok;
+}
+
 /* Evict copies from machines holding more than their new target, most
  * crowded pairs first. */
 static int evict_excess(struct replan *r)
@@ -295,10 +305,7 @@ static int exchange_into(struct replan *r, struct ss_store *st, int hole, int x,
             if (y < 0 || (moving && o->slot[c] != 0) || replan_member(st, r->k, y) ||
                 !zone_ok(r, st, y))
                 continue;
-            o->machine[c] = -1;
-            int ok = zone_ok(r, o, x);
-            o->machine[c] = y;
-            if (!ok)
+            if (!may_move(r, o, c, x))
                 continue;
             remove_copy(r, o, c);
             place_copy(r, o, c, x);
@@ -702,16 +709,6 @@ static void keep_slot(struct replan *r, const struct ss_placement *old, int s, i
 {
     struct ss_store *st = &r->pl->stores[s];
     st->slot[c] = s < r->S_old ? old_slot(old, r->k, s, st->machine[c]) : 0;
-}
-
-/* May store st's copy c go to `machine` (the zone rule with its other copies)? */
-static int may_move(const struct replan *r, struct ss_store *st, int c, int machine)
-{
-    int from = st->machine[c];
-    st->machine[c] = -1;
-    int ok = zone_ok(r, st, machine);
-    st->machine[c] = from;
-    return ok;
 }
 
 /* One exchange of repick_moved: store A's copy ca goes from nm to w, and
@@ -1832,7 +1829,7 @@ int ss_slot_moves(const struct ss_topology *topo, const struct ss_placement *old
             }
             struct ss_slot_move *m = &(*out)[n++];
             m->store = s;
-            m->from_machine = from < k ? old->stores[s].machine[from] : -1;
+            m->from_machine = from < k ? kept->stores[s].machine[from] : -1;
             m->from_slot = from < k ? old->stores[s].slot[from] : 0;
             m->to_machine = p->stores[s].machine[c];
             m->to_slot = p->stores[s].slot[c];

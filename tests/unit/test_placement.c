@@ -1581,6 +1581,21 @@ static void replan_old_numbers_case(void)
           "m019 as -1, %d slot moves (bound %d) against %d (%d) %s",
           mv.slot_moves, mv.slot_moves_bound, x.mv.slot_moves, x.mv.slot_moves_bound,
           rc > 0 ? err.msg : "");
+    /* the list of moves too: the copy from m019 comes from a machine that is gone (-1) */
+    struct ss_slot_move *given = NULL, *as_gone = NULL;
+    int n = rc == 0 ? ss_slot_moves(x.t1, x.p0, p, &given) : -1;
+    int n_gone = rc == 0 ? ss_slot_moves(x.t1, x.old, p, &as_gone) : -2;
+    int same = n == n_gone && n == mv.slot_moves, beyond = 0;
+    for (int i = 0; same && i < n; i++) {
+        same = memcmp(&given[i], &as_gone[i], sizeof(given[i])) == 0;
+        beyond += given[i].from_machine >= x.t1->nmachines;
+    }
+    CHECK(same && beyond == 0,
+          "the same re-plan's list of %d slot moves is the list with m019 as -1 (%d moves), "
+          "none from a machine beyond the topology (%d are)",
+          n, n_gone, beyond);
+    free(given);
+    free(as_gone);
     ss_placement_free(p);
     replanned_free(&x);
     free(before);
