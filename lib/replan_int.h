@@ -22,6 +22,8 @@ struct replan {
     int any_zone_masters;    /* master ceilings may pass whatever a zone's share */
     int least_moves;         /* the order flow takes, within the levels, the order of
                               * fewest master moves (else any, from the current one) */
+    int zone_targets;        /* make_zone_room first raises a copy target in the zone
+                              * short of room, before a kept copy leaves it */
 };
 
 /* Does store st have a copy (among its first k) on machine? */
