@@ -318,6 +318,7 @@ struct planner {
     int *L;                      /* single failure level per machine */
     int pcap;                    /* most stores on one machine pair (ss_pair_cap) */
     const int *want_m;           /* master targets to use instead of the apportioned, or NULL */
+    int spread;                  /* spread_replicas moves the copy targets (try_spread) */
 };
 
 static void planner_free(struct planner *p)
@@ -358,6 +359,113 @@ static int plan_replicas(int M, int k, int S, const int *n, const int *m, int *r
     return rc;
 }
 
+#define SPREAD_SAME 1 /* plan_counts: spread_replicas left the targets as they were */
+
+/* Copy targets from first failovers per machine: 2-slot stores have no other
+ * replicas; 3-slot stores keep their second failovers where the copy targets
+ * leave room, taken first from the machines with the most where the first
+ * failovers grew elsewhere.  Returns whether a target changed. */
+static int set_copy_targets(int M, int k, int S, int *n, const int *m, const int *first)
+{
+    int *second = ss_xcalloc((size_t)M, sizeof(int)), changed = 0;
+    long over = -S;
+    for (int b = 0; b < M && k == 3; b++) {
+        second[b] = n[b] - m[b] - first[b] > 0 ? n[b] - m[b] - first[b] : 0;
+        over += second[b];
+    }
+    for (; k == 3 && over > 0; over--) {
+        int most = 0;
+        for (int b = 1; b < M; b++)
+            if (second[b] > second[most])
+                most = b;
+        second[most]--;
+    }
+    for (int b = 0; b < M; b++) {
+        changed |= n[b] != m[b] + first[b] + second[b];
+        n[b] = m[b] + first[b] + second[b];
+    }
+    free(second);
+    return changed;
+}
+
+/* 2-slot stores: every replica is some master's first failover, so a
+ * machine already at the single-failure level of every failure it could
+ * take over from (it has a master more than the others) must hold no
+ * replica.  Copies proportional to slots can give it some: 25 equal
+ * machines with 126 stores gave m001 its 6th master and 4 replicas, and
+ * every failure was 1 over its water-filling bound.  3-slot stores: such a
+ * machine may hold second failovers only (29 machines of 20 slots, 162
+ * stores: the others lacked room for every first failover).  Where the failovers at
+ * those levels cannot take every machine's replicas, the replicas go to
+ * machines with room below their levels instead: a least-cost flow, each
+ * replica more than a machine's share costing more than the one before.
+ * Nothing changes where the shares fit, or where no spread fits either (the
+ * levels then rise, as layer 1 does).  Returns whether the targets changed.
+ * ss_plan keeps the plan only where it does better (try_spread). */
+static int spread_replicas(const struct ss_topology *t, int k, int S, int *n, const int *m)
+{
+    enum { STEPS = 5 }; /* replicas beyond the share: 1, 2, 3, 4 cost 1..4, the rest 5 */
+    int M = t->nmachines, src = 2 * M, sink = 2 * M + 1;
+    int *room = ss_xcalloc((size_t)M, sizeof(int)), *L = ss_xcalloc((size_t)M, sizeof(int));
+    int *first = ss_xcalloc((size_t)M, sizeof(int));
+    int *edge = ss_xcalloc((size_t)M * (STEPS + 1), sizeof(int));
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    int levels_ok = 1, changed = 0;
+    for (int b = 0; b < M; b++)
+        room[b] = n[b] - m[b];
+    for (int a = 0; a < M && levels_ok; a++) {
+        for (int b = 0; b < M; b++)
+            recv[b] = (unsigned char)ss_pair_allowed(t, a, b);
+        L[a] = ss_waterfill(M, m, room, recv, m[a]);
+        levels_ok = L[a] >= 0;
+        for (int b = 0; b < M; b++) /* as layer 1: at least what the busiest survivor has */
+            if (b != a && m[b] > L[a])
+                L[a] = m[b];
+    }
+    for (int pass = 0; pass < 2 && levels_ok; pass++) {
+        /* pass 0: do the shares fit the levels?  pass 1: the least spread that does */
+        struct ss_flow *fl = ss_flow_new(2 * M + 2);
+        for (int a = 0; a < M; a++) {
+            ss_flow_add_edge(fl, src, a, m[a]);
+            for (int b = 0; b < M; b++) {
+                int c = L[a] - m[b] < m[a] ? L[a] - m[b] : m[a];
+                if (c > 0 && ss_pair_allowed(t, a, b))
+                    ss_flow_add_edge(fl, a, M + b, c);
+            }
+        }
+        for (int b = 0; b < M; b++) {
+            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+            int extra = pass ? slots - n[b] : 0;
+            int *eb = edge + (size_t)b * (STEPS + 1);
+            eb[0] = ss_flow_add_edge_cost(fl, M + b, sink, room[b], 0);
+            for (int j = 1; j <= STEPS; j++) {
+                int c = j < STEPS ? (extra >= j) : extra - (STEPS - 1);
+                eb[j] = c > 0 ? ss_flow_add_edge_cost(fl, M + b, sink, c, j) : -1;
+            }
+        }
+        long got = pass ? ss_flow_run_min_cost(fl, src, sink) : ss_flow_run(fl, src, sink);
+        if (pass && got == S) {
+            for (int b = 0; b < M; b++) {
+                const int *eb = edge + (size_t)b * (STEPS + 1);
+                first[b] = 0;
+                for (int j = 0; j <= STEPS; j++)
+                    if (eb[j] >= 0)
+                        first[b] += ss_flow_edge_flow(fl, eb[j]);
+            }
+            changed = set_copy_targets(M, k, S, n, m, first);
+        }
+        ss_flow_free(fl);
+        if (got == S)
+            break;
+    }
+    free(room);
+    free(L);
+    free(edge);
+    free(recv);
+    free(first);
+    return changed;
+}
+
 static int plan_counts(struct planner *p)
 {
     const struct ss_topology *t = p->t;
@@ -370,12 +478,16 @@ static int plan_counts(struct planner *p)
                             t->path, t->nfixed, S);
     p->S = S;
     int rc = ss_plan_targets(t, S, p->n, p->m, p->r1, p->r2, p->err);
-    if (rc != 0 || p->want_m == NULL)
+    if (rc != 0)
         return rc;
-    for (int i = 0; i < p->M; i++)
-        if (p->want_m[i] > p->n[i])
-            return explain_impossible(t, S, p->err);
-    memcpy(p->m, p->want_m, sizeof(int) * (size_t)p->M);
+    if (p->want_m != NULL) {
+        for (int i = 0; i < p->M; i++)
+            if (p->want_m[i] > p->n[i])
+                return explain_impossible(t, S, p->err);
+        memcpy(p->m, p->want_m, sizeof(int) * (size_t)p->M);
+    }
+    if (p->spread && !spread_replicas(t, p->k, S, p->n, p->m))
+        return SPREAD_SAME;
     if (plan_replicas(p->M, p->k, S, p->n, p->m, p->r1, p->r2) != 0)
         return explain_impossible(t, S, p->err);
     return 0;
@@ -1600,12 +1712,12 @@ static long even_pairs_work(int S)
 /* plan_once; when the first failovers it chose leave some store no machine
  * for its third slot under the zone rule, *partial (if given) gets that
  * placement, holes as machine -1 and slots numbered. */
-static int plan_once_partial(const struct ss_topology *topo, const int *want_m,
+static int plan_once_partial(const struct ss_topology *topo, const int *want_m, int spread,
                              struct ss_placement **out, struct ss_placement **partial,
                              struct ss_error *err)
 {
     struct planner p = {.t = topo, .err = err, .M = topo->nmachines,
-                        .k = ss_topology_copies(topo), .want_m = want_m};
+                        .k = ss_topology_copies(topo), .want_m = want_m, .spread = spread};
     int M = p.M;
     if (M < p.k)
         return explain_impossible(topo, 1, err);
@@ -1674,7 +1786,7 @@ static int plan_once_partial(const struct ss_topology *topo, const int *want_m,
 static int plan_once(const struct ss_topology *topo, const int *want_m, struct ss_placement **out,
                      struct ss_error *err)
 {
-    return plan_once_partial(topo, want_m, out, NULL, err);
+    return plan_once_partial(topo, want_m, 0, out, NULL, err);
 }
 
 void ss_plan_excess(const struct ss_placement *pl, int *single, int *dbl)
@@ -1804,10 +1916,64 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
     free(sh.moved);
 }
 
+/* How far a plan misses properties 2-3 in all: (2-slot stores) stores on
+ * its fullest pair over the cap its copy counts allow, the worst single
+ * failure over its bound, the worst double over its bound + 1. */
+static int misses_sum(const struct ss_topology *t, const struct ss_placement *pl)
+{
+    struct ss_balance *b = ss_balance_compute(pl, 1);
+    int *n = ss_xcalloc((size_t)t->nmachines, sizeof(int));
+    for (int i = 0; i < t->nmachines; i++)
+        n[i] = b->masters[i] + b->replicas[i];
+    int cap = ss_pair_cap(t, n, pl->nstores);
+    int single = b->worst_single.busiest_masters - b->worst_single.lower_bound;
+    int dbl = b->worst_double.busiest_masters - b->worst_double.lower_bound - 1;
+    int sum = (pl->copies == 2 && b->max_pair > cap ? b->max_pair - cap : 0) +
+              (single > 0 ? single : 0) + (dbl > 0 ? dbl : 0);
+    ss_balance_free(b);
+    free(n);
+    return sum;
+}
+
+/* 2-slot stores, and 3-slot stores without zones (at most 64 machines, no
+ * fixed stores): the plan with the copy targets spread_replicas moves, kept
+ * where it misses by less (25 equal machines, 126 2-slot stores: every
+ * single failure and the doubles 1 over without it, within the bounds with
+ * it; 6 machines in 3 zones, 10 stores: it puts 2 stores on a pair, so the
+ * plan stays). */
+static void try_spread(const struct ss_topology *t, struct ss_placement **pl)
+{
+    if (*pl == NULL)
+        return;
+    /* the targets first: where they stay, so does the plan (and the misses
+     * are not counted: that costs as much as the plan) */
+    int M = t->nmachines, S = (*pl)->nstores, k = ss_topology_copies(t);
+    int *n = ss_xcalloc((size_t)M, sizeof(int)), *m = ss_xcalloc((size_t)M, sizeof(int));
+    int *r1 = ss_xcalloc((size_t)M, sizeof(int)), *r2 = ss_xcalloc((size_t)M, sizeof(int));
+    struct ss_error err = {0};
+    int moves = ss_plan_targets(t, S, n, m, r1, r2, &err) == 0 && spread_replicas(t, k, S, n, m);
+    free(n);
+    free(m);
+    free(r1);
+    free(r2);
+    if (!moves)
+        return;
+    int before = misses_sum(t, *pl);
+    struct ss_placement *alt = NULL;
+    if (before == 0 || plan_once_partial(t, NULL, 1, &alt, NULL, &err) != 0)
+        return;
+    if (misses_sum(t, alt) >= before) {
+        ss_placement_free(alt);
+        return;
+    }
+    ss_placement_free(*pl);
+    *pl = alt;
+}
+
 int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss_error *err)
 {
     struct ss_placement *pl = NULL, *partial = NULL;
-    int rc = plan_once_partial(topo, NULL, &pl, &partial, err);
+    int rc = plan_once_partial(topo, NULL, 0, &pl, &partial, err);
     if (rc != 0 && partial) {
         /* Tight zones (a few slots each): the stores' first two machines,
          * chosen for balance, left some store no zone for its third slot.
@@ -1823,6 +1989,10 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
     }
     if (rc != 0)
         return rc;
+    /* 3-slot stores in zones hold fixed copy counts per zone: not there */
+    if ((ss_topology_copies(topo) == 2 || topo->nzones == 0) && topo->nmachines <= 64 &&
+        topo->nfixed == 0)
+        try_spread(topo, &pl);
     if (ss_topology_copies(topo) == 3 && topo->nzones >= 3 && topo->nmachines <= 64 &&
         topo->nfixed == 0)
         try_master_shifts(topo, &pl);

@@ -1562,6 +1562,35 @@ static void replan_removal(struct removed *x, const char *before, const char *af
     }
 }
 
+/* Stores with room to spare: a machine holding one master more than the
+ * others must not be anyone's first failover, or every failure is 1 over the
+ * water-filling bound (25 equal machines of 12 slots, 126 2-slot stores: m001
+ * had its 6th master and 4 replicas).  Strict bounds: no slack for the counts. */
+static void spread_replicas_cases(void)
+{
+    static const struct {
+        int machines, slots, replicas, stores;
+    } cases[] = {{25, 12, 1, 126}, {27, 12, 1, 136}, {29, 12, 1, 147},
+                 /* 3-slot: the others lacked room for every first failover */
+                 {29, 20, 2, 162}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *topo = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas, 0);
+        char *text = with_stores(topo, cases[i].stores);
+        struct planned x;
+        plan_checked(&x, text);
+        CHECK(x.ok && x.r.single_worst_excess <= 0,
+              "%d machines of %d slots, %d-slot, %d stores: every single failure within its "
+              "bound (excess %d, slack %d), doubles within 1 (%d), %d stores on a pair (bound %d) %s%s",
+              cases[i].machines, cases[i].slots, cases[i].replicas + 1, cases[i].stores,
+              x.r.single_worst_excess, x.r.single_slack,
+              x.r.double_worst_excess, x.r.double_max_lost, x.r.pair_bound,
+              x.rc ? x.err.msg : "", x.r.why);
+        planned_free(&x);
+        free(text);
+        free(topo);
+    }
+}
+
 /* ss_plan_from takes the old stores numbered as the new topology numbers
  * its machines; a number beyond them is a machine the topology no longer
  * has, as -1 is (a caller handing over the old topology's numbers once
@@ -2200,6 +2229,7 @@ int main(int argc, char **argv)
     impossible_cases();
     proven_pair_case();
     zone_ceiling_case();
+    spread_replicas_cases();
     tight_zone_cases();
     replan_edge_cases();
     replan_old_numbers_case();
