@@ -362,15 +362,19 @@ static int plan_replicas(int M, int k, int S, const int *n, const int *m, int *r
 #define SPREAD_SAME 1 /* plan_counts: spread_replicas left the targets as they were */
 
 /* Copy targets from first failovers per machine: 2-slot stores have no other
- * replicas; 3-slot stores keep their second failovers where the copy targets
- * leave room, taken first from the machines with the most where the first
- * failovers grew elsewhere.  Returns whether a target changed. */
-static int set_copy_targets(int M, int k, int S, int *n, const int *m, const int *first)
+ * replicas; 3-slot stores keep their second failovers where `hold` (the
+ * copy targets, or a re-plan's kept copies) leaves room, taken first from
+ * the machines with the most where the first failovers grew elsewhere, and
+ * where they fall short added where the copy targets n have room most below
+ * them.  Returns whether a target changed, -1 when no machine has room. */
+static int set_copy_targets(const struct ss_topology *t, int k, int S, int *n, const int *m,
+                            const int *first, const int *hold)
 {
-    int *second = ss_xcalloc((size_t)M, sizeof(int)), changed = 0;
+    int M = t->nmachines, changed = 0;
+    int *second = ss_xcalloc((size_t)M, sizeof(int));
     long over = -S;
     for (int b = 0; b < M && k == 3; b++) {
-        second[b] = n[b] - m[b] - first[b] > 0 ? n[b] - m[b] - first[b] : 0;
+        second[b] = hold[b] - m[b] - first[b] > 0 ? hold[b] - m[b] - first[b] : 0;
         over += second[b];
     }
     for (; k == 3 && over > 0; over--) {
@@ -380,12 +384,127 @@ static int set_copy_targets(int M, int k, int S, int *n, const int *m, const int
                 most = b;
         second[most]--;
     }
+    for (; k == 3 && over < 0; over++) {
+        int best = -1, best_below = 0;
+        for (int b = 0; b < M; b++) {
+            int have = m[b] + first[b] + second[b];
+            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+            if (have < slots && (best < 0 || n[b] - have > best_below)) {
+                best = b;
+                best_below = n[b] - have;
+            }
+        }
+        if (best < 0) {
+            free(second);
+            return -1;
+        }
+        second[best]++;
+    }
     for (int b = 0; b < M; b++) {
         changed |= n[b] != m[b] + first[b] + second[b];
         n[b] = m[b] + first[b] + second[b];
     }
     free(second);
     return changed;
+}
+
+/* The single-failure level of each machine's failure at the copy targets:
+ * its masters water-filled over the replicas' room of the machines it may
+ * fail over to, and at least what the busiest survivor has (as layer 1).
+ * Returns 0, or -1 where a failure's masters find no room. */
+static int single_levels(const struct ss_topology *t, const int *n, const int *m, int *L)
+{
+    int M = t->nmachines, rc = 0;
+    int *room = ss_xcalloc((size_t)M, sizeof(int));
+    unsigned char *recv = ss_xcalloc((size_t)M, 1);
+    for (int b = 0; b < M; b++)
+        room[b] = n[b] - m[b];
+    for (int a = 0; a < M && rc == 0; a++) {
+        for (int b = 0; b < M; b++)
+            recv[b] = (unsigned char)ss_pair_allowed(t, a, b);
+        L[a] = ss_waterfill(M, m, room, recv, m[a]);
+        rc = L[a] >= 0 ? 0 : -1;
+        for (int b = 0; b < M; b++)
+            if (b != a && m[b] > L[a])
+                L[a] = m[b];
+    }
+    free(room);
+    free(recv);
+    return rc;
+}
+
+enum { STEPS = 5,       /* replicas beyond the share: 1, 2, 3, 4 cost 1..4, the rest 5 */
+       KEEP_MOVE = 10 }; /* a re-plan's copy that moves in, dearer than any step */
+
+/* Machine b's edges to the sink in the flow of first failovers (ids in eb,
+ * -1 where none): `free_` replicas at cost 0, then `move` at cost
+ * `move_cost`, then `extra` each dearer than the one before. */
+static void add_sink_edges(struct ss_flow *fl, int node, int sink, int free_, int move,
+                           int move_cost, int extra, int *eb)
+{
+    eb[0] = free_ > 0 ? ss_flow_add_edge_cost(fl, node, sink, free_, 0) : -1;
+    eb[1] = move > 0 ? ss_flow_add_edge_cost(fl, node, sink, move, move_cost) : -1;
+    for (int j = 1; j <= STEPS; j++) {
+        int c = j < STEPS ? (extra >= j) : extra - (STEPS - 1);
+        eb[1 + j] = c > 0 ? ss_flow_add_edge_cost(fl, node, sink, c, move_cost + j) : -1;
+    }
+}
+
+/* First failovers per machine (into first) at the single-failure levels
+ * L: a flow from each master machine a to the machines b it may fail over
+ * to, at most L[a] - m[b] stores each.  Without kept (a fresh plan): pass 0
+ * asks whether the replicas' shares (n - m) take every store; where they
+ * do, 0 is returned and first is unset; else pass 1 lets machines take more
+ * than their share, each extra replica dearer.  With kept (a re-plan): the
+ * replicas kept copies allow are free, new ones cost a move.  Returns 1 with
+ * first set, 0 where the shares fit, -1 where no flow takes every store. */
+static int first_failovers(const struct ss_topology *t, int S, const int *n, const int *m,
+                           const int *L, const int *kept, int *first)
+{
+    int M = t->nmachines, src = 2 * M, sink = 2 * M + 1, rc = -1;
+    int *edge = ss_xcalloc((size_t)M * (STEPS + 2), sizeof(int));
+    for (int pass = kept ? 1 : 0; pass < 2; pass++) {
+        struct ss_flow *fl = ss_flow_new(2 * M + 2);
+        for (int a = 0; a < M; a++) {
+            ss_flow_add_edge(fl, src, a, m[a]);
+            for (int b = 0; b < M; b++) {
+                int c = L[a] - m[b] < m[a] ? L[a] - m[b] : m[a];
+                if (c > 0 && ss_pair_allowed(t, a, b))
+                    ss_flow_add_edge(fl, a, M + b, c);
+            }
+        }
+        for (int b = 0; b < M; b++) {
+            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+            int room = n[b] - m[b], *eb = edge + (size_t)b * (STEPS + 2);
+            if (!kept) {
+                add_sink_edges(fl, M + b, sink, room, 0, 0, pass ? slots - n[b] : 0, eb);
+                continue;
+            }
+            int have = kept[b] < slots ? kept[b] - m[b] : slots - m[b];
+            have = have > 0 ? have : 0;
+            int within = room > have ? room - have : 0;
+            add_sink_edges(fl, M + b, sink, have, within, KEEP_MOVE,
+                           slots - m[b] - have - within, eb);
+        }
+        long got = pass ? ss_flow_run_min_cost(fl, src, sink) : ss_flow_run(fl, src, sink);
+        if (pass && got == S) {
+            for (int b = 0; b < M; b++) {
+                const int *eb = edge + (size_t)b * (STEPS + 2);
+                first[b] = 0;
+                for (int j = 0; j < STEPS + 2; j++)
+                    if (eb[j] >= 0)
+                        first[b] += ss_flow_edge_flow(fl, eb[j]);
+            }
+            rc = 1;
+        }
+        ss_flow_free(fl);
+        if (got == S) {
+            rc = pass ? 1 : 0;
+            break;
+        }
+    }
+    free(edge);
+    return rc;
 }
 
 /* 2-slot stores: every replica is some master's first failover, so a
@@ -404,65 +523,50 @@ static int set_copy_targets(int M, int k, int S, int *n, const int *m, const int
  * ss_plan keeps the plan only where it does better (try_spread). */
 static int spread_replicas(const struct ss_topology *t, int k, int S, int *n, const int *m)
 {
-    enum { STEPS = 5 }; /* replicas beyond the share: 1, 2, 3, 4 cost 1..4, the rest 5 */
-    int M = t->nmachines, src = 2 * M, sink = 2 * M + 1;
-    int *room = ss_xcalloc((size_t)M, sizeof(int)), *L = ss_xcalloc((size_t)M, sizeof(int));
-    int *first = ss_xcalloc((size_t)M, sizeof(int));
-    int *edge = ss_xcalloc((size_t)M * (STEPS + 1), sizeof(int));
-    unsigned char *recv = ss_xcalloc((size_t)M, 1);
-    int levels_ok = 1, changed = 0;
-    for (int b = 0; b < M; b++)
-        room[b] = n[b] - m[b];
-    for (int a = 0; a < M && levels_ok; a++) {
-        for (int b = 0; b < M; b++)
-            recv[b] = (unsigned char)ss_pair_allowed(t, a, b);
-        L[a] = ss_waterfill(M, m, room, recv, m[a]);
-        levels_ok = L[a] >= 0;
-        for (int b = 0; b < M; b++) /* as layer 1: at least what the busiest survivor has */
-            if (b != a && m[b] > L[a])
-                L[a] = m[b];
-    }
-    for (int pass = 0; pass < 2 && levels_ok; pass++) {
-        /* pass 0: do the shares fit the levels?  pass 1: the least spread that does */
-        struct ss_flow *fl = ss_flow_new(2 * M + 2);
-        for (int a = 0; a < M; a++) {
-            ss_flow_add_edge(fl, src, a, m[a]);
-            for (int b = 0; b < M; b++) {
-                int c = L[a] - m[b] < m[a] ? L[a] - m[b] : m[a];
-                if (c > 0 && ss_pair_allowed(t, a, b))
-                    ss_flow_add_edge(fl, a, M + b, c);
-            }
-        }
-        for (int b = 0; b < M; b++) {
-            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
-            int extra = pass ? slots - n[b] : 0;
-            int *eb = edge + (size_t)b * (STEPS + 1);
-            eb[0] = ss_flow_add_edge_cost(fl, M + b, sink, room[b], 0);
-            for (int j = 1; j <= STEPS; j++) {
-                int c = j < STEPS ? (extra >= j) : extra - (STEPS - 1);
-                eb[j] = c > 0 ? ss_flow_add_edge_cost(fl, M + b, sink, c, j) : -1;
-            }
-        }
-        long got = pass ? ss_flow_run_min_cost(fl, src, sink) : ss_flow_run(fl, src, sink);
-        if (pass && got == S) {
-            for (int b = 0; b < M; b++) {
-                const int *eb = edge + (size_t)b * (STEPS + 1);
-                first[b] = 0;
-                for (int j = 0; j <= STEPS; j++)
-                    if (eb[j] >= 0)
-                        first[b] += ss_flow_edge_flow(fl, eb[j]);
-            }
-            changed = set_copy_targets(M, k, S, n, m, first);
-        }
-        ss_flow_free(fl);
-        if (got == S)
-            break;
-    }
-    free(room);
+    int M = t->nmachines, changed = 0;
+    int *L = ss_xcalloc((size_t)M, sizeof(int)), *first = ss_xcalloc((size_t)M, sizeof(int));
+    if (single_levels(t, n, m, L) == 0 && first_failovers(t, S, n, m, L, NULL, first) == 1)
+        changed = set_copy_targets(t, k, S, n, m, first, n) == 1;
     free(L);
-    free(edge);
-    free(recv);
     free(first);
+    return changed;
+}
+
+int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, int raise, int *n,
+                         const int *m, int *r1, int *r2)
+{
+    int M = t->nmachines, k = ss_topology_copies(t), changed = 0;
+    int *L = ss_xcalloc((size_t)M, sizeof(int)), *first = ss_xcalloc((size_t)M, sizeof(int));
+    int *hold = ss_xcalloc((size_t)M, sizeof(int)), *alt = ss_xcalloc((size_t)M, sizeof(int));
+    int *a1 = ss_xcalloc((size_t)M, sizeof(int)), *a2 = ss_xcalloc((size_t)M, sizeof(int));
+    for (int b = 0; b < M; b++) {
+        int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+        hold[b] = kept[b] < slots ? kept[b] : slots;
+    }
+    memcpy(alt, n, sizeof(int) * (size_t)M);
+    int levels = (k == 2 || t->nzones == 0) && single_levels(t, n, m, L) == 0, fits = 0;
+    for (int a = 0; a < M && levels; a++)
+        L[a] += raise;
+    /* where no failovers meet the levels, they rise for all, as layer 1's do */
+    for (int more = 0; levels && !fits && more < 3; more++) {
+        for (int a = 0; a < M && more > 0; a++)
+            L[a]++;
+        fits = first_failovers(t, S, n, m, L, kept, first) == 1;
+    }
+    if (fits &&
+        set_copy_targets(t, k, S, alt, m, first, hold) == 1 &&
+        plan_replicas(M, k, S, alt, m, a1, a2) == 0) {
+        memcpy(n, alt, sizeof(int) * (size_t)M);
+        memcpy(r1, a1, sizeof(int) * (size_t)M);
+        memcpy(r2, a2, sizeof(int) * (size_t)M);
+        changed = 1;
+    }
+    free(a1);
+    free(a2);
+    free(L);
+    free(first);
+    free(hold);
+    free(alt);
     return changed;
 }
 

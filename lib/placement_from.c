@@ -1263,9 +1263,13 @@ static int copies_lost(const struct ss_topology *topo, const struct ss_placement
  * the work); ANY_ZONE_MASTERS lets the master ceilings pass between zones
  * whatever the zones' shares of masters (see ceiling_may_pass); LEAST_MOVES
  * has the order flow take the order of fewest master moves within the
- * single-failure levels (see try_least_moves). */
+ * single-failure levels (see try_least_moves); ZONE_TARGETS lets a zone
+ * short of room raise a copy target (see try_zone_targets); KEEP_COUNTS
+ * takes copy targets that keep copies where they are, KEEP_RAISED at
+ * single-failure levels one higher (see try_keep_counts). */
 enum { REPICK = 1, ORPHANS = 2, SPEND = 4, DOUBLES = 8, FREE_ANY = 16, CEILINGS = 32, BREAKOUT = 64,
-       ANY_ZONE_MASTERS = 128, LEAST_MOVES = 256, ZONE_TARGETS = 512 };
+       ANY_ZONE_MASTERS = 128, LEAST_MOVES = 256, ZONE_TARGETS = 512, KEEP_COUNTS = 1024,
+       KEEP_RAISED = 2048 };
 /* The breakout's work: 10x the polish's (a few seconds at most; only where
  * every other variant misses).  3-slot in 3 zones + 1: 20x40 needed 1.6x to
  * meet the bounds, 12x40 between 6x and 10x. */
@@ -1297,6 +1301,22 @@ static void reorder_final(struct replan *r, const struct ss_placement *old, int 
  * or the zones' shares forbid that pass, nothing is planned and the result
  * is REPLAN_SKIPPED. */
 #define REPLAN_SKIPPED (-1)
+/* KEEP_COUNTS: copy targets that keep the old copies where they are, as far
+ * as the single-failure levels allow (ss_plan_targets_kept); returns whether
+ * they differ from the proportional ones. */
+static int keep_counts(struct replan *r, const struct ss_placement *old, int variant)
+{
+    int *kept = ss_xcalloc((size_t)r->M, sizeof(int));
+    for (int s = 0; s < old->nstores; s++)
+        for (int c = 0; c < r->k; c++)
+            if (old->stores[s].machine[c] >= 0 && old->stores[s].machine[c] < r->M)
+                kept[old->stores[s].machine[c]]++;
+    int changed = ss_plan_targets_kept(r->t, r->S, kept, (variant & KEEP_RAISED) != 0, r->n, r->m,
+                                       r->r1, r->r2);
+    free(kept);
+    return changed;
+}
+
 static int replan_once(const struct ss_topology *topo, const struct ss_placement *old, int variant,
                        const int *pass, struct ss_placement **out, struct ss_moves *moves,
                        struct ss_error *err)
@@ -1326,6 +1346,10 @@ static int replan_once(const struct ss_topology *topo, const struct ss_placement
     int rc = ss_plan_targets(topo, S, r.n, r.m, r.r1, r.r2, err);
     if (rc == 0) {
         replan_masters_follow_old(&r, old);
+        if ((variant & KEEP_COUNTS) && !keep_counts(&r, old, variant))
+            rc = REPLAN_SKIPPED;
+    }
+    if (rc == 0) {
         r.pcap = ss_pair_cap(topo, r.n, S);
         r.pl = ss_placement_new(topo, r.k, S);
         for (int s = 0; s < old->nstores; s++) {
@@ -1670,22 +1694,18 @@ static void try_least_moves(const struct ss_topology *topo, const struct ss_plac
     *mv = mv2;
 }
 
-/* With fewer zones than copies, where the re-plan moves more copies than
- * the bound: the same variant with ZONE_TARGETS, kept where no bound gets
- * worse and fewer copies move (14 mixed machines in 2 zones less one,
- * 3-slot: 7 slot moves, the bound, instead of 9).  Not the default: a copy
- * more than the share may cost a failure bound elsewhere (30x12 in 2 zones
- * less one: a single failure 1 over).  Returns 1 when kept. */
-static int try_zone_targets(const struct ss_topology *topo, const struct ss_placement *old,
-                            int variant, int q[4], struct ss_placement **pl, struct ss_moves *mv)
+/* The re-plan with `variant` instead of *pl (its moves mv, how far it
+ * misses q; both follow), where no bound gets worse and fewer copies move.
+ * Returns 1 when kept. */
+static int keep_if_fewer_moves(const struct ss_topology *topo, const struct ss_placement *old,
+                               int variant, int q[4], struct ss_placement **pl,
+                               struct ss_moves *mv)
 {
     int q2[4];
     struct ss_placement *alt = NULL;
     struct ss_moves mv2 = {0};
     struct ss_error err2 = {0};
-    if (topo->nzones == 0 || topo->nzones > ss_topology_copies(topo) ||
-        mv->slot_moves <= mv->slot_moves_bound ||
-        replan_once(topo, old, variant | ZONE_TARGETS, NULL, &alt, &mv2, &err2) != 0)
+    if (replan_once(topo, old, variant, NULL, &alt, &mv2, &err2) != 0)
         return 0;
     plan_misses(topo, alt, &mv2, q2);
     int worse = mv2.slot_moves >= mv->slot_moves;
@@ -1700,6 +1720,65 @@ static int try_zone_targets(const struct ss_topology *topo, const struct ss_plac
     *mv = mv2;
     memcpy(q, q2, sizeof(q2));
     return 1;
+}
+
+/* With fewer zones than copies, where the re-plan moves more copies than
+ * the bound: the same variant with ZONE_TARGETS, kept where no bound gets
+ * worse and fewer copies move (14 mixed machines in 2 zones less one,
+ * 3-slot: 7 slot moves, the bound, instead of 9).  Not the default: a copy
+ * more than the share may cost a failure bound elsewhere (30x12 in 2 zones
+ * less one: a single failure 1 over).  Returns 1 when kept. */
+static int try_zone_targets(const struct ss_topology *topo, const struct ss_placement *old,
+                            int variant, int q[4], struct ss_placement **pl, struct ss_moves *mv)
+{
+    if (topo->nzones == 0 || topo->nzones > ss_topology_copies(topo) ||
+        mv->slot_moves <= mv->slot_moves_bound)
+        return 0;
+    return keep_if_fewer_moves(topo, old, variant | ZONE_TARGETS, q, pl, mv);
+}
+
+/* Does the topology have a machine no old store uses? */
+static int new_machines(const struct ss_topology *topo, const struct ss_placement *old)
+{
+    int M = topo->nmachines, k = ss_topology_copies(topo), fresh = M;
+    unsigned char *used = ss_xcalloc((size_t)M, 1);
+    for (int s = 0; s < old->nstores; s++)
+        for (int c = 0; c < k; c++) {
+            int i = old->stores[s].machine[c];
+            if (i >= 0 && i < M && !used[i]) {
+                used[i] = 1;
+                fresh--;
+            }
+        }
+    free(used);
+    return fresh > 0;
+}
+
+/* Where the re-plan moves more than the bound and no machine is new: the
+ * same variant with KEEP_COUNTS, then with KEEP_RAISED, each kept where no
+ * bound gets worse and fewer copies move.  A fresh plan that kept replicas
+ * off the machines with a master more (spread_replicas) holds unequal copy
+ * counts, and proportional targets then moved copies off every machine
+ * that held a replica more: generated 22 machines in 2 zones with 317
+ * 2-slot stores less one made 72 slot moves, 55 forced by those targets;
+ * 30x12 in 2 zones less one, 20 (bound 15) -> 13 (11).  At the levels as
+ * they are, the machines that take a master more must shed their replicas
+ * (24x20 in 3 zones less one: 36 moves); one higher, they keep them (13,
+ * the failures within the same bounds as before).  Not where a machine is
+ * new: keeping every copy would leave it none.  Returns the variant kept,
+ * or 0. */
+static int try_keep_counts(const struct ss_topology *topo, const struct ss_placement *old,
+                           int variant, int q[4], struct ss_placement **pl, struct ss_moves *mv)
+{
+    static const int keeps[] = {KEEP_COUNTS, KEEP_COUNTS | KEEP_RAISED};
+    int kept = 0;
+    if ((ss_topology_copies(topo) == 3 && topo->nzones > 0) ||
+        mv->slot_moves <= mv->slot_moves_bound || new_machines(topo, old))
+        return 0;
+    for (size_t v = 0; v < sizeof(keeps) / sizeof(keeps[0]); v++)
+        if (keep_if_fewer_moves(topo, old, variant | keeps[v], q, pl, mv))
+            kept = keeps[v];
+    return kept;
 }
 
 /* replan_restore_leads' measure: plan_misses with the re-plan's moves. */
@@ -1822,6 +1901,11 @@ static int plan_from_kept(const struct ss_topology *topo, const struct ss_placem
             else
                 ss_placement_free(alt);
         }
+    }
+    int keep = topo->nmachines <= 64 ? try_keep_counts(topo, old, best_v, q, &pl, &mv) : 0;
+    if (keep) {
+        best_v |= keep;
+        same_variant = 1;
     }
     if (topo->nmachines <= 64 && try_zone_targets(topo, old, best_v, q, &pl, &mv)) {
         best_v |= ZONE_TARGETS;

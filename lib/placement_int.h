@@ -38,6 +38,15 @@ int ss_pair_cap(const struct ss_topology *t, const int *n, int S);
  * for S stores. */
 int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
                     struct ss_error *err);
+/* A re-plan's copy targets that keep copies where they are (kept: copies
+ * per machine now): the first failovers at the single-failure levels of the
+ * targets n (in: ss_plan_targets'), raised by `raise` (and further where
+ * none fit), as few moving in as can be, with the masters m; n, r1, r2 get
+ * them.  2-slot stores, and 3-slot stores without zones.  Returns 1
+ * where they differ from n's, 0 where not or where no such targets take
+ * every store (n, r1, r2 then unchanged). */
+int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, int raise, int *n,
+                         const int *m, int *r1, int *r2);
 /* Lower double-failure excess of 2-slot stores by 4-cycle exchanges on F. */
 void ss_repair_double_failures(int M, const int *m, const int *room, const int *L, int *F,
                                int pcap, const unsigned char *allowed, long budget);

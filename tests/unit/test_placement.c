@@ -1569,19 +1569,22 @@ static void replan_removal(struct removed *x, const char *before, const char *af
 static void spread_replicas_cases(void)
 {
     static const struct {
-        int machines, slots, replicas, stores;
-    } cases[] = {{25, 12, 1, 126}, {27, 12, 1, 136}, {29, 12, 1, 147},
+        int machines, slots, replicas, zones, stores;
+    } cases[] = {{25, 12, 1, 0, 126}, {27, 12, 1, 0, 136}, {29, 12, 1, 0, 147},
                  /* 3-slot: the others lacked room for every first failover */
-                 {29, 20, 2, 162}};
+                 {29, 20, 2, 0, 162}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *topo = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas, 0);
+        char *topo = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
+                               cases[i].zones);
         char *text = with_stores(topo, cases[i].stores);
         struct planned x;
         plan_checked(&x, text);
         CHECK(x.ok && x.r.single_worst_excess <= 0,
-              "%d machines of %d slots, %d-slot, %d stores: every single failure within its "
-              "bound (excess %d, slack %d), doubles within 1 (%d), %d stores on a pair (bound %d) %s%s",
-              cases[i].machines, cases[i].slots, cases[i].replicas + 1, cases[i].stores,
+              "%d machines of %d slots in %d zones, %d-slot, %d stores: every single failure "
+              "within its bound (excess %d, slack %d), doubles within 1 (%d), %d stores on a pair "
+              "(bound %d) %s%s",
+              cases[i].machines, cases[i].slots, cases[i].zones, cases[i].replicas + 1,
+              cases[i].stores,
               x.r.single_worst_excess, x.r.single_slack,
               x.r.double_worst_excess, x.r.double_max_lost, x.r.pair_bound,
               x.rc ? x.err.msg : "", x.r.why);
@@ -1806,7 +1809,11 @@ static void remove_generated_cases(void)
                  {30, 20, 2, 3},
                  /* 3 forced moves, budget 3: the fill once spent a 4th, by its
                   * order (19x4) or by the copy targets (12x4 in 2 zones) */
-                 {19, 4, 2, 0}, {12, 4, 2, 2}};
+                 {19, 4, 2, 0}, {12, 4, 2, 2},
+                 /* plans that keep replicas off the machines with a master
+                  * more (spread_replicas): the removed machine held more
+                  * copies, and proportional targets moved others' as well */
+                 {30, 12, 1, 2}, {24, 20, 1, 3}, {27, 20, 1, 3}, {30, 20, 1, 3}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct removed x;
         remove_last(&x, cases[i].machines, cases[i].slots, cases[i].replicas, cases[i].zones);
