@@ -544,7 +544,7 @@ int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, in
         hold[b] = kept[b] < slots ? kept[b] : slots;
     }
     memcpy(alt, n, sizeof(int) * (size_t)M);
-    int levels = (k == 2 || t->nzones == 0) && single_levels(t, n, m, L) == 0, fits = 0;
+    int levels = (k == 2 || t->nzones <= 2) && single_levels(t, n, m, L) == 0, fits = 0;
     for (int a = 0; a < M && levels; a++)
         L[a] += raise;
     /* where no failovers meet the levels, they rise for all, as layer 1's do */
@@ -2039,8 +2039,8 @@ static int misses_sum(const struct ss_topology *t, const struct ss_placement *pl
     return sum;
 }
 
-/* 2-slot stores, and 3-slot stores without zones (at most 64 machines, no
- * fixed stores): the plan with the copy targets spread_replicas moves, kept
+/* 2-slot stores, and 3-slot stores in fewer than 3 zones (at most 64
+ * machines, no fixed stores): the plan with the copy targets spread_replicas moves, kept
  * where it misses by less (25 equal machines, 126 2-slot stores: every
  * single failure and the doubles 1 over without it, within the bounds with
  * it; 6 machines in 3 zones, 10 stores: it puts 2 stores on a pair, so the
@@ -2093,8 +2093,9 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
     }
     if (rc != 0)
         return rc;
-    /* 3-slot stores in zones hold fixed copy counts per zone: not there */
-    if ((ss_topology_copies(topo) == 2 || topo->nzones == 0) && topo->nmachines <= 64 &&
+    /* 3-slot stores in 3 zones hold one copy per zone: fixed counts, not
+     * there (in 2 zones the counts per zone may move: 29x20, 162 stores) */
+    if ((ss_topology_copies(topo) == 2 || topo->nzones <= 2) && topo->nmachines <= 64 &&
         topo->nfixed == 0)
         try_spread(topo, &pl);
     if (ss_topology_copies(topo) == 3 && topo->nzones >= 3 && topo->nmachines <= 64 &&

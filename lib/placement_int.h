@@ -42,7 +42,7 @@ int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1,
  * per machine now): the first failovers at the single-failure levels of the
  * targets n (in: ss_plan_targets'), raised by `raise` (and further where
  * none fit), as few moving in as can be, with the masters m; n, r1, r2 get
- * them.  2-slot stores, and 3-slot stores without zones.  Returns 1
+ * them.  2-slot stores, and 3-slot stores in fewer than 3 zones.  Returns 1
  * where they differ from n's, 0 where not or where no such targets take
  * every store (n, r1, r2 then unchanged). */
 int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, int raise, int *n,

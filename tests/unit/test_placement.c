@@ -1572,7 +1572,9 @@ static void spread_replicas_cases(void)
         int machines, slots, replicas, zones, stores;
     } cases[] = {{25, 12, 1, 0, 126}, {27, 12, 1, 0, 136}, {29, 12, 1, 0, 147},
                  /* 3-slot: the others lacked room for every first failover */
-                 {29, 20, 2, 0, 162}};
+                 {29, 20, 2, 0, 162},
+                 /* and in 2 zones, whose copies per zone are not fixed */
+                 {29, 20, 2, 2, 162}, {30, 20, 2, 2, 168}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *topo = gen_equal(cases[i].machines, cases[i].slots, cases[i].replicas,
                                cases[i].zones);
