@@ -244,6 +244,12 @@ void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi
 
 /* ---- store count ---------------------------------------------------------- */
 
+/* The most copies machine i can hold of S stores: a slot each, one per store. */
+static int copy_cap(const struct ss_topology *t, int i, int S)
+{
+    return t->machines[i].slots < S ? t->machines[i].slots : S;
+}
+
 /* Could S stores of k copies fit, one copy per machine, zones honoured? */
 static int stores_fit(const struct ss_topology *t, long S)
 {
@@ -336,6 +342,11 @@ static void planner_free(struct planner *p)
     free(p->L);
 }
 
+int ss_copy_counts_may_move(const struct ss_topology *t)
+{
+    return ss_topology_copies(t) == 2 || t->nzones <= 2;
+}
+
 /* Replicas per machine (copies less masters), split into first (r1) and
  * second (r2) failover copies in proportion. */
 static int plan_replicas(int M, int k, int S, const int *n, const int *m, int *r1, int *r2)
@@ -388,7 +399,7 @@ static int set_copy_targets(const struct ss_topology *t, int k, int S, int *n, c
         int best = -1, best_below = 0;
         for (int b = 0; b < M; b++) {
             int have = m[b] + first[b] + second[b];
-            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+            int slots = copy_cap(t, b, S);
             if (have < slots && (best < 0 || n[b] - have > best_below)) {
                 best = b;
                 best_below = n[b] - have;
@@ -474,7 +485,7 @@ static int first_failovers(const struct ss_topology *t, int S, const int *n, con
             }
         }
         for (int b = 0; b < M; b++) {
-            int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+            int slots = copy_cap(t, b, S);
             int room = n[b] - m[b], *eb = edge + (size_t)b * (STEPS + 2);
             if (!kept) {
                 add_sink_edges(fl, M + b, sink, room, 0, 0, pass ? slots - n[b] : 0, eb);
@@ -495,7 +506,6 @@ static int first_failovers(const struct ss_topology *t, int S, const int *n, con
                     if (eb[j] >= 0)
                         first[b] += ss_flow_edge_flow(fl, eb[j]);
             }
-            rc = 1;
         }
         ss_flow_free(fl);
         if (got == S) {
@@ -540,11 +550,11 @@ int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, in
     int *hold = ss_xcalloc((size_t)M, sizeof(int)), *alt = ss_xcalloc((size_t)M, sizeof(int));
     int *a1 = ss_xcalloc((size_t)M, sizeof(int)), *a2 = ss_xcalloc((size_t)M, sizeof(int));
     for (int b = 0; b < M; b++) {
-        int slots = t->machines[b].slots < S ? t->machines[b].slots : S;
+        int slots = copy_cap(t, b, S);
         hold[b] = kept[b] < slots ? kept[b] : slots;
     }
     memcpy(alt, n, sizeof(int) * (size_t)M);
-    int levels = (k == 2 || t->nzones <= 2) && single_levels(t, n, m, L) == 0, fits = 0;
+    int levels = ss_copy_counts_may_move(t) && single_levels(t, n, m, L) == 0, fits = 0;
     for (int a = 0; a < M && levels; a++)
         L[a] += raise;
     /* where no failovers meet the levels, they rise for all, as layer 1's do */
@@ -664,7 +674,7 @@ int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1,
     int *cap = ss_xcalloc((size_t)M, sizeof(int));
     for (int i = 0; i < M; i++) {
         w[i] = t->machines[i].slots;
-        cap[i] = t->machines[i].slots < S ? t->machines[i].slots : S;
+        cap[i] = copy_cap(t, i, S);
     }
     /* copies per machine: proportional to slots; with zones first per zone */
     int rc = 0;
@@ -2095,8 +2105,7 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
         return rc;
     /* 3-slot stores in 3 zones hold one copy per zone: fixed counts, not
      * there (in 2 zones the counts per zone may move: 29x20, 162 stores) */
-    if ((ss_topology_copies(topo) == 2 || topo->nzones <= 2) && topo->nmachines <= 64 &&
-        topo->nfixed == 0)
+    if (ss_copy_counts_may_move(topo) && topo->nmachines <= 64 && topo->nfixed == 0)
         try_spread(topo, &pl);
     if (ss_topology_copies(topo) == 3 && topo->nzones >= 3 && topo->nmachines <= 64 &&
         topo->nfixed == 0)

@@ -1772,8 +1772,8 @@ static int try_keep_counts(const struct ss_topology *topo, const struct ss_place
 {
     static const int keeps[] = {KEEP_COUNTS, KEEP_COUNTS | KEEP_RAISED};
     int kept = 0;
-    if ((ss_topology_copies(topo) == 3 && topo->nzones > 2) ||
-        mv->slot_moves <= mv->slot_moves_bound || new_machines(topo, old))
+    if (!ss_copy_counts_may_move(topo) || mv->slot_moves <= mv->slot_moves_bound ||
+        new_machines(topo, old))
         return 0;
     for (size_t v = 0; v < sizeof(keeps) / sizeof(keeps[0]); v++)
         if (keep_if_fewer_moves(topo, old, variant | keeps[v], q, pl, mv))

@@ -38,6 +38,10 @@ int ss_pair_cap(const struct ss_topology *t, const int *n, int S);
  * for S stores. */
 int ss_plan_targets(const struct ss_topology *t, int S, int *n, int *m, int *r1, int *r2,
                     struct ss_error *err);
+/* May copy counts leave the proportional targets (spread_replicas,
+ * ss_plan_targets_kept)?  Not for 3-slot stores in 3 or more zones, whose
+ * stores hold one copy per zone. */
+int ss_copy_counts_may_move(const struct ss_topology *t);
 /* A re-plan's copy targets that keep copies where they are (kept: copies
  * per machine now): the first failovers at the single-failure levels of the
  * targets n (in: ss_plan_targets'), raised by `raise` (and further where
