@@ -7,6 +7,10 @@ export LAB_DIR=/run/slotstore-lab-maint
 export LAB_PREFIX=sslabm-
 export LAB_SLOTS=16
 TOPO="$BATS_TEST_DIRNAME/../data/lab16.topo"
+# deliveries a second to each of the 32 stores: 32 a second in all keep every store busy
+# without saturating a 2-core machine that also runs the 4 machines' 64 Cyrus slots
+# (bench/drain-bench.sh measures heavier loads)
+LOAD_RATE=1
 
 load ../lab/e2e
 
@@ -25,11 +29,19 @@ setup() { export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"; }
 
 teardown() {
     if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+        stop_loads
         e2e_logs 15
         echo "== slotstore status"; on_live "$SLOTSTORE" status 2>/dev/null || true
     fi
 }
 
+# What slotstore's commands may write: the cluster options (their lock), resources and
+# constraints. Node attributes are left out: the agents keep writing those (a master marks
+# a dead machine's replicas outdated after its grace), whatever the commands do.
+config_sum() {
+    local section
+    for section in crm_config resources constraints; do on_live cibadmin -Q -o "$section"; done | md5sum
+}
 lock_present() { on_live cibadmin -Q -o crm_config | grep -q 'slotstore-maintenance-lock'; }
 masters_on() { masters | awk -v m="$1" '$2 == m' | wc -l; }
 replicas_on() {
@@ -40,14 +52,14 @@ replicas_on() {
     run on_live "$SLOTSTORE" drain imap99
     [ "$status" -eq 2 ]
     [[ "$output" == *"imap01"* ]]
-    local before; before="$(on_live cibadmin -Q -o configuration | md5sum)"
+    local before; before="$(config_sum)"
     # a drain while another holds the lock
     on_live cibadmin --create -o crm_config -X '<cluster_property_set id="slotstore-maintenance-lock"><nvpair id="slotstore-maintenance-lock-op" name="slotstore-maintenance-lock" value="drain imap02 by test"/></cluster_property_set>'
     run on_live "$SLOTSTORE" drain imap01
     [ "$status" -eq 3 ]
     [[ "$output" == *"drain imap02 by test"* ]]
     on_live cibadmin --delete -o crm_config -X '<cluster_property_set id="slotstore-maintenance-lock"/>'
-    [ "$(on_live cibadmin -Q -o configuration | md5sum)" = "$before" ]
+    [ "$(config_sum)" = "$before" ]
     [ "$(masters_on imap01)" -eq 8 ]
     [ -z "$(cli_constraints)" ]
 }
@@ -73,14 +85,15 @@ replicas_on() {
 }
 
 @test "maintenance: drain a machine with 8 masters under continuous delivery: all leave, nothing lost, nothing left" {
-    local d="$BATS_FILE_TMPDIR/load-drain" t0
+    local d="$BATS_FILE_TMPDIR/load-drain" t0 moves
     [ "$(masters_on imap01)" -eq 8 ]
-    start_load "$d" 3
+    start_load "$d" "$LOAD_RATE"
     sleep 2
     t0="$(e2e_now)"
     run on_live "$SLOTSTORE" drain imap01 --parallel 4
     echo "$output"
     [ "$status" -eq 0 ]
+    moves="$output"
     echo "# drain of imap01 (8 masters, --parallel 4): $(e2e_since "$t0") s" >&3
     echo "$output" | sed 's/^/# /' >&3
     [ "$(masters_on imap01)" -eq 0 ]
@@ -95,14 +108,22 @@ replicas_on() {
     run check_mail "$d"
     echo "$output"
     [ "$status" -eq 0 ]
-    # no drained store was without a master for longer than one switchover (a few s)
-    echo "$output" | awk 'NR > 1 && $7 > 10 { bad = 1 } END { exit bad }'
+    echo "$output" | sed 's/^/# /' >&3
+    # "moved" means serving: a drained store's longest delivery gap fits inside its own
+    # move as the drain timed it (+ the sender's 3 s connect timeout and a poll), so no
+    # store waited for a batch-mate or stayed without a master after its move ended.
+    # (How long a switchover takes is bench/drain-bench.sh's business, not a test's.)
+    printf '%s\n' "$output" | awk -v moves="$moves" '
+        BEGIN { n = split(moves, l, "\n")
+                for (i = 1; i <= n; i++) { split(l[i], f, " "); if (f[5] == "moved") t[f[1]] = f[4] } }
+        NR > 1 && ($1 in t) { seen++; if ($7 > t[$1] + 5) { print "gap of " $1 ": " $7 " s, its move " t[$1] " s"; bad = 1 } }
+        END { exit bad || seen != 8 }'
 }
 
 @test "maintenance: undrain after a stop and restart with mail delivered meanwhile: back after catch-up, nothing lost" {
     local d="$BATS_FILE_TMPDIR/load-undrain" t0
     [ "$(masters_on imap01)" -eq 0 ]
-    start_load "$d" 3
+    start_load "$d" "$LOAD_RATE"
     "$LAB" stop imap01
     sleep 3   # mail imap01's replicas have not got
     "$LAB" start imap01 >/dev/null
@@ -136,7 +157,7 @@ no_quorum() { on_live crm_mon -1 --output-as=xml | grep -q 'with_quorum="false"'
     "$LAB" kill imap04
     export E2E_AVOID="imap03 imap04"
     wait_for 60 no_quorum
-    local before; before="$(on_live cibadmin -Q -o configuration | md5sum)"
+    local before; before="$(config_sum)"
     local verb
     for verb in "drain imap01" "undrain imap04" "rebalance --yes"; do
         # shellcheck disable=SC2086
@@ -145,7 +166,7 @@ no_quorum() { on_live crm_mon -1 --output-as=xml | grep -q 'with_quorum="false"'
         [ "$status" -eq 3 ]
         [[ "$output" == *"the cluster has no quorum"* ]]
     done
-    [ "$(on_live cibadmin -Q -o configuration | md5sum)" = "$before" ]
+    [ "$(config_sum)" = "$before" ]
     [ -z "$(cli_constraints)" ]
     run lock_present
     [ "$status" -ne 0 ]

@@ -42,16 +42,24 @@ lab_file_setup() {
     "$LAB" up "$1" >"$BATS_FILE_TMPDIR/up.log" 2>&1
 }
 
-# teardown_file: mail load stopped, the lab down, whatever happened.
-lab_file_teardown() {
+# Every mail load of this file stopped: a test that fails midway never reaches its own
+# stop_load, and a load left running would burden every later test of the file.
+stop_loads() {
     local d
     for d in "$BATS_FILE_TMPDIR"/load-*; do [ -d "$d" ] && stop_load "$d"; done
+    return 0
+}
+
+# teardown_file: mail load stopped, the lab down, whatever happened.
+lab_file_teardown() {
+    stop_loads
     "$LAB" down >/dev/null 2>&1 || true
 }
 
 # teardown of a test on such a lab: when it failed, every machine's logs and crm_mon.
 lab_test_teardown() {
     [ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+    stop_loads
     echo "== failed actions"; failed_actions 2>/dev/null || true
     e2e_logs 15
     echo "== crm_mon"; on_live crm_mon -1 2>/dev/null || true
