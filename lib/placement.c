@@ -245,9 +245,9 @@ void ss_master_share(const struct ss_topology *t, int S, int i, int *lo, int *hi
 /* ---- store count ---------------------------------------------------------- */
 
 /* The most copies machine i can hold of S stores: a slot each, one per store. */
-static int copy_cap(const struct ss_topology *t, int i, int S)
+static int copy_cap(const struct ss_topology *t, int i, long S)
 {
-    return t->machines[i].slots < S ? t->machines[i].slots : S;
+    return t->machines[i].slots < S ? t->machines[i].slots : (int)S;
 }
 
 /* Could S stores of k copies fit, one copy per machine, zones honoured? */
@@ -259,7 +259,7 @@ static int stores_fit(const struct ss_topology *t, long S)
     if (t->nzones == 0) {
         long total = 0;
         for (int i = 0; i < t->nmachines; i++)
-            total += t->machines[i].slots < S ? t->machines[i].slots : S;
+            total += copy_cap(t, i, S);
         return total >= k * S;
     }
     int zmin = k < t->nzones ? k : t->nzones;
@@ -269,7 +269,7 @@ static int stores_fit(const struct ss_topology *t, long S)
         long cz = 0;
         for (int i = 0; i < t->nmachines; i++)
             if (t->machines[i].zone_id == z)
-                cz += t->machines[i].slots < S ? t->machines[i].slots : S;
+                cz += copy_cap(t, i, S);
         total += cz < per_zone_max ? cz : per_zone_max;
     }
     return total >= k * S;
