@@ -40,12 +40,9 @@ rate="${DRAIN_RATE:-3}"
 stores="$(plan_masters | wc -l)"
 # "drained imap01: 20 of 20 masters moved in 41.2 s" -> "20 of 20 moved"
 moved_of() { sed -n 's/.*: \([0-9]* of [0-9]*\) masters moved.*/\1 moved/p' "$1" | tail -1; }
-# The longest delivery gap of a store the command moved (check_mail's GAP column): how long
-# its clients could not deliver, as a sender that retries at once sees it.
-moved_gap() {
-    awk 'FNR == NR { if ($5 == "moved") moved[$1] = 1; next }
-         FNR > 1 && ($1 in moved) && $7 > g { g = $7 } END { printf "%.1f", g }' "$1" "$2"
-}
+# The longest delivery gap of a store the command moved: how long its clients could not
+# deliver, as a sender that retries at once sees it.
+moved_gap() { moved_gaps "$1" "$2" | awk '$2 > g { g = $2 } END { printf "%.1f", g }'; }
 : >"$work/mail.txt"
 for p in ${DRAIN_PARALLEL:-1 4 8}; do
     for verb in drain undrain; do

@@ -28,9 +28,8 @@ teardown_file() { lab_file_teardown; }
 setup() { export E2E_CIB="$BATS_FILE_TMPDIR/cib.xml"; }
 
 teardown() {
+    lab_test_teardown
     if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-        stop_loads
-        e2e_logs 15
         echo "== slotstore status"; on_live "$SLOTSTORE" status 2>/dev/null || true
     fi
 }
@@ -113,10 +112,8 @@ replicas_on() {
     # move as the drain timed it (+ the sender's 3 s connect timeout and a poll), so no
     # store waited for a batch-mate or stayed without a master after its move ended.
     # (How long a switchover takes is bench/drain-bench.sh's business, not a test's.)
-    printf '%s\n' "$output" | awk -v moves="$moves" '
-        BEGIN { n = split(moves, l, "\n")
-                for (i = 1; i <= n; i++) { split(l[i], f, " "); if (f[5] == "moved") t[f[1]] = f[4] } }
-        NR > 1 && ($1 in t) { seen++; if ($7 > t[$1] + 5) { print "gap of " $1 ": " $7 " s, its move " t[$1] " s"; bad = 1 } }
+    moved_gaps <(printf '%s\n' "$moves") <(printf '%s\n' "$output") | awk '
+        { seen++; if ($2 > $3 + 5) { print "gap of " $1 ": " $2 " s, its move " $3 " s"; bad = 1 } }
         END { exit bad || seen != 8 }'
 }
 

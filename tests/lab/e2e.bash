@@ -152,6 +152,12 @@ stop_load() {
     rm -f "$1/load.pid"
 }
 check_mail() { "$LAB" client python3 "$MAILPY" check "$E2E_CIB" "$1"; }
+# moved_gaps DRAIN_TABLE MAIL_REPORT: "STORE GAP SECONDS" for each store the drain/undrain
+# table shows "moved": its longest delivery gap in check_mail's report beside its move's time.
+moved_gaps() {
+    awk 'FNR == NR { if ($5 == "moved") t[$1] = $4; next }
+         FNR > 1 && ($1 in t) { print $1, $7, t[$1] }' "$1" "$2"
+}
 lmtp_answers() { "$LAB" client python3 "$MAILPY" lhlo "$@"; }
 
 # Stores STORE=MACHINE... all promoted where given and answering LMTP there.
