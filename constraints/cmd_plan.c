@@ -107,7 +107,8 @@ static void print_single_excess(const struct ss_balance *b)
     }
     printf("  every single failure: at most %d over its bound", b->single_excess);
     if (b->single_least_excess > 0)
-        printf(" (%d over is the least any placement with these master counts reaches)",
+        printf(" (%d over is the least any placement with these master and copy counts "
+               "reaches)",
                b->single_least_excess);
     printf("\n");
 }

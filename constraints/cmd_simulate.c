@@ -1675,11 +1675,12 @@ struct sim_totals {
     int lost_bound;       /* 2-slot stores: what some double failure loses in any
                            * placement with these copy counts (ss_pair_cap); else -1 */
     int single_least;     /* the least single_excess any placement with the steady
-                           * state's master counts has (ss_single_least_excess) */
+                           * state's master and copy counts has (ss_single_least_excess) */
 };
 
 /* Single failures can meet their bounds one at a time but not always all at
- * once; how far above them any placement with these master counts must go. */
+ * once; how far above them any placement with these master and copy counts
+ * must go. */
 static int single_least_excess(const struct sim *sim)
 {
     int M = sim->nmachines;
@@ -1757,7 +1758,7 @@ static void print_text(const struct sim *sim, const struct sim_totals *t)
            sim->nfail);
     if (t->single_least > 0)
         printf("  single failures: at most %d above the bound; %d above is the least any "
-               "placement with these master counts reaches\n",
+               "placement with these master and copy counts reaches\n",
                t->single_excess, t->single_least);
     if (sim->nfail > sim->nsingle)
         printf("  double failures: at most %d above the bound (a balanced plan keeps them "

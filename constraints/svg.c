@@ -379,8 +379,8 @@ static void draw_header(struct sbuf *sb, const struct picture *pic, const struct
         sb_escape(sb, mname(pic, w->failed[0]), LABEL_MAX_CHARS);
         sb_printf(sb, " fails, %d over its bound", w->busiest_masters - w->lower_bound);
         if (pic->b->single_least_excess > 0)
-            sb_printf(sb, " (%d over is the least any placement with these master counts "
-                          "reaches)", pic->b->single_least_excess);
+            sb_printf(sb, " (%d over is the least any placement with these master and copy "
+                          "counts reaches)", pic->b->single_least_excess);
     }
     sb_printf(sb, ".</text>\n");
 }

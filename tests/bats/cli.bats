@@ -54,13 +54,13 @@ promoted_by_simulate() {
     for i in 1 2 3 4 5 6; do echo "machine imap0$i slots=4" >> "$TMP/six.topo"; done
     run "$SLOTSTORE" plan "$TMP/six.topo"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"every single failure: at most 1 over its bound (1 over is the least any placement with these master counts reaches)"* ]]
+    [[ "$output" == *"every single failure: at most 1 over its bound (1 over is the least any placement with these master and copy counts reaches)"* ]]
     run "$SLOTSTORE" plan "$TMP/six.topo" --output-as=xml
     [[ "$output" == *'single-excess="1" single-least-excess="1"'* ]]
     "$SLOTSTORE" cib "$TMP/six.topo" > "$TMP/cib.xml"
     run "$SLOTSTORE" simulate --cib "$TMP/cib.xml"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"single failures: at most 1 above the bound; 1 above is the least any placement with these master counts reaches"* ]]
+    [[ "$output" == *"single failures: at most 1 above the bound; 1 above is the least any placement with these master and copy counts reaches"* ]]
     # equal masters: every bound met, and said so
     run "$SLOTSTORE" plan "$DATA/four.topo"
     [[ "$output" == *"every single failure: within its bound"* ]]

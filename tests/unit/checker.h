@@ -22,9 +22,9 @@ struct chk_input {
 struct chk_report {
     int ok_distinct, ok_capacity, ok_zones, ok_fair;
     int single_worst_excess;   /* max over failures of busiest - bound (<= 0 is good) */
-    int single_slack;          /* least worst excess any placement with these master counts
-                                * can have (0 when the water-filling bound is reachable for
-                                * every failure at once); computed by a max-flow */
+    int single_slack;          /* least worst excess any placement with these master and copy
+                                * counts can have (0 when the water-filling bound is reachable
+                                * for every failure at once); computed by a max-flow */
     int single_min_receivers;  /* fewest survivors receiving masters over all failures */
     int double_worst_excess;   /* max over pairs of busiest - bound */
     int double_max_lost;       /* most stores lost by one double failure (2-slot stores) */
