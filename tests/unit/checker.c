@@ -185,7 +185,7 @@ static long cheapest_paths(const struct chk_input *in, int z, int n, int *cap, i
  * one is a min-cost flow: first without the pairs within the zone, then along
  * cheapest paths. */
 static int first_failover_feasible(const struct chk_input *in, const int *m, const int *room,
-                                   const int *level)
+                                   const int *level, int fill)
 {
     int M = in->machines, n = 2 * M + 2, s = 2 * M, t = 2 * M + 1, budget = 0;
     int z = tight_zone(in, m, room, &budget);
@@ -209,8 +209,10 @@ static int first_failover_feasible(const struct chk_input *in, const int *m, con
         got += cheapest_paths(in, z, n, cap, s, t, need - got, &within);
     }
     free(cap);
-    /* with 2 slots every replica is a first failover: columns must fill too */
-    return got == need && (in->copies != 2 || got == cols) && (z < 0 || within <= budget);
+    /* with 2 slots every replica is a first failover: columns must fill too
+     * (unless room is only an upper limit: fill 0) */
+    return got == need && (in->copies != 2 || !fill || got == cols) &&
+           (z < 0 || within <= budget);
 }
 /* May c hold the third slot of a store whose other slots are on a and b? */
 static int third_ok(const struct chk_input *in, int a, int b, int c)
@@ -358,6 +360,7 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
      * with these master and copy counts can reach */
     if (M <= 60) {
         int *lvl = calloc((size_t)M, sizeof(int)), *base = calloc((size_t)M, sizeof(int));
+        int *room_any = calloc((size_t)M, sizeof(int));
         for (int f = 0; f < M; f++) {
             for (int b = 0; b < M; b++) {
                 alive[b] = b != f;
@@ -368,9 +371,24 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
         for (r->single_slack = 0; r->single_slack < 1000; r->single_slack++) {
             for (int a = 0; a < M; a++)
                 lvl[a] = base[a] + r->single_slack;
-            if (first_failover_feasible(in, m, room, lvl))
+            if (first_failover_feasible(in, m, room, lvl, 1))
                 break;
         }
+        /* 2-slot stores: the same with any copy counts the slots allow (the
+         * replicas per machine are the planner's choice, not the operator's),
+         * at the plan's bounds */
+        r->single_slack_any = r->single_slack;
+        for (int a = 0; a < M && k == 2; a++)
+            room_any[a] = in->slots[a] - m[a];
+        for (int e = 0; k == 2 && e < r->single_slack; e++) {
+            for (int a = 0; a < M; a++)
+                lvl[a] = base[a] + e;
+            if (first_failover_feasible(in, m, room_any, lvl, 0)) {
+                r->single_slack_any = e;
+                break;
+            }
+        }
+        free(room_any);
         free(lvl);
         free(base);
     }

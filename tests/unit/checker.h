@@ -25,6 +25,8 @@ struct chk_report {
     int single_slack;          /* least worst excess any placement with these master and copy
                                 * counts can have (0 when the water-filling bound is reachable
                                 * for every failure at once); computed by a max-flow */
+    int single_slack_any;      /* 2-slot stores: the same with any copy counts the slots
+                                * allow, at the plan's bounds (else single_slack) */
     int single_min_receivers;  /* fewest survivors receiving masters over all failures */
     int double_worst_excess;   /* max over pairs of busiest - bound */
     int double_max_lost;       /* most stores lost by one double failure (2-slot stores) */

@@ -644,7 +644,7 @@ static void generated_cases(int count)
     int planned = 0, refused = 0, invalid = 0, single_bad = 0, double_bad = 0, strict = 0,
         strict_fail = 0, zoned3 = 0, zoned3_ok = 0, zoned3_bad = 0, zoned3_proven = 0,
         zoned3_small = 0, zoned3_admitted = 0, double_proven = 0, pairs_small = 0,
-        pairs_admitted = 0;
+        pairs_admitted = 0, copies2 = 0, copies2_above = 0, copies2_bad = 0;
     for (int i = 0; i < count; i++) {
         int machines, replicas, zones;
         char *text = gen_random(&machines, &replicas, &zones);
@@ -719,6 +719,19 @@ static void generated_cases(int count)
                        v > 1e-6 ? "is impossible" : "not ruled out", v, text);
             }
         }
+        /* 2-slot stores: the copy counts are the planner's choice, so its
+         * single failures are held against what any copy counts reach */
+        if (replicas == 1) {
+            int above = r.single_worst_excess - r.single_slack_any;
+            copies2++;
+            copies2_above += above > 0;
+            if (above > 1) {
+                copies2_bad++;
+                printf("# topology %d (2 slots): single failure %d over its bound, other copy "
+                       "counts reach %d\n%s",
+                       i, r.single_worst_excess, r.single_slack_any, text);
+            }
+        }
         /* equal machines with equal master counts: the plain bounds */
         int equal = zones == 0 && p->nstores % t->nmachines == 0;
         for (int m = 1; m < t->nmachines; m++)
@@ -754,6 +767,10 @@ static void generated_cases(int count)
           "the 2-slot proof's system admits each of the %d small 2-slot plans within 1 (%d "
           "admitted)",
           pairs_small, pairs_admitted);
+    CHECK(copies2_bad == 0,
+          "%d with 2 slots: every single failure within 1 of the least excess any copy counts "
+          "reach at the plan's bounds (%d above it, %d by more than 1)",
+          copies2, copies2_above, copies2_bad);
     CHECK(strict_fail == 0, "%d of them with equal machines and masters meet the plain bounds "
                             "(%d do not)",
           strict, strict_fail);
@@ -1596,6 +1613,29 @@ static void spread_replicas_cases(void)
     }
 }
 
+/* Mixed machines where no copy counts meet every single-failure level: the
+ * largest machine, m001, holds the most masters (15), so any store failing
+ * over to it puts a failure over its bound, yet copies proportional to its
+ * slots gave it 14 replicas (every failure then 3 over).  The copy counts
+ * the planner takes instead hold the failures to 1 over, the least any
+ * copy counts reach (generated removal 31 of remove-random 100, afresh). */
+static void spread_rise_case(void)
+{
+    const char *text = "stores 97\nreplicas 1\n"
+                       "machine m001 slots=34 zone=z0\nmachine m002 slots=18 zone=z1\n"
+                       "machine m003 slots=30 zone=z2\nmachine m004 slots=24 zone=z0\n"
+                       "machine m005 slots=18 zone=z1\nmachine m006 slots=18 zone=z2\n"
+                       "machine m007 slots=18 zone=z0\nmachine m008 slots=30 zone=z1\n"
+                       "machine m009 slots=33 zone=z2\n";
+    struct planned x;
+    plan_checked(&x, text);
+    CHECK(x.rc == 0 && x.r.single_worst_excess <= 1 && x.r.ok_fair && x.r.ok_capacity,
+          "9 mixed machines in 3 zones, 97 2-slot stores: every single failure at most 1 over "
+          "its bound (excess %d, slack %d; proportional copies: 3) %s",
+          x.r.single_worst_excess, x.r.single_slack, x.rc ? x.err.msg : "");
+    planned_free(&x);
+}
+
 /* ss_plan_from takes the old stores numbered as the new topology numbers
  * its machines; a number beyond them is a machine the topology no longer
  * has, as -1 is (a caller handing over the old topology's numbers once
@@ -1732,6 +1772,7 @@ static int sweep_remove(void)
  * without 3 zones where a fresh plan of the smaller topology misses too. */
 struct removals {
     int plain, zoned3, with3, unreachable;
+    int zoned3_unreachable; /* of zoned3: those whose fresh plan misses too */
 };
 
 static void remove_generated(int count, struct removals *out)
@@ -1757,9 +1798,10 @@ static void remove_generated(int count, struct removals *out)
         int reachable = x.f1 && good_slack(x.f1, &rf);
         out->with3 += zones == 3;
         if (stores > 0 && !removal_ok(&x, &r)) {
-            if (zones == 3)
+            if (zones == 3) {
                 out->zoned3++;
-            else if (reachable)
+                out->zoned3_unreachable += !reachable;
+            } else if (reachable)
                 out->plain++;
             else
                 out->unreachable++;
@@ -2219,7 +2261,8 @@ int main(int argc, char **argv)
         struct removals rm;
         remove_generated(atoi(argv[2]), &rm);
         printf("%d miss without 3 zones (%d more where a fresh plan misses too), %d of %d with 3 "
-               "zones\n", rm.plain, rm.unreachable, rm.zoned3, rm.with3);
+               "zones (%d of them where a fresh plan misses too)\n",
+               rm.plain, rm.unreachable, rm.zoned3, rm.with3, rm.zoned3_unreachable);
         return 0;
     }
     if (argc > 2 && strcmp(argv[1], "plan") == 0)
@@ -2239,6 +2282,7 @@ int main(int argc, char **argv)
     proven_pair_case();
     zone_ceiling_case();
     spread_replicas_cases();
+    spread_rise_case();
     tight_zone_cases();
     replan_edge_cases();
     replan_old_numbers_case();
