@@ -517,6 +517,21 @@ static int first_failovers(const struct ss_topology *t, int S, const int *n, con
     return rc;
 }
 
+/* first_failovers at the levels L; where no flow takes every store, at
+ * levels raised for all, a step at a time up to `rises` (L keeps the last
+ * tried).  Returns as first_failovers does. */
+static int first_failovers_rising(const struct ss_topology *t, int S, const int *n, const int *m,
+                                  int *L, const int *kept, int *first, int rises)
+{
+    int fit = first_failovers(t, S, n, m, L, kept, first);
+    for (int rise = 1; fit == -1 && rise <= rises; rise++) {
+        for (int a = 0; a < t->nmachines; a++)
+            L[a]++;
+        fit = first_failovers(t, S, n, m, L, kept, first);
+    }
+    return fit;
+}
+
 /* 2-slot stores: every replica is some master's first failover, so a
  * machine already at the single-failure level of every failure it could
  * take over from (it has a master more than the others) must hold no
@@ -540,18 +555,15 @@ static int spread_replicas(const struct ss_topology *t, int k, int S, int *n, co
     /* the levels follow the copy targets (a failure's masters water-fill the
      * replicas' room): with the targets changed, once more at their levels */
     for (int round = 0; round < SPREAD_ROUNDS; round++) {
-        int fit = single_levels(t, n, m, L) == 0 ? first_failovers(t, S, n, m, L, NULL, first) : 0;
         /* 2-slot stores where no copy counts meet the levels: they rise for
          * all until a spread meets them, and where the shares do not, the
          * spread holds them at the lowest such level (generated 9 mixed
          * machines in 3 zones, 97 stores: the shares left every failure 3
          * over, the spread 1; the machine with the most masters, 15, is at
          * every failure's level) */
-        for (int rise = 1; fit == -1 && k == 2 && rise <= SPREAD_RISE; rise++) {
-            for (int a = 0; a < M; a++)
-                L[a]++;
-            fit = first_failovers(t, S, n, m, L, NULL, first);
-        }
+        int fit = single_levels(t, n, m, L) == 0
+                      ? first_failovers_rising(t, S, n, m, L, NULL, first, k == 2 ? SPREAD_RISE : 0)
+                      : 0;
         if (fit != 1 || set_copy_targets(t, k, S, n, m, first, n) != 1)
             break;
         changed = 1;
@@ -573,15 +585,11 @@ int ss_plan_targets_kept(const struct ss_topology *t, int S, const int *kept, in
         hold[b] = kept[b] < slots ? kept[b] : slots;
     }
     memcpy(alt, n, sizeof(int) * (size_t)M);
-    int levels = ss_copy_counts_may_move(t) && single_levels(t, n, m, L) == 0, fits = 0;
+    int levels = ss_copy_counts_may_move(t) && single_levels(t, n, m, L) == 0;
     for (int a = 0; a < M && levels; a++)
         L[a] += raise;
     /* where no failovers meet the levels, they rise for all, as layer 1's do */
-    for (int more = 0; levels && !fits && more < 3; more++) {
-        for (int a = 0; a < M && more > 0; a++)
-            L[a]++;
-        fits = first_failovers(t, S, n, m, L, kept, first) == 1;
-    }
+    int fits = levels && first_failovers_rising(t, S, n, m, L, kept, first, 2) == 1;
     if (fits &&
         set_copy_targets(t, k, S, alt, m, first, hold) == 1 &&
         plan_replicas(M, k, S, alt, m, a1, a2) == 0) {

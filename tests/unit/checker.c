@@ -214,6 +214,20 @@ static int first_failover_feasible(const struct chk_input *in, const int *m, con
     return got == need && (in->copies != 2 || !fill || got == cols) &&
            (z < 0 || within <= budget);
 }
+/* The least e below `most` at which every first failover fits levels
+ * base + e (first_failover_feasible with room and fill), or `most`. */
+static int least_slack(const struct chk_input *in, const int *m, const int *room, int fill,
+                       const int *base, int most, int *lvl)
+{
+    int e = 0;
+    for (; e < most; e++) {
+        for (int a = 0; a < in->machines; a++)
+            lvl[a] = base[a] + e;
+        if (first_failover_feasible(in, m, room, lvl, fill))
+            break;
+    }
+    return e;
+}
 /* May c hold the third slot of a store whose other slots are on a and b? */
 static int third_ok(const struct chk_input *in, int a, int b, int c)
 {
@@ -368,26 +382,14 @@ void chk_run(const struct chk_input *in, int doubles, struct chk_report *r)
             }
             base[f] = level(in, m, room, alive, recv, m[f]);
         }
-        for (r->single_slack = 0; r->single_slack < 1000; r->single_slack++) {
-            for (int a = 0; a < M; a++)
-                lvl[a] = base[a] + r->single_slack;
-            if (first_failover_feasible(in, m, room, lvl, 1))
-                break;
-        }
+        r->single_slack = least_slack(in, m, room, 1, base, 1000, lvl);
         /* 2-slot stores: the same with any copy counts the slots allow (the
          * replicas per machine are the planner's choice, not the operator's),
          * at the plan's bounds */
-        r->single_slack_any = r->single_slack;
-        for (int a = 0; a < M && k == 2; a++)
+        for (int a = 0; a < M; a++)
             room_any[a] = in->slots[a] - m[a];
-        for (int e = 0; k == 2 && e < r->single_slack; e++) {
-            for (int a = 0; a < M; a++)
-                lvl[a] = base[a] + e;
-            if (first_failover_feasible(in, m, room_any, lvl, 0)) {
-                r->single_slack_any = e;
-                break;
-            }
-        }
+        r->single_slack_any = k == 2 ? least_slack(in, m, room_any, 0, base, r->single_slack, lvl)
+                                     : r->single_slack;
         free(room_any);
         free(lvl);
         free(base);
