@@ -1636,6 +1636,49 @@ static void spread_rise_case(void)
     planned_free(&x);
 }
 
+/* 15 equal machines in 3 zones, 42 2-slot stores: with each zone's share of
+ * masters (14) each zone has one machine with 2, whose failures may go only
+ * to the other two, so 3 pairs held 2 stores where the bound is 1 (no
+ * placement with those master counts does better, whatever its copy counts:
+ * an integer program).  Two floors in one zone and copies spread to them
+ * meet every bound. */
+static void zone_floors_case(void)
+{
+    char *t = gen_equal(15, 12, 1, 3), *text = with_stores(t, 42);
+    struct planned x;
+    plan_checked(&x, text);
+    CHECK(x.rc == 0 && x.r.ok_fair && x.r.ok_capacity && x.r.ok_zones &&
+              x.r.single_worst_excess <= 0 && x.r.double_worst_excess <= 1 &&
+              x.r.double_max_lost <= x.r.pair_bound,
+          "15 machines of 12 slots in 3 zones, 42 2-slot stores: the plain bounds (single "
+          "excess %d, double %d, lost %d of bound %d; with each zone's share of masters: lost 2) %s",
+          x.r.single_worst_excess, x.r.double_worst_excess, x.r.double_max_lost, x.r.pair_bound,
+          x.rc ? x.err.msg : "");
+    planned_free(&x);
+    free(t);
+    free(text);
+}
+
+/* 7 machines of 40 slots in zones of 3, 2 and 2, 70 2-slot stores: with
+ * 23 replicas in each zone of 2 a double failure was 2 over its bound; with
+ * 22 and 24 every bound is met (an integer program found 26 and 20). */
+static void copy_shift_case(void)
+{
+    char *t = gen_equal(7, 40, 1, 3), *text = with_stores(t, 70);
+    struct planned x;
+    plan_checked(&x, text);
+    CHECK(x.rc == 0 && x.r.ok_fair && x.r.ok_capacity && x.r.ok_zones &&
+              x.r.single_worst_excess <= 0 && x.r.double_worst_excess <= 1 &&
+              x.r.double_max_lost <= x.r.pair_bound,
+          "7 machines of 40 slots in zones of 3, 2 and 2, 70 2-slot stores: the plain bounds "
+          "(single excess %d, double %d, lost %d of bound %d; even copies per zone: double 2) %s",
+          x.r.single_worst_excess, x.r.double_worst_excess, x.r.double_max_lost, x.r.pair_bound,
+          x.rc ? x.err.msg : "");
+    planned_free(&x);
+    free(t);
+    free(text);
+}
+
 /* ss_plan_from takes the old stores numbered as the new topology numbers
  * its machines; a number beyond them is a machine the topology no longer
  * has, as -1 is (a caller handing over the old topology's numbers once
@@ -2228,6 +2271,9 @@ static int plan_case(const char *path, const char *before)
                ok ? "meets 1-3" : "misses", r.single_worst_excess, r.single_slack,
                r.double_worst_excess, r.double_max_lost, r.pair_bound, mv.slot_moves,
                mv.slot_moves_bound, mv.master_moves, r.why);
+        if (p->copies == 2)
+            printf("single excess other copy counts reach at these bounds: %d\n",
+                   r.single_slack_any);
         if (!ok && (p->copies == 2 || t->nzones >= 3))
             printf("within 1 with these master and copy counts: LP violation %.3f\n",
                    p->copies == 2 ? within1_violation_pairs(p) : within1_violation(p));
@@ -2283,6 +2329,8 @@ int main(int argc, char **argv)
     zone_ceiling_case();
     spread_replicas_cases();
     spread_rise_case();
+    zone_floors_case();
+    copy_shift_case();
     tight_zone_cases();
     replan_edge_cases();
     replan_old_numbers_case();
