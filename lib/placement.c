@@ -2120,6 +2120,25 @@ static void try_spread(const struct ss_topology *t, struct ss_placement **pl)
     *pl = alt;
 }
 
+/* The plan with master targets want_m and copy targets want_n (NULL: the
+ * spread ones), where it misses properties 2-3 by less than *best (which
+ * then gets its misses); else NULL. */
+static struct ss_placement *better_plan(const struct ss_topology *t, const int *want_m,
+                                        const int *want_n, int *best)
+{
+    struct ss_placement *alt = NULL;
+    struct ss_error err = {0};
+    if (plan_once_partial(t, want_m, want_n, want_n == NULL, &alt, NULL, &err) != 0)
+        return NULL;
+    int got = misses_sum(t, alt, NULL);
+    if (got >= *best) {
+        ss_placement_free(alt);
+        return NULL;
+    }
+    *best = got;
+    return alt;
+}
+
 /* 2-slot stores in zones: a pair over its cap can be forced by where the
  * master floors sit.  15 machines of 12 slots in 3 zones with 42 stores give
  * each zone its share, 14 masters, so each zone has one machine with 2: the
@@ -2150,18 +2169,11 @@ static void try_zone_floors2(const struct ss_topology *t, struct ss_placement **
             trial[i]--;
             trial[j]++;
             tries++;
-            struct ss_placement *alt = NULL;
-            struct ss_error err = {0};
-            if (plan_once_partial(t, trial, NULL, 1, &alt, NULL, &err) != 0)
+            struct ss_placement *alt = better_plan(t, trial, NULL, &best);
+            if (alt == NULL)
                 continue;
-            int got = misses_sum(t, alt, NULL);
-            if (got >= best) {
-                ss_placement_free(alt);
-                continue;
-            }
             ss_placement_free(*pl);
             *pl = alt;
-            best = got;
             memcpy(m, trial, sizeof(int) * (size_t)M);
             break;
         }
@@ -2223,18 +2235,11 @@ static void try_copy_shifts2(const struct ss_topology *t, struct ss_placement **
                 memcpy(trial, n, sizeof(int) * (size_t)M);
                 if (shift_copies(t, S, m, trial, zf, zt, d) != 0)
                     break;
-                struct ss_placement *alt = NULL;
-                struct ss_error err = {0};
-                if (plan_once_partial(t, m, trial, 0, &alt, NULL, &err) != 0)
+                struct ss_placement *alt = better_plan(t, m, trial, &best);
+                if (alt == NULL)
                     continue;
-                int got = misses_sum(t, alt, NULL);
-                if (got >= best) {
-                    ss_placement_free(alt);
-                    continue;
-                }
                 ss_placement_free(found);
                 found = alt;
-                best = got;
             }
     if (found) {
         ss_placement_free(*pl);
