@@ -2148,13 +2148,14 @@ static struct ss_placement *better_plan(const struct ss_topology *t, const int *
  * floors, every bound is met (an integer program found that placement).  A
  * zone's share of masters is no property of a placement, so here a ceiling
  * passes to a machine below its ceiling in another zone, the plan is made
- * with spread copy targets, and kept where it misses by less; a few tries. */
-static void try_zone_floors2(const struct ss_topology *t, struct ss_placement **pl)
+ * with spread copy targets, and kept where it misses by less; a few tries.
+ * Returns how far the plan kept misses (misses_sum). */
+static int try_zone_floors2(const struct ss_topology *t, struct ss_placement **pl)
 {
     int M = t->nmachines, S = (*pl)->nstores, pairs = 0;
     int best = misses_sum(t, *pl, &pairs);
     if (pairs == 0)
-        return;
+        return best;
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *trial = ss_xcalloc((size_t)M, sizeof(int));
     for (int s = 0; s < S; s++)
         m[(*pl)->stores[s].machine[0]]++;
@@ -2180,6 +2181,7 @@ static void try_zone_floors2(const struct ss_topology *t, struct ss_placement **
     }
     free(m);
     free(trial);
+    return best;
 }
 
 /* Move d copy targets from zone zf to zone zt in n (each from the machine
@@ -2213,12 +2215,11 @@ static int shift_copies(const struct ss_topology *t, int S, const int *m, int *n
  * zone of 2, and meet every bound with 22 and 24 (an integer program showed
  * uneven counts do, with 26 and 20).  Where a plan misses, 1 to 4 copies
  * move from one zone to another, and the plan with the same masters is
- * kept where it misses by less. */
+ * kept where it misses by less than `best`, how far *pl misses. */
 #define COPY_SHIFTS 4
-static void try_copy_shifts2(const struct ss_topology *t, struct ss_placement **pl)
+static void try_copy_shifts2(const struct ss_topology *t, struct ss_placement **pl, int best)
 {
     int M = t->nmachines, S = (*pl)->nstores, Z = t->nzones;
-    int best = misses_sum(t, *pl, NULL);
     if (best == 0)
         return;
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *n = ss_xcalloc((size_t)M, sizeof(int));
@@ -2275,10 +2276,7 @@ int ss_plan(const struct ss_topology *topo, struct ss_placement **out, struct ss
         try_spread(topo, &pl);
     if (ss_topology_copies(topo) == 2 && topo->nzones >= 2 && topo->nmachines <= 64 &&
         topo->nfixed == 0)
-        try_zone_floors2(topo, &pl);
-    if (ss_topology_copies(topo) == 2 && topo->nzones >= 2 && topo->nmachines <= 64 &&
-        topo->nfixed == 0)
-        try_copy_shifts2(topo, &pl);
+        try_copy_shifts2(topo, &pl, try_zone_floors2(topo, &pl));
     if (ss_topology_copies(topo) == 3 && topo->nzones >= 3 && topo->nmachines <= 64 &&
         topo->nfixed == 0)
         try_master_shifts(topo, &pl);
