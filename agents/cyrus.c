@@ -212,6 +212,31 @@ static int action_stop(const struct slot *s)
     return rc == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
 }
 
+/* A marked or rejoined replica needs everything that waited for it when it answered
+ * again to have been sent.  A drained log proves it, but a busy store's log is seldom seen
+ * empty, so the files waiting at that moment are recorded (state/backlog.CHANNEL) and
+ * their being gone proves it too.  Recorded only once the replica answers: the files
+ * then waiting hold every write it missed. */
+static int backlog_shipped(const struct slot *s, int member)
+{
+    char name[32], backlog[SLOT_BACKLOG_LEN];
+    snprintf(name, sizeof(name), "backlog.%s", s->m[member].channel);
+    if (slot_state_get(s, name, backlog, sizeof(backlog)) == 0)
+        return slot_sync_shipped(s, member, backlog);
+    if (!slot_listening(s->m[member].addr, s->sync_port) ||
+        slot_sync_backlog(s, member, backlog, sizeof(backlog)) != 0)
+        return 0;
+    slot_state_set(s, name, backlog);
+    return backlog[0] == '\0';
+}
+
+static void forget_backlog(const struct slot *s, int member)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "backlog.%s", s->m[member].channel);
+    slot_state_del(s, name);
+}
+
 /* A rolling sync_client whose replica was away backs off up to 20 min: when
  * work is waiting and the replica answers again, restart it so a replica
  * catches up in seconds, not minutes. */
@@ -223,6 +248,7 @@ static void kick_sync_client(const struct slot *s, int i, long age, int marked)
     snprintf(away, sizeof(away), "unreachable.%s", s->m[i].channel);
     if (!slot_listening(s->m[i].addr, s->sync_port)) {
         slot_state_set(s, away, "1");
+        forget_backlog(s, i); /* what it missed grows until it answers again */
         return;
     }
     if (age == 0 || (!marked && age <= s->outdate_grace))
@@ -290,12 +316,16 @@ static void check_replicas(const struct slot *s, int probe)
         int marked = is_marked(s, i) || is_rejoined(s, i);
         char name[32], since[32];
         snprintf(name, sizeof(name), "failing.%s", s->m[i].channel);
-        /* in sync: drained; or, unless marked outdated, a young pending log
-         * (under constant writes the log is rarely seen empty) */
-        if (alive && (age == 0 || (!marked && age <= s->outdate_grace))) {
+        /* in sync: drained, or sent all that waited when it answered again; or, unless
+         * marked outdated, a young pending log (under constant writes the log is rarely
+         * seen empty) */
+        int caught_up = age == 0 || (marked && alive && backlog_shipped(s, i));
+        if (alive && (caught_up || (!marked && age <= s->outdate_grace))) {
             slot_state_del(s, name);
-            if (age == 0)
+            if (caught_up) {
                 set_rejoined(s, i, 0);
+                forget_backlog(s, i);
+            }
             set_outdated(s, i, 0);
             continue;
         }
@@ -486,6 +516,7 @@ static int action_promote(const struct slot *s)
     for (int i = 0; i < s->n; i++)
         if (i != s->self) {
             adopt_mark(s, i);
+            forget_backlog(s, i); /* recorded when this slot was master before */
             if (slot_sync_start(s, i) != 0)
                 ocf_log(OCF_WARN, "cannot start sync_client to %s", s->m[i].node);
         }
@@ -585,6 +616,7 @@ static int action_notify(const struct slot *s)
         score_cache(s, i, cache, sizeof(cache));
         unlink(cache);
         set_rejoined(s, i, 1);
+        forget_backlog(s, i); /* recorded before its restart */
         /* its sync_client may be backing off for minutes: restart it now */
         if (slot_sync_pending_age(s, i) > 0) {
             slot_sync_stop(s, i, 3000);

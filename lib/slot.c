@@ -896,13 +896,69 @@ long slot_sync_pending_age(const struct slot *s, int member)
         struct stat st;
         if (stat(p, &st) != 0)
             continue;
-        /* ctime: a log being appended to keeps a fresh mtime; its creation
-         * (rename to log-run, first append to log) is what ages */
+        /* ctime: log-run's is its rename (when the pass sending it began), log's its
+         * last append; under steady writes log is young and log-run is what ages */
         long age = (long)(time(NULL) - st.st_ctime) + 1;
         if (age > oldest)
             oldest = age;
     }
     return oldest;
+}
+
+/* A file of the channel's sync log, named by inode and birth time: a deleted log's inode
+ * is soon reused by the next one, its birth time is not (where the file system keeps one;
+ * without it a reused inode only makes a backlog look unsent for longer). */
+static int sync_file_id(const char *path, char *buf, size_t len)
+{
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_BTIME, &sx) != 0)
+        return -1;
+    long long sec = 0;
+    unsigned nsec = 0;
+    if (sx.stx_mask & STATX_BTIME) {
+        sec = (long long)sx.stx_btime.tv_sec;
+        nsec = sx.stx_btime.tv_nsec;
+    }
+    snprintf(buf, len, "%llu.%lld.%u", (unsigned long long)sx.stx_ino, sec, nsec);
+    return 0;
+}
+
+static void sync_log_path(const struct slot *s, int member, int k, char *buf, size_t len)
+{
+    static const char *const names[] = {"log-run", "log"};
+    snprintf(buf, len, "%s/conf/sync/%s/%s", s->dir, s->m[member].channel, names[k]);
+}
+
+int slot_sync_backlog(const struct slot *s, int member, char *buf, size_t len)
+{
+    if (len < SLOT_BACKLOG_LEN)
+        return -1;
+    buf[0] = '\0';
+    for (int k = 0; k < 2; k++) {
+        char p[SLOT_PATH + 64], id[64];
+        sync_log_path(s, member, k, p, sizeof(p));
+        if (sync_file_id(p, id, sizeof(id)) != 0)
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", used ? " " : "", id);
+    }
+    return 0;
+}
+
+int slot_sync_shipped(const struct slot *s, int member, const char *backlog)
+{
+    for (int k = 0; k < 2; k++) {
+        char p[SLOT_PATH + 64], id[64];
+        sync_log_path(s, member, k, p, sizeof(p));
+        if (sync_file_id(p, id, sizeof(id)) != 0)
+            continue;
+        /* ids have one length per inode number: compare whole words */
+        size_t n = strlen(id);
+        for (const char *at = strstr(backlog, id); at; at = strstr(at + 1, id))
+            if ((at == backlog || at[-1] == ' ') && (at[n] == ' ' || at[n] == '\0'))
+                return 0;
+    }
+    return 1;
 }
 
 int slot_sync_drained_all(const struct slot *s)

@@ -84,6 +84,13 @@ int slot_sync_alive(const struct slot *s, int member);
 /* Seconds the channel's pending log has waited (0 when drained). */
 long slot_sync_pending_age(const struct slot *s, int member);
 int slot_sync_drained_all(const struct slot *s);
+/* The sync log files waiting for a member now (log-run, log), each named so that it is
+ * told apart from a later file: "" when none waits.  slot_sync_shipped is 1 once none of
+ * the files a backlog names waits any more, i.e. all it held has been sent, even though
+ * newer writes may wait in newer files (a busy store's log is seldom seen empty). */
+#define SLOT_BACKLOG_LEN 96
+int slot_sync_backlog(const struct slot *s, int member, char *buf, size_t len);
+int slot_sync_shipped(const struct slot *s, int member, const char *backlog);
 
 /* state/<name> files: a short string or absent. */
 int slot_state_get(const struct slot *s, const char *name, char *buf, size_t len);

@@ -279,7 +279,7 @@ sync_drained() { [ -z "$(ls "$T/$1"/st1/conf/sync/*/log* 2>/dev/null)" ]; }
     [ "$(score m2)" = 1 ]
 }
 
-@test "agent: a restarted replica is confirmed only once the master's log to it has drained" {
+@test "agent: a restarted replica is confirmed only once all the master had waiting for it is sent" {
     export OCF_RESKEY_outdate_grace=30
     agent m1 start
     agent m2 start
