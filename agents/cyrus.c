@@ -217,10 +217,15 @@ static int action_stop(const struct slot *s)
  * empty, so the files waiting at that moment are recorded (state/backlog.CHANNEL) and
  * their being gone proves it too.  Recorded only once the replica answers: the files
  * then waiting hold every write it missed. */
+static void backlog_name(const struct slot *s, int member, char *buf, size_t len)
+{
+    snprintf(buf, len, "backlog.%s", s->m[member].channel);
+}
+
 static int backlog_shipped(const struct slot *s, int member)
 {
     char name[32], backlog[SLOT_BACKLOG_LEN];
-    snprintf(name, sizeof(name), "backlog.%s", s->m[member].channel);
+    backlog_name(s, member, name, sizeof(name));
     if (slot_state_get(s, name, backlog, sizeof(backlog)) == 0)
         return slot_sync_shipped(s, member, backlog);
     if (!slot_listening(s->m[member].addr, s->sync_port) ||
@@ -233,7 +238,7 @@ static int backlog_shipped(const struct slot *s, int member)
 static void forget_backlog(const struct slot *s, int member)
 {
     char name[32];
-    snprintf(name, sizeof(name), "backlog.%s", s->m[member].channel);
+    backlog_name(s, member, name, sizeof(name));
     slot_state_del(s, name);
 }
 

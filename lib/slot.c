@@ -886,13 +886,20 @@ int slot_sync_alive(const struct slot *s, int member)
     return pid_alive(read_pid(s, name), conf);
 }
 
+/* The channel's sync log files: log-run (being sent) and log (being appended to). */
+#define SYNC_LOG_FILES 2
+static void sync_log_path(const struct slot *s, int member, int k, char *buf, size_t len)
+{
+    static const char *const names[SYNC_LOG_FILES] = {"log-run", "log"};
+    snprintf(buf, len, "%s/conf/sync/%s/%s", s->dir, s->m[member].channel, names[k]);
+}
+
 long slot_sync_pending_age(const struct slot *s, int member)
 {
-    static const char *const names[] = {"log-run", "log"};
     long oldest = 0;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < SYNC_LOG_FILES; k++) {
         char p[SLOT_PATH + 64];
-        snprintf(p, sizeof(p), "%s/conf/sync/%s/%s", s->dir, s->m[member].channel, names[k]);
+        sync_log_path(s, member, k, p, sizeof(p));
         struct stat st;
         if (stat(p, &st) != 0)
             continue;
@@ -908,6 +915,7 @@ long slot_sync_pending_age(const struct slot *s, int member)
 /* A file of the channel's sync log, named by inode and birth time: a deleted log's inode
  * is soon reused by the next one, its birth time is not (where the file system keeps one;
  * without it a reused inode only makes a backlog look unsent for longer). */
+#define SYNC_FILE_ID 64
 static int sync_file_id(const char *path, char *buf, size_t len)
 {
     struct statx sx;
@@ -923,39 +931,42 @@ static int sync_file_id(const char *path, char *buf, size_t len)
     return 0;
 }
 
-static void sync_log_path(const struct slot *s, int member, int k, char *buf, size_t len)
+/* The ids of the channel's sync log files that exist now; returns how many. */
+static int waiting_ids(const struct slot *s, int member, char ids[SYNC_LOG_FILES][SYNC_FILE_ID])
 {
-    static const char *const names[] = {"log-run", "log"};
-    snprintf(buf, len, "%s/conf/sync/%s/%s", s->dir, s->m[member].channel, names[k]);
+    int n = 0;
+    for (int k = 0; k < SYNC_LOG_FILES; k++) {
+        char p[SLOT_PATH + 64];
+        sync_log_path(s, member, k, p, sizeof(p));
+        if (sync_file_id(p, ids[n], SYNC_FILE_ID) == 0)
+            n++;
+    }
+    return n;
 }
 
 int slot_sync_backlog(const struct slot *s, int member, char *buf, size_t len)
 {
     if (len < SLOT_BACKLOG_LEN)
         return -1;
+    char ids[SYNC_LOG_FILES][SYNC_FILE_ID];
+    int n = waiting_ids(s, member, ids);
     buf[0] = '\0';
-    for (int k = 0; k < 2; k++) {
-        char p[SLOT_PATH + 64], id[64];
-        sync_log_path(s, member, k, p, sizeof(p));
-        if (sync_file_id(p, id, sizeof(id)) != 0)
-            continue;
+    for (int k = 0; k < n; k++) {
         size_t used = strlen(buf);
-        snprintf(buf + used, len - used, "%s%s", used ? " " : "", id);
+        snprintf(buf + used, len - used, "%s%s", used ? " " : "", ids[k]);
     }
     return 0;
 }
 
 int slot_sync_shipped(const struct slot *s, int member, const char *backlog)
 {
-    for (int k = 0; k < 2; k++) {
-        char p[SLOT_PATH + 64], id[64];
-        sync_log_path(s, member, k, p, sizeof(p));
-        if (sync_file_id(p, id, sizeof(id)) != 0)
-            continue;
+    char ids[SYNC_LOG_FILES][SYNC_FILE_ID];
+    int n = waiting_ids(s, member, ids);
+    for (int k = 0; k < n; k++) {
         /* ids have one length per inode number: compare whole words */
-        size_t n = strlen(id);
-        for (const char *at = strstr(backlog, id); at; at = strstr(at + 1, id))
-            if ((at == backlog || at[-1] == ' ') && (at[n] == ' ' || at[n] == '\0'))
+        size_t len = strlen(ids[k]);
+        for (const char *at = strstr(backlog, ids[k]); at; at = strstr(at + 1, ids[k]))
+            if ((at == backlog || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0'))
                 return 0;
     }
     return 1;
