@@ -6,7 +6,7 @@ pkgs="build-essential autoconf automake pkg-config libxml2-dev libglib2.0-dev
       pacemaker pacemaker-dev pacemaker-cli-utils corosync pcs fence-agents resource-agents
       libqb-dev bats bats-support bats-assert libxml2-utils bsdutils
       cyrus-imapd cyrus-replication cyrus-admin cyrus-clients sasl2-bin libsasl2-modules python3
-      valgrind"
+      valgrind coinor-cbc"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -14,7 +14,8 @@ libs="$(pkg-config --libs pacemaker pacemaker-cib libxml-2.0 glib-2.0) -lm"
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_topology" tests/unit/test_topology.c $lib $libs
 # shellcheck disable=SC2086
-cc $flags -o "$out/test_placement" tests/unit/test_placement.c tests/unit/checker.c tests/unit/lp.c $lib $libs
+cc $flags -o "$out/test_placement" tests/unit/test_placement.c tests/unit/checker.c tests/unit/lp.c \
+    tests/unit/exact.c $lib $libs
 # shellcheck disable=SC2086
 cc $flags -o "$out/test_cib" tests/unit/test_cib.c $lib $libs
 # shellcheck disable=SC2086
@@ -22,6 +23,16 @@ cc $flags -o "$out/test_flow" tests/unit/test_flow.c $lib $libs
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 "$out/test_topology" | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 "$out/test_placement" 40 | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
+# the exact program of a small plan, solved by cbc and measured again
+{ echo "stores 24"; echo "replicas 2"
+  for i in 1 2 3 4 5 6 7 8 9; do echo "machine m$i slots=12 zone=z$((i % 3))"; done; } > "$out/nine"
+if "$out/test_placement" exact "$out/nine" > "$out/nine.lp" &&
+    cbc -import "$out/nine.lp" -solve -solu "$out/nine.sol" > /dev/null &&
+    "$out/test_placement" exact-check "$out/nine" "$out/nine.sol"; then
+    echo "ok - asan: the exact program of 9x12 in 3 zones and its check"
+else
+    echo "not ok - asan: the exact program of 9x12 in 3 zones and its check"
+fi
 "$out/test_cib" | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 "$out/test_flow" 500 | sed 's/^\(not \)\{0,1\}ok [0-9]* - /&asan: /'
 

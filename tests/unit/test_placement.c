@@ -7,6 +7,7 @@
 
 #include "balance.h"
 #include "checker.h"
+#include "exact.h"
 #include "harness.h"
 #include "lp.h"
 #include "placement.h"
@@ -2287,6 +2288,124 @@ static int plan_case(const char *path, const char *before)
     return rc;
 }
 
+/* `test_placement exact FILE [BEFORE]`: the plan of FILE (or its re-plan
+ * from BEFORE's plan) as plan_case makes it, and on stdout the integer
+ * program of exact.h for its master and copy counts, for a MIP solver
+ * (tests/sweep-fresh.sh runs cbc on it). */
+static int exact_case(const char *path, const char *before)
+{
+    char *text = read_text(path), *text0 = before ? read_text(before) : NULL;
+    struct ss_topology *t = text ? topo_from(text) : NULL;
+    struct ss_topology *t0 = text0 ? topo_from(text0) : NULL;
+    struct ss_placement *p = NULL, *p0 = NULL, *old = NULL;
+    struct ss_moves mv = {0};
+    struct ss_error err = {0};
+    int rc = t && (!before || t0) ? 0 : 2;
+    if (rc == 0 && t0)
+        rc = ss_plan(t0, &p0, &err);
+    if (rc == 0 && p0)
+        old = renumbered(p0, t);
+    if (rc == 0)
+        rc = old ? ss_plan_from(t, old, &p, &mv, &err) : ss_plan(t, &p, &err);
+    if (rc == 0) {
+        struct counts q;
+        counts_init(&q, p);
+        struct exact_counts c = {.m = q.m, .room = q.room, .single = q.single,
+                                 .slack = q.r.single_slack, .pair_bound = q.r.pair_bound};
+        rc = exact_write(stdout, &q.in, &c) == 0 ? 0 : 2;
+        if (rc)
+            fprintf(stderr, "exact: 3-slot stores only in 3 or more zones\n");
+        counts_free(&q);
+    } else if (err.msg[0]) {
+        fprintf(stderr, "refused: %s\n", err.msg);
+    }
+    ss_placement_free(p);
+    ss_placement_free(old);
+    ss_placement_free(p0);
+    ss_topology_free(t);
+    ss_topology_free(t0);
+    free(text);
+    free(text0);
+    return rc;
+}
+
+/* `test_placement exact-check FILE SOLUTION`: the placement a MIP solver's
+ * solution of `exact FILE` describes (cbc's -solu file: index, name, value
+ * per line), measured by the checker; returns 0 when the checker finds the
+ * solution's objective E as its worst double excess and every single failure
+ * within the slack: the model measures what the checker measures. */
+static int exact_check(const char *path, const char *solution)
+{
+    char *text = read_text(path);
+    struct ss_topology *t = text ? topo_from(text) : NULL;
+    FILE *f = fopen(solution, "r");
+    if (t == NULL || f == NULL) {
+        fprintf(stderr, "exact-check: cannot read %s\n", t ? solution : path);
+        if (f)
+            fclose(f);
+        ss_topology_free(t);
+        free(text);
+        return 2;
+    }
+    int M = t->nmachines, stores = 0, cap = 64, objective = 0, copies = 3;
+    int *member = malloc(sizeof(int) * 3 * (size_t)cap);
+    int *slots = calloc((size_t)M, sizeof(int)), *zone = calloc((size_t)M, sizeof(int));
+    for (int i = 0; i < M; i++) {
+        slots[i] = t->machines[i].slots;
+        zone[i] = t->machines[i].zone_id;
+    }
+    char line[256], name[128];
+    double value;
+    while (fgets(line, sizeof(line), f)) {
+        int i, j, k, idx;
+        if (sscanf(line, "%d %127s %lf", &idx, name, &value) != 3)
+            continue;
+        if (strcmp(name, "E") == 0)
+            objective = (int)(value + (value < 0 ? -0.5 : 0.5));
+        int got = sscanf(name, "t_%d_%d_%d", &i, &j, &k);
+        if (got != 3) {
+            if (sscanf(name, "x_%d_%d", &i, &j) != 2)
+                continue;
+            k = -1;
+        }
+        if (i < 0 || j < 0 || i >= M || j >= M || k >= M || (got == 3 && k < 0))
+            continue;
+        copies = got == 3 ? 3 : 2;
+        for (int n = (int)(value + 0.5); n > 0; n--) {
+            if (stores == cap) {
+                cap *= 2;
+                member = realloc(member, sizeof(int) * 3 * (size_t)cap);
+            }
+            member[3 * stores] = i;
+            member[3 * stores + 1] = j;
+            member[3 * stores++ + 2] = k; /* -1 for 2-slot stores, dropped below */
+        }
+    }
+    fclose(f);
+    for (int s = 0; copies == 2 && s < stores; s++) {
+        member[2 * s] = member[3 * s];
+        member[2 * s + 1] = member[3 * s + 1];
+    }
+    struct chk_input in = {.machines = M, .slots = slots, .zone = zone, .zones = t->nzones,
+                           .copies = copies, .stores = stores, .member = member};
+    struct chk_report r;
+    chk_run(&in, 1, &r);
+    printf("%d stores: single excess %d (slack %d), double excess %d, lost %d of bound %d; the "
+           "solution's E %d\n",
+           stores, r.single_worst_excess, r.single_slack, r.double_worst_excess,
+           r.double_max_lost, r.pair_bound, objective);
+    int ok = (t->stores == 0 || stores == t->stores) && r.ok_distinct && r.ok_capacity &&
+             r.ok_zones && r.single_worst_excess <= r.single_slack &&
+             r.double_worst_excess == objective &&
+             (copies == 3 || r.double_max_lost <= r.pair_bound);
+    free(member);
+    free(slots);
+    free(zone);
+    ss_topology_free(t);
+    free(text);
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     /* SS_SEED=n: the generator starts elsewhere, so sweep-random and
@@ -2309,6 +2428,10 @@ int main(int argc, char **argv)
     }
     if (argc > 2 && strcmp(argv[1], "plan") == 0)
         return plan_case(argv[2], argc > 3 ? argv[3] : NULL);
+    if (argc > 3 && strcmp(argv[1], "exact-check") == 0)
+        return exact_check(argv[2], argv[3]);
+    if (argc > 2 && strcmp(argv[1], "exact") == 0)
+        return exact_case(argv[2], argc > 3 ? argv[3] : NULL);
     if (argc > 5 && strcmp(argv[1], "add") == 0)
         return add_case(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc > 5 && strcmp(argv[1], "remove") == 0)
