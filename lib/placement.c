@@ -63,6 +63,14 @@ void ss_placement_free(struct ss_placement *p)
     free(p);
 }
 
+void ss_placement_masters(const struct ss_placement *p, int *m)
+{
+    memset(m, 0, sizeof(int) * (size_t)p->topo->nmachines);
+    for (int s = 0; s < p->nstores; s++)
+        if (p->stores[s].machine[0] >= 0)
+            m[p->stores[s].machine[0]]++;
+}
+
 void ss_store_swap(struct ss_store *a, int ca, struct ss_store *b, int cb)
 {
     int m = a->machine[ca], sl = a->slot[ca];
@@ -2046,8 +2054,7 @@ static void try_master_shifts(const struct ss_topology *t, struct ss_placement *
     sh.m = ss_xcalloc((size_t)M, sizeof(int));
     sh.trial = ss_xcalloc((size_t)M, sizeof(int));
     sh.moved = ss_xcalloc((size_t)M, 1);
-    for (int s = 0; s < sh.S; s++)
-        sh.m[(*pl)->stores[s].machine[0]]++;
+    ss_placement_masters(*pl, sh.m);
     for (int cross = 0; cross < 2 && sh.dbl > 1; cross++) {
         sh.tries = 0;
         memset(sh.moved, 0, (size_t)M);
@@ -2157,8 +2164,7 @@ static int try_zone_floors2(const struct ss_topology *t, struct ss_placement **p
     if (pairs == 0)
         return best;
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *trial = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < S; s++)
-        m[(*pl)->stores[s].machine[0]]++;
+    ss_placement_masters(*pl, m);
     int tries = 0;
     for (int i = 0; i < M && best > 0 && tries < SHIFT_TRIES; i++) {
         if (!holds_ceiling(t, S, m, i))
@@ -2224,8 +2230,8 @@ static void try_copy_shifts2(const struct ss_topology *t, struct ss_placement **
         return;
     int *m = ss_xcalloc((size_t)M, sizeof(int)), *n = ss_xcalloc((size_t)M, sizeof(int));
     int *trial = ss_xcalloc((size_t)M, sizeof(int));
+    ss_placement_masters(*pl, m);
     for (int s = 0; s < S; s++) {
-        m[(*pl)->stores[s].machine[0]]++;
         n[(*pl)->stores[s].machine[0]]++;
         n[(*pl)->stores[s].machine[1]]++;
     }

@@ -72,6 +72,10 @@ int ss_slot_moves(const struct ss_topology *topo, const struct ss_placement *old
 
 void ss_placement_free(struct ss_placement *p);
 
+/* Masters per machine of `p` into m (topo->nmachines entries, overwritten);
+ * a store without a master machine (-1) counts nowhere. */
+void ss_placement_masters(const struct ss_placement *p, int *m);
+
 /* Build an empty placement (used by readers such as the CIB parser). */
 struct ss_placement *ss_placement_new(const struct ss_topology *topo, int copies, int nstores);
 

@@ -933,14 +933,11 @@ int ss_move_budget(const struct ss_topology *topo, int forced)
 static void placed_counts(const struct replan *r, int *m, int *n)
 {
     if (m)
-        memset(m, 0, sizeof(int) * (size_t)r->M);
+        ss_placement_masters(r->pl, m);
     memset(n, 0, sizeof(int) * (size_t)r->M);
-    for (int s = 0; s < r->S; s++) {
-        if (m)
-            m[r->pl->stores[s].machine[0]]++;
+    for (int s = 0; s < r->S; s++)
         for (int c = 0; c < r->k; c++)
             n[r->pl->stores[s].machine[c]]++;
-    }
 }
 
 /* The slot-move budget of the polish: the move budget (1.25x unless the
@@ -1000,13 +997,11 @@ static void count_moves(const struct replan *r, const struct ss_placement *old,
     /* the bounds count from the copies and masters the plan ends with (the
      * targets, unless a repair had to leave one off them) */
     int *have = ss_xcalloc((size_t)M, sizeof(int)), *lead = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < r->S; s++) {
+    ss_placement_masters(r->pl, lead);
+    for (int s = 0; s < r->S; s++)
         for (int c = 0; c < r->k; c++)
             if (r->pl->stores[s].machine[c] >= 0)
                 have[r->pl->stores[s].machine[c]]++;
-        if (r->pl->stores[s].machine[0] >= 0)
-            lead[r->pl->stores[s].machine[0]]++;
-    }
     int out = gone, in = 0, mout = gone_masters;
     for (int i = 0; i < M; i++) {
         out += kept0[i] - have[i] > beyond[i] ? kept0[i] - have[i] : beyond[i];

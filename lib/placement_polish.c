@@ -396,12 +396,10 @@ void ss_polish3(const struct ss_topology *t, struct ss_placement *pl,
     p.W2 = ss_xcalloc((size_t)M * M, sizeof(int));
     p.T = ss_xcalloc((size_t)M * M * M, sizeof(int));
     p.alive = ss_xcalloc((size_t)M, 1);
-    for (int s = 0; s < S; s++) {
-        const struct ss_store *st = &pl->stores[s];
-        p.m[st->machine[0]]++;
+    ss_placement_masters(pl, p.m);
+    for (int s = 0; s < S; s++)
         for (int c = 0; c < 3; c++)
-            p.room[st->machine[c]]++;
-    }
+            p.room[pl->stores[s].machine[c]]++;
     for (int i = 0; i < M; i++)
         p.room[i] -= p.m[i];
     ss_single_levels(t, p.m, p.room, p.L);

@@ -601,10 +601,9 @@ void ss_polish2(const struct ss_topology *t, struct ss_placement *pl,
         p.memo[i].ab = -1;
     p.memo_next = ss_xcalloc((size_t)M * M, sizeof(unsigned));
     p.receivers = ss_xcalloc((size_t)M, sizeof(int));
-    for (int s = 0; s < S; s++) {
-        p.m[pl->stores[s].machine[0]]++;
+    ss_placement_masters(pl, p.m);
+    for (int s = 0; s < S; s++)
         p.room[pl->stores[s].machine[1]]++;
-    }
     ss_single_levels(t, p.m, p.room, p.L);
     size_t bytes = sizeof(struct ss_store) * (size_t)S;
     struct ss_store *start = ss_xcalloc((size_t)S, sizeof(struct ss_store));
